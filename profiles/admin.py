@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from learnhub.common.admin import SchoolScopedAdmin, administered_schools
+
+from .models import (
+    Enrollment,
+    GuardianLink,
+    LearnerProfile,
+    Membership,
+    RosterImport,
+    School,
+    Section,
+    Term,
+    User,
+)
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["school"]
+
+
+class ChildLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = GuardianLink
+    fk_name = "guardian"
+    extra = 0
+    autocomplete_fields = ["student"]
+    verbose_name = "child"
+    verbose_name_plural = "children (as guardian)"
+
+
+class GuardianLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = GuardianLink
+    fk_name = "student"
+    extra = 0
+    autocomplete_fields = ["guardian"]
+    verbose_name = "guardian"
+    verbose_name_plural = "guardians (as student)"
+
+
+@admin.register(User)
+class UserAdmin(SchoolScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+    school_path = "memberships__school"
+    ordering = ["family_name", "given_name"]
+    list_display = ["email", "given_name", "family_name", "roles", "is_active", "sourced_id"]
+    list_filter = ["memberships__role", "memberships__school", "is_active", "is_staff"]
+    search_fields = ["email", "given_name", "family_name", "preferred_name", "sourced_id"]
+    readonly_fields = ["last_login", "date_joined"]
+    inlines = [MembershipInline, GuardianLinkInline, ChildLinkInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Name", {"fields": ("given_name", "family_name", "preferred_name")}),
+        ("Roster", {"fields": ("sourced_id", "is_active")}),
+        ("Admin access", {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "given_name", "family_name", "password1", "password2"),
+            },
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).prefetch_related("memberships")
+
+    @admin.display(description="roles")
+    def roles(self, obj: User) -> str:
+        return ", ".join(sorted({m.get_role_display() for m in obj.memberships.all()}))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # A school admin cannot mint superusers or hand out arbitrary permissions.
+            fields += ["is_superuser", "groups", "user_permissions"]
+        return fields
+
+
+@admin.register(School)
+class SchoolAdmin(SchoolScopedAdmin):
+    school_path = "pk"
+    list_display = ["name", "identifier", "sourced_id", "is_active"]
+    search_fields = ["name", "identifier", "sourced_id"]
+    list_filter = ["is_active"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Term)
+class TermAdmin(SchoolScopedAdmin):
+    list_display = ["title", "school", "kind", "start_date", "end_date", "school_year", "is_active"]
+    list_filter = ["school", "kind", "school_year", "is_active"]
+    search_fields = ["title", "sourced_id"]
+    date_hierarchy = "start_date"
+
+
+class EnrollmentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Enrollment
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Section)
+class SectionAdmin(SchoolScopedAdmin):
+    list_display = ["name", "code", "kind", "school", "subject", "is_active"]
+    list_filter = ["school", "kind", "terms", "is_active"]
+    search_fields = ["name", "code", "course_title", "sourced_id"]
+    filter_horizontal = ["terms"]
+    inlines = [EnrollmentInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SchoolScopedAdmin):
+    list_display = ["user", "school", "role", "grade_level", "is_active"]
+    list_filter = ["school", "role", "grade_level", "is_active"]
+    search_fields = ["user__email", "user__given_name", "user__family_name"]
+    autocomplete_fields = ["user", "school"]
+    list_select_related = ["user", "school"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(SchoolScopedAdmin):
+    school_path = "section__school"
+    list_display = ["user", "section", "role", "is_primary", "is_active"]
+    list_filter = ["role", "is_active", "section__school", "section__kind"]
+    search_fields = ["user__email", "user__family_name", "section__name", "section__code"]
+    autocomplete_fields = ["user", "section"]
+    list_select_related = ["user", "section"]
+
+
+@admin.register(GuardianLink)
+class GuardianLinkAdmin(SchoolScopedAdmin):
+    school_path = "student__memberships__school"
+    list_display = ["guardian", "student", "relationship", "is_active"]
+    list_filter = ["is_active", "relationship"]
+    search_fields = [
+        "guardian__email",
+        "guardian__family_name",
+        "student__email",
+        "student__family_name",
+    ]
+    autocomplete_fields = ["guardian", "student"]
+    list_select_related = ["guardian", "student"]
+
+
+@admin.register(LearnerProfile)
+class LearnerProfileAdmin(SchoolScopedAdmin):
+    school_path = "student__memberships__school"
+    list_display = ["student", "updated_at", "updated_by", "version"]
+    search_fields = ["student__email", "student__given_name", "student__family_name"]
+    list_select_related = ["student", "updated_by"]
+    readonly_fields = ["student", "version", "updated_at", "updated_by", "history"]
+    fieldsets = (
+        (None, {"fields": ("student",)}),
+        (
+            "In the student's words",
+            {"fields": ("strengths", "needs", "interests", "learning_preferences", "aspirations")},
+        ),
+        ("Staff only", {"fields": ("support_notes", "accommodations")}),
+        ("Record", {"fields": ("version", "updated_at", "updated_by", "history")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="history (who, when, what)")
+    def history(self, obj: LearnerProfile) -> str:
+        from django.utils.html import format_html_join
+
+        from .selectors import history_for_profile
+
+        rows = history_for_profile(obj.student, limit=25)
+        return format_html_join(
+            "",
+            "<p>{} · {} · {}</p>",
+            (
+                (
+                    f"{r['when']:%Y-%m-%d %H:%M}",
+                    getattr(r["who"], "display_name", "an import or the system"),
+                    ", ".join(r["fields"]),  # type: ignore[call-overload]
+                )
+                for r in rows
+            ),
+        ) or "No changes recorded."
+
+    def save_model(self, request: HttpRequest, obj: LearnerProfile, form: Any, change: bool) -> None:
+        """Edits in the admin go through the same service as the pages (history, conflicts)."""
+        from .services import learner_profile_update
+
+        learner_profile_update(
+            actor=request.user,  # type: ignore[arg-type]
+            student=obj.student,
+            expected_version=obj.version,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+        )
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="OneRoster 1.1 CSV export (.zip)",
+        help_text="A zip holding manifest.csv, orgs.csv, academicSessions.csv, courses.csv, "
+        "classes.csv, users.csv and enrollments.csv. Importing the same export twice changes "
+        "nothing; a file with errors writes nothing.",
+    )
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["source_name", "status", "created_at", "created_by"]
+    list_filter = ["status"]
+    readonly_fields = ["source_name", "status", "created_at", "created_by", "summary", "errors"]
+    change_list_template = "admin/profiles/rosterimport/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or bool(administered_schools(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RosterImport]:
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(created_by=request.user)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="profiles_rosterimport_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        from .oneroster import roster_import
+
+        if not self.has_module_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        form = RosterUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = roster_import(
+                source=upload,
+                source_name=upload.name,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            if result.status == RosterImport.Status.APPLIED:
+                messages.success(request, f"Imported {upload.name}: {result.summary_text}.")
+            else:
+                messages.error(
+                    request,
+                    f"{upload.name} was not imported: {len(result.errors)} problem(s), "
+                    "nothing was written. See the report below.",
+                )
+            return HttpResponseRedirect(
+                reverse("admin:profiles_rosterimport_change", args=[result.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a OneRoster roster",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/profiles/rosterimport/upload.html", context)

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from learnhub.common.viewsets import ScopedViewSetMixin
+
+from ..models import (
+    STAFF_ONLY_FIELDS,
+    STUDENT_VOICE_FIELDS,
+    GuardianLink,
+    LearnerProfile,
+    Section,
+    User,
+)
+from ..permissions import staff_students_q, visible_students_q
+from ..selectors import (
+    guardian_link_list_for_viewer,
+    section_list_for_viewer,
+    section_teachers_prefetch,
+    student_list_for_viewer,
+    student_search_q,
+)
+from ..services import learner_profile_update
+from .serializers import (
+    GuardianLinkSerializer,
+    LearnerProfileSerializer,
+    SectionSerializer,
+    StudentSerializer,
+)
+
+
+class StudentFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", max_length=100)
+    section = django_filters.NumberFilter(method="filter_section", min_value=1)
+    grade_level = django_filters.CharFilter(field_name="memberships__grade_level", max_length=16)
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def filter_search(self, qs: QuerySet[User], name: str, value: str) -> QuerySet[User]:
+        return qs.filter(student_search_q(value))
+
+    def filter_section(self, qs: QuerySet[User], name: str, value: int) -> QuerySet[User]:
+        return qs.filter(
+            enrollments__section_id=value, enrollments__role="student", enrollments__is_active=True
+        )
+
+
+class StudentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Students the caller may see: themself, their children, their sections' students, or
+    their school's."""
+
+    serializer_class = StudentSerializer
+    filterset_class = StudentFilter
+
+    def get_scoped_queryset(self) -> QuerySet[User]:
+        return student_list_for_viewer(self.request.user)
+
+
+class ProfileFilter(django_filters.FilterSet):
+    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+
+    class Meta:
+        model = LearnerProfile
+        fields: list[str] = []
+
+
+class LearnerProfileViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Learner profiles, looked up by the student's id. Changing one needs the ``version`` you
+    read; if someone saved in between you get a 409 and nothing is overwritten."""
+
+    serializer_class = LearnerProfileSerializer
+    filterset_class = ProfileFilter
+    lookup_field = "student_id"
+    lookup_url_kwarg = "student"
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_scoped_queryset(self) -> QuerySet[LearnerProfile]:
+        return (
+            LearnerProfile.objects.filter(
+                student__in=User.objects.filter(visible_students_q(self.request.user))
+            )
+            .select_related("updated_by")
+            .order_by("student__family_name", "student__given_name", "student_id")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
+            context["staff_student_ids"] = set()
+        else:
+            context["staff_student_ids"] = set(
+                User.objects.filter(staff_students_q(self.request.user)).values_list(
+                    "pk", flat=True
+                )
+            )
+        return context
+
+    @extend_schema(
+        responses={
+            200: LearnerProfileSerializer,
+            400: OpenApiResponse(description="Invalid input."),
+            403: OpenApiResponse(description="Not allowed to change these fields."),
+            409: OpenApiResponse(description="Someone saved since `version`; nothing written."),
+        }
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        profile = self.get_object()
+        serializer = self.get_serializer(profile, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            from learnhub.common.errors import ValidationFailed
+
+            raise ValidationFailed(
+                "Send the profile's current version with your change.", field="version"
+            )
+        version = data.pop("version")
+        changes = {k: v for k, v in data.items() if k in STUDENT_VOICE_FIELDS + STAFF_ONLY_FIELDS}
+        updated = learner_profile_update(
+            actor=request.user,  # type: ignore[arg-type]
+            student=profile.student,
+            expected_version=version,
+            changes=changes,
+        )
+        return Response(self.get_serializer(updated).data)
+
+    @extend_schema(exclude=True)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+
+class SectionFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Section.Kind.choices)
+
+    class Meta:
+        model = Section
+        fields: list[str] = []
+
+
+class SectionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Sections the caller teaches or attends, their children's sections, or their school's."""
+
+    serializer_class = SectionSerializer
+    filterset_class = SectionFilter
+
+    def get_scoped_queryset(self) -> QuerySet[Section]:
+        return section_list_for_viewer(self.request.user).prefetch_related(
+            section_teachers_prefetch()
+        )
+
+
+class GuardianLinkFilter(django_filters.FilterSet):
+    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+
+    class Meta:
+        model = GuardianLink
+        fields: list[str] = []
+
+
+class GuardianLinkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Guardian links: who is whose guardian, as far as the caller may know."""
+
+    serializer_class = GuardianLinkSerializer
+    filterset_class = GuardianLinkFilter
+
+    def get_scoped_queryset(self) -> QuerySet[Any]:
+        return guardian_link_list_for_viewer(self.request.user).filter(is_active=True)

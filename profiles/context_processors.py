@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .models import Role
+from .permissions import roles_of
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Role-aware navigation: one entry per home the person has."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": frozenset()}
+    roles = roles_of(user)
+    items: list[dict[str, str]] = []
+    if Role.TEACHER in roles:
+        items.append({"label": "My students", "url": reverse("teacher-home")})
+    if Role.STUDENT in roles:
+        items.append({"label": "About me", "url": reverse("student-home")})
+    if Role.GUARDIAN in roles:
+        items.append({"label": "My children", "url": reverse("family-home")})
+    if user.is_staff:
+        items.append({"label": "School admin", "url": reverse("admin:index")})
+    if Role.TEACHER in roles or Role.ADMIN in roles or user.is_superuser:
+        items.append({"label": "API", "url": reverse("api-docs")})
+    path = request.path
+    for item in items:
+        item["current"] = "page" if path.startswith(item["url"]) else ""
+    return {"nav_items": items, "user_roles": roles}

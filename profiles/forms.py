@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from .models import LearnerProfile
+from .services import MAX_FIELD_LENGTH
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Renders the reset email in the request, then hands the sending to the Celery worker."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from django.template import loader
+
+        from learnhub.common.tasks import enqueue_after_commit
+
+        from .tasks import email_send
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        enqueue_after_commit(email_send, subject, body, to_email, fallback_inline=True)
+
+
+def _text_field(model_field: str, label: str, rows: int = 3) -> forms.CharField:
+    help_text = LearnerProfile._meta.get_field(model_field).help_text
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=MAX_FIELD_LENGTH,
+        help_text=str(help_text),
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class AboutMeForm(forms.Form):
+    strengths = _text_field("strengths", "My strengths")
+    needs = _text_field("needs", "What I'm working on")
+    interests = _text_field("interests", "My interests")
+    learning_preferences = _text_field("learning_preferences", "How I learn best")
+    aspirations = _text_field("aspirations", "My hopes and dreams")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SupportNotesForm(forms.Form):
+    support_notes = _text_field("support_notes", "Support notes", rows=4)
+    accommodations = _text_field("accommodations", "Accommodations", rows=4)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

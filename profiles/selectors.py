@@ -1,0 +1,214 @@
+"""Every read a page or the API makes about people: always scoped to the viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Enrollment, GuardianLink, Membership, Role, Section, Term, User
+from .permissions import (
+    visible_guardian_links_q,
+    visible_sections_q,
+    visible_students_q,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def student_search_q(search: str) -> Q:
+    q = Q()
+    for word in search.split():
+        q &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(learner_profile__interests__icontains=word)
+            | Q(learner_profile__strengths__icontains=word)
+        )
+    return q
+
+
+def student_list_for_viewer(
+    viewer: User | AnonymousUser, *, search: str = "", section: Section | None = None
+) -> QuerySet[User]:
+    """Students the viewer may see, with what a card shows, in a fixed number of queries."""
+    qs = User.objects.filter(visible_students_q(viewer))
+    if search.strip():
+        qs = qs.filter(student_search_q(search))
+    if section is not None:
+        qs = qs.filter(
+            enrollments__section=section,
+            enrollments__role=Enrollment.Role.STUDENT,
+            enrollments__is_active=True,
+        )
+    return (
+        qs.select_related("learner_profile")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(role=Role.STUDENT).select_related("school"),
+                to_attr="student_memberships",
+            ),
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.filter(
+                    role=Enrollment.Role.STUDENT, is_active=True, section__is_active=True
+                ).select_related("section"),
+                to_attr="student_enrollments",
+            ),
+        )
+        .order_by("family_name", "given_name", "id")
+        .distinct()
+    )
+
+
+def student_get_for_viewer(viewer: User | AnonymousUser, pk: int) -> User | None:
+    return (
+        student_list_for_viewer(viewer)
+        .filter(pk=pk)
+        .select_related("learner_profile__updated_by")
+        .first()
+    )
+
+
+def section_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Section]:
+    return (
+        Section.objects.filter(visible_sections_q(viewer))
+        .select_related("school")
+        .prefetch_related("terms")
+        .annotate(
+            student_count=Count(
+                "enrollments",
+                filter=Q(
+                    enrollments__role=Enrollment.Role.STUDENT, enrollments__is_active=True
+                ),
+            )
+        )
+        .order_by("kind", "name", "code", "id")
+    )
+
+
+def section_teachers_prefetch() -> Prefetch[Enrollment]:
+    return Prefetch(
+        "enrollments",
+        queryset=Enrollment.objects.filter(role=Enrollment.Role.TEACHER, is_active=True)
+        .select_related("user")
+        .order_by("-is_primary", "user__family_name"),
+        to_attr="teacher_enrollments",
+    )
+
+
+def sections_taught_by(viewer: User) -> QuerySet[Section]:
+    return (
+        section_list_for_viewer(viewer)
+        .filter(
+            enrollments__user=viewer,
+            enrollments__role=Enrollment.Role.TEACHER,
+            enrollments__is_active=True,
+            is_active=True,
+        )
+        .prefetch_related(section_teachers_prefetch())
+    )
+
+
+def guardian_link_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[GuardianLink]:
+    return (
+        GuardianLink.objects.filter(visible_guardian_links_q(viewer))
+        .select_related("guardian", "student")
+        .order_by("student__family_name", "student__given_name", "guardian__family_name", "id")
+    )
+
+
+def children_of(guardian: User) -> QuerySet[User]:
+    return student_list_for_viewer(guardian).filter(
+        guardian_links__guardian=guardian, guardian_links__is_active=True
+    )
+
+
+def guardians_of(student: User) -> QuerySet[GuardianLink]:
+    return GuardianLink.objects.filter(student=student, is_active=True).select_related("guardian")
+
+
+@dataclass(frozen=True)
+class TeacherHome:
+    advisories: list[Section]
+    classes: list[Section]
+    advisees: list[User]
+    current_term: Term | None
+
+
+def teacher_home_for(viewer: User) -> TeacherHome:
+    """What a teacher's home shows: advisory groups with their advisees, then classes."""
+    sections = list(sections_taught_by(viewer))
+    advisories = [s for s in sections if s.kind == Section.Kind.ADVISORY]
+    classes = [s for s in sections if s.kind == Section.Kind.CLASS]
+    advisees = list(
+        student_list_for_viewer(viewer).filter(
+            enrollments__section__in=[s.pk for s in advisories],
+            enrollments__role=Enrollment.Role.STUDENT,
+            enrollments__is_active=True,
+        )
+    )
+    today = timezone.localdate()
+    school_ids = {s.school_id for s in sections}
+    current_term = (
+        Term.objects.filter(
+            school_id__in=school_ids, start_date__lte=today, end_date__gte=today, is_active=True
+        )
+        .order_by("end_date")
+        .first()
+    )
+    return TeacherHome(advisories, classes, advisees, current_term)
+
+
+def history_for_profile(student: User, limit: int = 10) -> list[dict[str, object]]:
+    """Recent changes to a learner profile: who, when and which fields (staff view)."""
+    from .models import LearnerProfile
+
+    event_model = LearnerProfile.pgh_event_model  # type: ignore[attr-defined]
+    events = list(
+        event_model.objects.filter(student_id=student.pk)
+        .select_related("pgh_context")
+        .order_by("-pgh_created_at", "-pgh_id")[: limit + 1]
+    )
+    fields = (
+        "strengths",
+        "needs",
+        "interests",
+        "learning_preferences",
+        "aspirations",
+        "support_notes",
+        "accommodations",
+    )
+    actor_ids = set()
+    for ev in events:
+        ctx = ev.pgh_context.metadata if ev.pgh_context else {}
+        if ctx.get("user"):
+            actor_ids.add(ctx["user"])
+    actors = {u.pk: u for u in User.objects.filter(pk__in=actor_ids)}
+    rows: list[dict[str, object]] = []
+    for newer, older in zip(events, [*events[1:], None], strict=False):
+        if len(rows) >= limit:
+            break
+        changed = [
+            f.replace("_", " ")
+            for f in fields
+            if older is None or getattr(newer, f) != getattr(older, f)
+        ]
+        if older is not None and not changed:
+            continue
+        ctx = newer.pgh_context.metadata if newer.pgh_context else {}
+        rows.append(
+            {
+                "when": newer.pgh_created_at,
+                "who": actors.get(ctx.get("user")),
+                "label": newer.pgh_label,
+                "fields": changed if older is not None else ["profile created"],
+            }
+        )
+    return rows

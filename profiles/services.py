@@ -1,0 +1,74 @@
+"""Every write about people and profiles goes through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pghistory
+from django.db import transaction
+from django.db.models import F
+
+from learnhub.common.errors import Conflict, NotAllowed, ValidationFailed
+
+from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, LearnerProfile, Role, User
+from .permissions import can_edit_staff_fields, can_edit_student_voice, roles_of
+
+MAX_FIELD_LENGTH = 5000
+
+
+def learner_profile_for(student: User) -> LearnerProfile:
+    """The student's profile, created empty on first use (students always have one)."""
+    profile, _ = LearnerProfile.objects.get_or_create(student=student)
+    return profile
+
+
+@transaction.atomic
+def learner_profile_update(
+    *,
+    actor: User,
+    student: User,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> LearnerProfile:
+    """Change some profile fields, refusing the edit if someone saved in between.
+
+    ``expected_version`` is the version the editor started from: when another person saved
+    since, nothing is written and :class:`Conflict` says who changed it.
+    """
+    unknown = set(changes) - set(STUDENT_VOICE_FIELDS) - set(STAFF_ONLY_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown profile field: {', '.join(sorted(unknown))}.")
+    if Role.STUDENT not in roles_of(student) and not student.memberships.filter(
+        role=Role.STUDENT
+    ).exists():
+        raise ValidationFailed("Only students have a learner profile.")
+    if any(f in STUDENT_VOICE_FIELDS for f in changes) and not can_edit_student_voice(
+        actor, student
+    ):
+        raise NotAllowed("Only the student and their teachers can edit About me.")
+    if any(f in STAFF_ONLY_FIELDS for f in changes) and not can_edit_staff_fields(actor, student):
+        raise NotAllowed("Only the student's teachers and school admins can edit support notes.")
+    cleaned: dict[str, str] = {}
+    for name, value in changes.items():
+        text = str(value or "").strip()
+        if len(text) > MAX_FIELD_LENGTH:
+            raise ValidationFailed(
+                f"Keep this under {MAX_FIELD_LENGTH} characters.", field=name, code="too_long"
+            )
+        cleaned[name] = text
+
+    profile = learner_profile_for(student)
+    with pghistory.context(user=actor.pk, service="learner_profile_update"):
+        updated = LearnerProfile.objects.filter(pk=profile.pk, version=expected_version).update(
+            **cleaned, version=F("version") + 1, updated_by=actor
+        )
+    if not updated:
+        profile.refresh_from_db()
+        by = profile.updated_by.display_name if profile.updated_by else "someone else"
+        raise Conflict(
+            f"{by} changed this profile while you were editing, so nothing was overwritten. "
+            "Their version is shown below and your text is still in the form: "
+            "combine the two and save again."
+        )
+    profile.refresh_from_db()
+    return profile

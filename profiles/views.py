@@ -1,0 +1,231 @@
+"""Pages: role homes, the student page and the profile editors. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from learnhub.common.errors import DomainError
+
+from .forms import AboutMeForm, SupportNotesForm
+from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, Section, User
+from .permissions import (
+    can_edit_staff_fields,
+    can_edit_student_voice,
+    can_view_staff_fields,
+    roles_of,
+    visible_sections_q,
+)
+from .selectors import (
+    children_of,
+    guardians_of,
+    history_for_profile,
+    section_teachers_prefetch,
+    student_get_for_viewer,
+    student_list_for_viewer,
+    teacher_home_for,
+)
+from .services import learner_profile_for, learner_profile_update
+
+ViewFunc = Callable[..., HttpResponse]
+
+ROLE_HOMES = (
+    (Role.TEACHER, "teacher-home"),
+    (Role.GUARDIAN, "family-home"),
+    (Role.STUDENT, "student-home"),
+)
+
+
+def role_required(role: str) -> Callable[[ViewFunc], ViewFunc]:
+    """The page belongs to one role: others get a 403 that says so."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if role not in roles_of(request.user):
+                raise PermissionDenied(f"This page is for {Role(role).label.lower()}s.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their own home after login."""
+    roles = roles_of(request.user)
+    for role, url_name in ROLE_HOMES:
+        if role in roles:
+            return redirect(url_name)
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "profiles/no_role.html", status=403)
+
+
+@role_required(Role.TEACHER)
+def teacher_home(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        students = list(student_list_for_viewer(request.user, search=search)[:60])
+        context: dict[str, Any] = {"search": search, "students": students}
+        if request.htmx:
+            return render(request, "profiles/teacher_home.html#search-results", context)
+        context["home"] = teacher_home_for(request.user)  # type: ignore[arg-type]
+        return render(request, "profiles/teacher_home.html", context)
+    context = {"search": "", "home": teacher_home_for(request.user)}  # type: ignore[arg-type]
+    if request.htmx:
+        return render(request, "profiles/teacher_home.html#search-results", context)
+    return render(request, "profiles/teacher_home.html", context)
+
+
+@login_required
+def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    section = (
+        Section.objects.filter(visible_sections_q(request.user), pk=pk)
+        .select_related("school")
+        .prefetch_related("terms", section_teachers_prefetch())
+        .first()
+    )
+    if section is None:
+        raise Http404("No such section.")
+    roles = roles_of(request.user)
+    teaches = any(e.user_id == request.user.pk for e in section.teacher_enrollments)  # type: ignore[attr-defined]
+    if not (teaches or Role.ADMIN in roles or request.user.is_superuser):
+        raise PermissionDenied("Only the section's teachers see its roster.")
+    students = list(student_list_for_viewer(request.user, section=section))
+    return render(
+        request, "profiles/section_detail.html", {"section": section, "students": students}
+    )
+
+
+@login_required
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    student = student_get_for_viewer(request.user, pk)
+    if student is None:
+        raise Http404("No such student.")
+    profile = learner_profile_for(student)
+    staff = can_view_staff_fields(request.user, student)
+    context = {
+        "student": student,
+        "profile": profile,
+        "show_staff_fields": staff,
+        "can_edit_about": can_edit_student_voice(request.user, student),
+        "is_self": request.user.pk == student.pk,
+        "guardian_links": list(guardians_of(student)) if staff else [],
+        "enrollments": student.student_enrollments,  # type: ignore[attr-defined]
+        "history": history_for_profile(student) if staff else [],
+    }
+    return render(request, "profiles/student_detail.html", context)
+
+
+@role_required(Role.STUDENT)
+def student_home(request: HttpRequest) -> HttpResponse:
+    student: User = request.user  # type: ignore[assignment]
+    profile = learner_profile_for(student)
+    return render(
+        request,
+        "profiles/student_home.html",
+        {"student": student, "profile": profile},
+    )
+
+
+@role_required(Role.GUARDIAN)
+def family_home(request: HttpRequest) -> HttpResponse:
+    children = list(children_of(request.user))  # type: ignore[arg-type]
+    return render(request, "profiles/family_home.html", {"children": children})
+
+
+def _edit_profile(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type[AboutMeForm] | type[SupportNotesForm],
+    fields: tuple[str, ...],
+    allowed: Callable[[Any, User], bool],
+    template: str,
+) -> HttpResponse:
+    student = student_get_for_viewer(request.user, pk)
+    if student is None:
+        raise Http404("No such student.")
+    if not allowed(request.user, student):
+        raise PermissionDenied("You cannot edit this part of the profile.")
+    profile = learner_profile_for(student)
+    conflict = None
+    saved: list[tuple[Any, str]] = []
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                learner_profile_update(
+                    actor=request.user,  # type: ignore[arg-type]
+                    student=student,
+                    expected_version=form.cleaned_data["version"],
+                    changes={f: form.cleaned_data[f] for f in fields},
+                )
+            except DomainError as error:
+                if error.code == "conflict":
+                    # Keep what this person typed; show what the other person saved.
+                    conflict = error.message
+                    profile.refresh_from_db()
+                    saved = [(form.fields[f].label, getattr(profile, f)) for f in fields]
+                    form = form_class(
+                        initial={**{f: form.cleaned_data[f] for f in fields}, "version": profile.version}
+                    )
+                else:
+                    form.add_error(error.field if error.field in fields else None, error.message)
+            else:
+                from django.contrib import messages
+
+                messages.success(request, "Saved.")
+                if request.user.pk == student.pk:
+                    return redirect("student-home")
+                return redirect(reverse("student-detail", args=[student.pk]))
+    else:
+        form = form_class(initial={**{f: getattr(profile, f) for f in fields}, "version": profile.version})
+    return render(
+        request,
+        template,
+        {
+            "student": student,
+            "form": form,
+            "conflict": conflict,
+            "saved": saved,
+            "is_self": request.user.pk == student.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def about_me_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit_profile(
+        request,
+        pk,
+        form_class=AboutMeForm,
+        fields=STUDENT_VOICE_FIELDS,
+        allowed=can_edit_student_voice,
+        template="profiles/about_me_edit.html",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def support_notes_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit_profile(
+        request,
+        pk,
+        form_class=SupportNotesForm,
+        fields=STAFF_ONLY_FIELDS,
+        allowed=can_edit_staff_fields,
+        template="profiles/support_notes_edit.html",
+    )
