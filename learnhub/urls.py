@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -11,7 +11,7 @@ admin.site.site_header = "LearnHub school admin"
 admin.site.site_title = "LearnHub admin"
 admin.site.index_title = "Run the school"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("profiles.api.urls")),
 ]

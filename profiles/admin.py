@@ -188,20 +188,25 @@ class LearnerProfileAdmin(SchoolScopedAdmin):
         from .selectors import history_for_profile
 
         rows = history_for_profile(obj.student, limit=25)
-        return format_html_join(
-            "",
-            "<p>{} · {} · {}</p>",
-            (
+        return (
+            format_html_join(
+                "",
+                "<p>{} · {} · {}</p>",
                 (
-                    f"{r['when']:%Y-%m-%d %H:%M}",
-                    getattr(r["who"], "display_name", "an import or the system"),
-                    ", ".join(r["fields"]),  # type: ignore[call-overload]
-                )
-                for r in rows
-            ),
-        ) or "No changes recorded."
+                    (
+                        f"{r.when:%Y-%m-%d %H:%M}",
+                        r.who.display_name if r.who else "an import or the system",
+                        ", ".join(r.fields),
+                    )
+                    for r in rows
+                ),
+            )
+            or "No changes recorded."
+        )
 
-    def save_model(self, request: HttpRequest, obj: LearnerProfile, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: LearnerProfile, form: Any, change: bool
+    ) -> None:
         """Edits in the admin go through the same service as the pages (history, conflicts)."""
         from .services import learner_profile_update
 

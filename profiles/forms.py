@@ -39,7 +39,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
 
 def _text_field(model_field: str, label: str, rows: int = 3) -> forms.CharField:
-    help_text = LearnerProfile._meta.get_field(model_field).help_text
+    help_text = getattr(LearnerProfile._meta.get_field(model_field), "help_text", "")
     return forms.CharField(
         label=label,
         required=False,

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+
 def tracked_events() -> tuple[pghistory.RowEvent, ...]:
     """Insert, update and delete, recorded by database triggers (bulk writes included).
     A fresh set per model: pghistory binds each tracker to the model it decorates."""
@@ -188,7 +189,9 @@ class Section(models.Model):
     terms = models.ManyToManyField(Term, blank=True, related_name="sections")
     sourced_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     is_active = models.BooleanField(default=True)
-    members = models.ManyToManyField(User, through="Enrollment", related_name="sections")
+    members: models.ManyToManyField[User, Enrollment] = models.ManyToManyField(
+        User, through="Enrollment", related_name="sections"
+    )
 
     class Meta:
         ordering = ["school", "kind", "name", "code"]
@@ -277,7 +280,11 @@ class LearnerProfile(models.Model):
     )
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(version__gte=1), name="profile_version_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="profile_version_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Learner profile of {self.student.display_name}"
@@ -315,4 +322,3 @@ class RosterImport(models.Model):
             total = sum(v.get(key, 0) for v in self.summary.values() if isinstance(v, dict))
             parts.append(f"{total} {key}")
         return ", ".join(parts)
-

@@ -27,7 +27,7 @@ def roles_of(user: User | AnonymousUser) -> frozenset[str]:
         cached = frozenset(
             Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)
         )
-        user._learnhub_roles = cached  # type: ignore[union-attr]
+        user._learnhub_roles = cached  # type: ignore[union-attr,attr-defined]
     return cached
 
 
@@ -72,7 +72,8 @@ def visible_students_q(viewer: User | AnonymousUser) -> Q:
         | Q(pk__in=taught_student_ids(viewer))  # type: ignore[arg-type]
         | Q(
             pk__in=Membership.objects.filter(
-                role=Role.STUDENT, school_id__in=administered_school_ids(viewer)  # type: ignore[arg-type]
+                role=Role.STUDENT,
+                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
             ).values_list("user_id", flat=True)
         )
     )
@@ -89,7 +90,8 @@ def staff_students_q(viewer: User | AnonymousUser) -> Q:
         Q(pk__in=taught_student_ids(viewer))  # type: ignore[arg-type]
         | Q(
             pk__in=Membership.objects.filter(
-                role=Role.STUDENT, school_id__in=administered_school_ids(viewer)  # type: ignore[arg-type]
+                role=Role.STUDENT,
+                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
             ).values_list("user_id", flat=True)
         )
     )
@@ -133,7 +135,8 @@ def visible_guardian_links_q(viewer: User | AnonymousUser) -> Q:
         | Q(student_id__in=taught_student_ids(viewer))  # type: ignore[arg-type]
         | Q(
             student_id__in=Membership.objects.filter(
-                role=Role.STUDENT, school_id__in=administered_school_ids(viewer)  # type: ignore[arg-type]
+                role=Role.STUDENT,
+                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
             ).values_list("user_id", flat=True)
         )
     )

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Enrollment, GuardianLink, Membership, Role, Section, Term, User
+from .models import (
+    STAFF_ONLY_FIELDS,
+    STUDENT_VOICE_FIELDS,
+    Enrollment,
+    GuardianLink,
+    LearnerProfile,
+    Membership,
+    Role,
+    Section,
+    Term,
+    User,
+)
 from .permissions import (
     visible_guardian_links_q,
     visible_sections_q,
@@ -84,16 +96,14 @@ def section_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Section]:
         .annotate(
             student_count=Count(
                 "enrollments",
-                filter=Q(
-                    enrollments__role=Enrollment.Role.STUDENT, enrollments__is_active=True
-                ),
+                filter=Q(enrollments__role=Enrollment.Role.STUDENT, enrollments__is_active=True),
             )
         )
         .order_by("kind", "name", "code", "id")
     )
 
 
-def section_teachers_prefetch() -> Prefetch[Enrollment]:
+def section_teachers_prefetch() -> Prefetch:  # type: ignore[type-arg]
     return Prefetch(
         "enrollments",
         queryset=Enrollment.objects.filter(role=Enrollment.Role.TEACHER, is_active=True)
@@ -166,32 +176,28 @@ def teacher_home_for(viewer: User) -> TeacherHome:
     return TeacherHome(advisories, classes, advisees, current_term)
 
 
-def history_for_profile(student: User, limit: int = 10) -> list[dict[str, object]]:
-    """Recent changes to a learner profile: who, when and which fields (staff view)."""
-    from .models import LearnerProfile
+@dataclass(frozen=True)
+class ProfileChange:
+    when: datetime.datetime
+    who: User | None
+    fields: list[str]
 
+
+def history_for_profile(student: User, limit: int = 10) -> list[ProfileChange]:
+    """Recent changes to a learner profile: who, when and which fields (staff view).
+
+    Read from the pghistory event table, which database triggers fill on every write (bulk
+    updates and imports included); the editing person comes from the request's context."""
     event_model = LearnerProfile.pgh_event_model  # type: ignore[attr-defined]
     events = list(
         event_model.objects.filter(student_id=student.pk)
         .select_related("pgh_context")
         .order_by("-pgh_created_at", "-pgh_id")[: limit + 1]
     )
-    fields = (
-        "strengths",
-        "needs",
-        "interests",
-        "learning_preferences",
-        "aspirations",
-        "support_notes",
-        "accommodations",
-    )
-    actor_ids = set()
-    for ev in events:
-        ctx = ev.pgh_context.metadata if ev.pgh_context else {}
-        if ctx.get("user"):
-            actor_ids.add(ctx["user"])
-    actors = {u.pk: u for u in User.objects.filter(pk__in=actor_ids)}
-    rows: list[dict[str, object]] = []
+    fields = STUDENT_VOICE_FIELDS + STAFF_ONLY_FIELDS
+    actor_ids = {ev.pgh_context.metadata.get("user") for ev in events if ev.pgh_context is not None}
+    actors = {u.pk: u for u in User.objects.filter(pk__in=[a for a in actor_ids if a])}
+    rows: list[ProfileChange] = []
     for newer, older in zip(events, [*events[1:], None], strict=False):
         if len(rows) >= limit:
             break
@@ -202,13 +208,12 @@ def history_for_profile(student: User, limit: int = 10) -> list[dict[str, object
         ]
         if older is not None and not changed:
             continue
-        ctx = newer.pgh_context.metadata if newer.pgh_context else {}
+        actor_id = newer.pgh_context.metadata.get("user") if newer.pgh_context else None
         rows.append(
-            {
-                "when": newer.pgh_created_at,
-                "who": actors.get(ctx.get("user")),
-                "label": newer.pgh_label,
-                "fields": changed if older is not None else ["profile created"],
-            }
+            ProfileChange(
+                when=newer.pgh_created_at,
+                who=actors.get(actor_id) if actor_id else None,
+                fields=changed if older is not None else ["profile created"],
+            )
         )
     return rows

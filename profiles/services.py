@@ -38,9 +38,10 @@ def learner_profile_update(
     unknown = set(changes) - set(STUDENT_VOICE_FIELDS) - set(STAFF_ONLY_FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown profile field: {', '.join(sorted(unknown))}.")
-    if Role.STUDENT not in roles_of(student) and not student.memberships.filter(
-        role=Role.STUDENT
-    ).exists():
+    if (
+        Role.STUDENT not in roles_of(student)
+        and not student.memberships.filter(role=Role.STUDENT).exists()
+    ):
         raise ValidationFailed("Only students have a learner profile.")
     if any(f in STUDENT_VOICE_FIELDS for f in changes) and not can_edit_student_voice(
         actor, student

@@ -78,12 +78,12 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
     if search:
         students = list(student_list_for_viewer(request.user, search=search)[:60])
         context: dict[str, Any] = {"search": search, "students": students}
-        if request.htmx:
+        if request.htmx:  # type: ignore[attr-defined]
             return render(request, "profiles/teacher_home.html#search-results", context)
         context["home"] = teacher_home_for(request.user)  # type: ignore[arg-type]
         return render(request, "profiles/teacher_home.html", context)
     context = {"search": "", "home": teacher_home_for(request.user)}  # type: ignore[arg-type]
-    if request.htmx:
+    if request.htmx:  # type: ignore[attr-defined]
         return render(request, "profiles/teacher_home.html#search-results", context)
     return render(request, "profiles/teacher_home.html", context)
 
@@ -179,7 +179,10 @@ def _edit_profile(
                     profile.refresh_from_db()
                     saved = [(form.fields[f].label, getattr(profile, f)) for f in fields]
                     form = form_class(
-                        initial={**{f: form.cleaned_data[f] for f in fields}, "version": profile.version}
+                        initial={
+                            **{f: form.cleaned_data[f] for f in fields},
+                            "version": profile.version,
+                        }
                     )
                 else:
                     form.add_error(error.field if error.field in fields else None, error.message)
@@ -191,7 +194,9 @@ def _edit_profile(
                     return redirect("student-home")
                 return redirect(reverse("student-detail", args=[student.pk]))
     else:
-        form = form_class(initial={**{f: getattr(profile, f) for f in fields}, "version": profile.version})
+        form = form_class(
+            initial={**{f: getattr(profile, f) for f in fields}, "version": profile.version}
+        )
     return render(
         request,
         template,

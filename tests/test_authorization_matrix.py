@@ -1,5 +1,6 @@
 """The authorization matrix (QUALITY.md): every URL pattern, generated from the URL resolver,
-for every kind of person. A new endpoint without a row here fails ``test_every_url_is_in_the_matrix``.
+for every kind of person. A new endpoint without a row here fails
+``test_every_url_is_in_the_matrix``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ MATRIX: dict[str, Rule] = {
         SEES_STUDENT, kwargs=lambda w: {"pk": w.guardian.child_links.get().pk}
     ),
 }
+
 
 def _walk(patterns: list[Any], namespace: str | None = None):
     for p in patterns:

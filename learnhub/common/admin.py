@@ -18,7 +18,7 @@ def administered_schools(request: HttpRequest) -> list[int]:
 
         cached = list(
             Membership.objects.filter(
-                user_id=request.user.pk, role=ADMIN_ROLE, is_active=True
+                user_id=request.user.pk or 0, role=ADMIN_ROLE, is_active=True
             ).values_list("school_id", flat=True)
         )
         request._administered_schools = cached  # type: ignore[attr-defined]
@@ -39,10 +39,14 @@ class SchoolScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.user.is_superuser:
             return qs
         # A row can reach a school through several joins: keep each row once.
-        return qs.filter(pk__in=qs.model._default_manager.filter(self.scope_q(request)).values("pk"))
+        return qs.filter(
+            pk__in=qs.model._default_manager.filter(self.scope_q(request)).values("pk")
+        )
 
     def _is_school_admin(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff and administered_schools(request))
+        return bool(
+            request.user.is_active and request.user.is_staff and administered_schools(request)
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser or self._is_school_admin(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -33,17 +34,13 @@ class DatabaseUnavailableMiddleware:
             conn.close_if_unusable_or_obsolete()
             try:
                 conn.close()
-            except Exception:  # noqa: BLE001, S110 - the connection is already broken
+            except Exception:  # noqa: S110 - the connection is already broken
                 pass
         message = "LearnHub's database is not answering right now. Please try again in a moment."
         response: HttpResponse
         if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {"code": "service_unavailable", "detail": message}, status=503
-            )
+            response = JsonResponse({"code": "service_unavailable", "detail": message}, status=503)
         else:
-            response = HttpResponse(
-                render_to_string("503.html", {"message": message}), status=503
-            )
+            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
         response["Retry-After"] = "5"
         return response

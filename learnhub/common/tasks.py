@@ -21,7 +21,7 @@ def enqueue_after_commit(task: Any, *args: Any, fallback_inline: bool = False) -
     def send() -> None:
         try:
             task.apply_async(args=args, retry=False)
-        except Exception as exc:  # noqa: BLE001 - kombu raises several types when Redis is down
+        except Exception as exc:
             logger.warning("broker unavailable for %s: %s", task.name, type(exc).__name__)
             if fallback_inline:
                 task.run(*args)

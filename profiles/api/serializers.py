@@ -58,11 +58,15 @@ class LearnerProfileSerializer(serializers.ModelSerializer[LearnerProfile]):
 
     student = serializers.IntegerField(source="student_id", read_only=True)
     support_notes = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_FIELD_LENGTH,
+        required=False,
+        allow_blank=True,
+        max_length=MAX_FIELD_LENGTH,
         help_text="Staff only: absent for students and guardians.",
     )
     accommodations = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_FIELD_LENGTH,
+        required=False,
+        allow_blank=True,
+        max_length=MAX_FIELD_LENGTH,
         help_text="Staff only: absent for students and guardians.",
     )
     version = serializers.IntegerField(
@@ -111,8 +115,16 @@ class SectionSerializer(serializers.ModelSerializer[Section]):
     class Meta:
         model = Section
         fields = [
-            "id", "name", "code", "kind", "course_title", "subject", "school", "terms",
-            "teachers", "student_count",
+            "id",
+            "name",
+            "code",
+            "kind",
+            "course_title",
+            "subject",
+            "school",
+            "terms",
+            "teachers",
+            "student_count",
         ]
         read_only_fields = fields
 
