@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 
-@shared_task(name="profiles.email_send", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="profiles.email_send", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def email_send(subject: str, body: str, to_email: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to_email])

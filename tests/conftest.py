@@ -68,6 +68,17 @@ def world(db: None) -> World:
     f.enroll(other_section, other_teacher, role=Enrollment.Role.TEACHER)
     f.enroll(other_section, other_student)
     return World(
-        school, other_school, student, other_student, guardian, other_guardian, teacher,
-        other_teacher, admin, other_admin, advisory, math, other_section,
+        school,
+        other_school,
+        student,
+        other_student,
+        guardian,
+        other_guardian,
+        teacher,
+        other_teacher,
+        admin,
+        other_admin,
+        advisory,
+        math,
+        other_section,
     )
