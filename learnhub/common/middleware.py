@@ -31,11 +31,8 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.warning("database unavailable: %s", type(exception).__name__)
         for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
-            try:
+            with contextlib.suppress(Exception):  # the connection is already broken
                 conn.close()
-            except Exception:  # noqa: S110 - the connection is already broken
-                pass
         message = "LearnHub's database is not answering right now. Please try again in a moment."
         response: HttpResponse
         if request.path.startswith("/api/"):
