@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from learnhub.common.admin import SchoolScopedAdmin, administered_schools
 
@@ -231,7 +232,16 @@ class RosterUploadForm(forms.Form):
 class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["source_name", "status", "created_at", "created_by"]
     list_filter = ["status"]
-    readonly_fields = ["source_name", "status", "created_at", "created_by", "summary", "errors"]
+    readonly_fields = [
+        "source_name",
+        "status",
+        "created_at",
+        "created_by",
+        "counts",
+        "warnings",
+        "problems",
+    ]
+    exclude = ["summary", "errors"]
     change_list_template = "admin/profiles/rosterimport/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -239,6 +249,55 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="what changed")
+    def counts(self, obj: RosterImport) -> str:
+        rows = [
+            (
+                name,
+                c.get("created", 0),
+                c.get("updated", 0),
+                c.get("deactivated", 0),
+                c.get("unchanged", 0),
+            )
+            for name, c in obj.summary.items()
+            if isinstance(c, dict) and "created" in c
+        ]
+        if not rows:
+            return "Nothing written."
+        return format_html(
+            "<table><thead><tr><th>record</th><th>created</th><th>updated</th>"
+            "<th>deactivated</th><th>unchanged</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
+            ),
+        )
+
+    @admin.display(description="warnings")
+    def warnings(self, obj: RosterImport) -> str:
+        items = obj.summary.get("warnings") or []
+        if not items:
+            return "None."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in items))
+        )
+
+    @admin.display(description="problems (nothing was written)")
+    def problems(self, obj: RosterImport) -> str:
+        if not obj.errors:
+            return "None."
+        return format_html(
+            "<table><thead><tr><th>file</th><th>line</th><th>field</th><th>reason</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (e.get("file", ""), e.get("line", ""), e.get("field", ""), e.get("reason", ""))
+                    for e in obj.errors
+                ),
+            ),
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser or bool(administered_schools(request))
