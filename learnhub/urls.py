@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("profiles.urls")),
+    path("", include("mastery.urls")),
 ]
 
 handler403 = "django.views.defaults.permission_denied"

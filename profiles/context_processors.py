@@ -16,8 +16,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[dict[str, str]] = []
     if Role.TEACHER in roles:
         items.append({"label": "My students", "url": reverse("teacher-home")})
+        items.append({"label": "Evidence to review", "url": reverse("evidence-review")})
     if Role.STUDENT in roles:
         items.append({"label": "About me", "url": reverse("student-home")})
+        items.append({"label": "My mastery", "url": reverse("my-mastery")})
     if Role.GUARDIAN in roles:
         items.append({"label": "My children", "url": reverse("family-home")})
     if user.is_staff:
@@ -25,6 +27,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if Role.TEACHER in roles or Role.ADMIN in roles or user.is_superuser:
         items.append({"label": "API", "url": reverse("api-docs")})
     path = request.path
+    # The longest matching prefix is the current page (/teach/evidence/ is not "My students").
+    best = max(
+        (i for i in items if path.startswith(i["url"])), key=lambda i: len(i["url"]), default=None
+    )
     for item in items:
-        item["current"] = "page" if path.startswith(item["url"]) else ""
+        item["current"] = "page" if item is best else ""
     return {"nav_items": items, "user_roles": roles}

@@ -15,7 +15,7 @@ from .models import Enrollment, GuardianLink, Membership, Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from .models import User
+    from .models import Section, User
 
 
 def roles_of(user: User | AnonymousUser) -> frozenset[str]:
@@ -167,3 +167,19 @@ def can_edit_student_voice(viewer: User | AnonymousUser, student: User) -> bool:
 
 
 can_edit_staff_fields = can_view_staff_fields
+
+
+def can_teach_section(viewer: User | AnonymousUser, section: Section) -> bool:
+    """The section's active teachers and its school's admins work with its roster."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_superuser:
+        return True
+    return (
+        Enrollment.objects.filter(
+            section=section, user=viewer, role=Enrollment.Role.TEACHER, is_active=True
+        ).exists()
+        or Membership.objects.filter(
+            user=viewer, school_id=section.school_id, role=Role.ADMIN, is_active=True
+        ).exists()
+    )

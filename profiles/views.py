@@ -20,6 +20,7 @@ from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, Section, User
 from .permissions import (
     can_edit_staff_fields,
     can_edit_student_voice,
+    can_teach_section,
     can_view_staff_fields,
     roles_of,
     visible_sections_q,
@@ -98,9 +99,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if section is None:
         raise Http404("No such section.")
-    roles = roles_of(request.user)
-    teaches = any(e.user_id == request.user.pk for e in section.teacher_enrollments)  # type: ignore[attr-defined]
-    if not (teaches or Role.ADMIN in roles or request.user.is_superuser):
+    if not can_teach_section(request.user, section):
         raise PermissionDenied("Only the section's teachers see its roster.")
     students = list(student_list_for_viewer(request.user, section=section))
     return render(

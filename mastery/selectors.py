@@ -1,0 +1,402 @@
+"""Every read about mastery that a page or the API makes: scoped to the viewer, set-based."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from profiles.models import Enrollment, Section, User
+from profiles.selectors import student_list_for_viewer
+
+from .models import (
+    Competency,
+    Evidence,
+    Framework,
+    MasteryRecord,
+    PacingTarget,
+    Prerequisite,
+    ProficiencyLevel,
+    ProficiencyScale,
+    SectionCompetency,
+)
+from .permissions import visible_evidence_q, visible_frameworks_q, visible_mastery_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+# --- pacing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pacing:
+    mastered: int
+    expected: int
+
+    @property
+    def behind_by(self) -> int:
+        return max(0, self.expected - self.mastered)
+
+    @property
+    def on_pace(self) -> bool:
+        return self.behind_by == 0
+
+
+def pacing_for_section(
+    section: Section, student_ids: list[int], today: dt.date | None = None
+) -> dict[int, Pacing]:
+    """Per student: competencies of the section's pacing plan mastered, and expected by today.
+    Two queries, whatever the class size."""
+    today = today or timezone.localdate()
+    targets = list(
+        PacingTarget.objects.filter(plan__section=section).values_list(
+            "competency_id", "expected_by"
+        )
+    )
+    expected = sum(1 for _, by in targets if by <= today)
+    planned = [c for c, _ in targets]
+    mastered = dict(
+        MasteryRecord.objects.filter(
+            student_id__in=student_ids, competency_id__in=planned, mastered=True
+        )
+        .values("student_id")
+        .annotate(n=Count("id"))
+        .values_list("student_id", "n")
+    )
+    if not targets:
+        return {}
+    return {sid: Pacing(mastered=mastered.get(sid, 0), expected=expected) for sid in student_ids}
+
+
+# --- class grid --------------------------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    score: Decimal | None
+    level: ProficiencyLevel | None
+    mastered: bool
+    evidence_count: int
+
+
+@dataclass
+class GridRow:
+    student: User
+    cells: list[tuple[Competency, GridCell | None]]
+    mastered: int
+    pacing: Pacing | None
+
+
+@dataclass
+class ClassGrid:
+    section: Section
+    competencies: list[Competency]
+    domains: list[Competency]
+    domain: Competency | None
+    rows: list[GridRow]
+    levels: list[ProficiencyLevel]
+    sort: str
+    expected_by: dict[int, dt.date] = field(default_factory=dict)
+
+
+def _scale_levels(school_id: int, frameworks: set[int]) -> list[ProficiencyLevel]:
+    scale_ids = set(
+        Framework.objects.filter(pk__in=frameworks, scale__isnull=False).values_list(
+            "scale_id", flat=True
+        )
+    )
+    q = Q(scale_id__in=scale_ids) | Q(scale__school_id=school_id, scale__is_default=True)
+    return list(ProficiencyLevel.objects.filter(q).order_by("-points"))
+
+
+def section_competencies(section: Section) -> QuerySet[Competency]:
+    """The section's learning targets in framework tree order."""
+    return (
+        Competency.objects.filter(section_links__section=section, is_leaf=True)
+        .select_related("parent", "framework")
+        .order_by("framework__title", "sort_key", "id")
+    )
+
+
+def class_grid(
+    section: Section,
+    viewer: User | AnonymousUser,
+    *,
+    domain_id: int | None = None,
+    sort: str = "name",
+    today: dt.date | None = None,
+) -> ClassGrid:
+    """Students × learning targets, coloured by level, in a fixed number of queries."""
+    all_competencies = list(section_competencies(section))
+    domains = sorted(
+        {c.parent for c in all_competencies if c.parent is not None},
+        key=lambda d: (d.framework_id, d.sort_key),
+    )
+    domain = next((d for d in domains if d.pk == domain_id), None)
+    competencies = [c for c in all_competencies if domain is None or c.parent_id == domain.pk]
+    students = list(
+        User.objects.filter(
+            pk__in=student_list_for_viewer(viewer, section=section).values("pk")
+        ).order_by("family_name", "given_name", "id")
+    )
+    student_ids = [s.pk for s in students]
+    comp_index = {c.pk: i for i, c in enumerate(competencies)}
+    levels = _scale_levels(section.school_id, {c.framework_id for c in all_competencies})
+    level_by_id = {lv.pk: lv for lv in levels}
+    cells: dict[int, list[GridCell | None]] = {
+        sid: [None] * len(competencies) for sid in student_ids
+    }
+    mastered_count: dict[int, int] = defaultdict(int)
+    for sid, cid, score, level_id, mastered, count in MasteryRecord.objects.filter(
+        student_id__in=student_ids, competency_id__in=list(comp_index)
+    ).values_list("student_id", "competency_id", "score", "level_id", "mastered", "evidence_count"):
+        cells[sid][comp_index[cid]] = GridCell(score, level_by_id.get(level_id), mastered, count)
+        if mastered:
+            mastered_count[sid] += 1
+    pacing = pacing_for_section(section, student_ids, today)
+    rows = [
+        GridRow(
+            s,
+            list(zip(competencies, cells[s.pk], strict=True)),
+            mastered_count[s.pk],
+            pacing.get(s.pk),
+        )
+        for s in students
+    ]
+    if sort == "progress":
+        rows.sort(key=lambda r: (-r.mastered, r.student.family_name, r.student.given_name))
+    elif sort == "behind":
+        rows.sort(key=lambda r: (-(r.pacing.behind_by if r.pacing else 0), r.student.family_name))
+    else:
+        sort = "name"
+    expected_by = dict(
+        PacingTarget.objects.filter(plan__section=section).values_list(
+            "competency_id", "expected_by"
+        )
+    )
+    for c in competencies:
+        c.expected_by = expected_by.get(c.pk)  # type: ignore[attr-defined]
+    return ClassGrid(section, competencies, domains, domain, rows, levels, sort, expected_by)
+
+
+def cell_evidence(
+    viewer: User | AnonymousUser, student: User, competency: Competency
+) -> list[Evidence]:
+    return list(
+        Evidence.objects.filter(visible_evidence_q(viewer), student=student, competency=competency)
+        .select_related("author")
+        .order_by("-observed_on", "-id")
+    )
+
+
+def cell_record(student: User, competency: Competency) -> MasteryRecord | None:
+    return (
+        MasteryRecord.objects.filter(student=student, competency=competency)
+        .select_related("level")
+        .first()
+    )
+
+
+# --- a student's progress ----------------------------------------------------------------------
+
+
+@dataclass
+class PathwayItem:
+    competency: Competency
+    record: MasteryRecord | None
+    status: str  # mastered | in_progress | ready | locked
+    missing: list[Competency] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "mastered": "Mastered",
+            "in_progress": "In progress",
+            "ready": "Ready to start",
+            "locked": "Not yet: needs earlier targets",
+        }[self.status]
+
+
+@dataclass
+class FrameworkProgress:
+    framework: Framework
+    items: list[PathwayItem]
+    domains: list[tuple[Competency | None, list[PathwayItem]]]
+    levels: list[ProficiencyLevel]
+
+    @property
+    def mastered(self) -> int:
+        return sum(1 for i in self.items if i.status == "mastered")
+
+    @property
+    def in_progress(self) -> int:
+        return sum(1 for i in self.items if i.status == "in_progress")
+
+    @property
+    def next_up(self) -> list[PathwayItem]:
+        """What to work on next: targets in progress, then the ones that are ready."""
+        started = [i for i in self.items if i.status == "in_progress"]
+        ready = [i for i in self.items if i.status == "ready"]
+        return (started + ready)[:5]
+
+
+def student_frameworks(student: User) -> QuerySet[Framework]:
+    """Frameworks the student works on: those of their sections' competencies."""
+    return (
+        Framework.objects.filter(
+            competencies__section_links__section__enrollments__user=student,
+            competencies__section_links__section__enrollments__role=Enrollment.Role.STUDENT,
+            competencies__section_links__section__enrollments__is_active=True,
+        )
+        .distinct()
+        .order_by("title")
+    )
+
+
+def pathway_status(
+    record: MasteryRecord | None, prerequisites: list[int], mastered_ids: set[int]
+) -> str:
+    if record is not None and record.mastered:
+        return "mastered"
+    if record is not None and record.evidence_count:
+        return "in_progress"
+    if all(p in mastered_ids for p in prerequisites):
+        return "ready"
+    return "locked"
+
+
+def student_progress(
+    viewer: User | AnonymousUser, student: User, framework_ids: list[int] | None = None
+) -> list[FrameworkProgress]:
+    """Each framework the student works on: every learning target with its level and pathway
+    status. A fixed number of queries however many frameworks and targets."""
+    frameworks = list(
+        student_frameworks(student).filter(visible_frameworks_q(viewer))
+        if framework_ids is None
+        else Framework.objects.filter(visible_frameworks_q(viewer), pk__in=framework_ids)
+    )
+    if not frameworks:
+        return []
+    competencies = list(
+        Competency.objects.filter(framework__in=frameworks)
+        .select_related("parent")
+        .order_by("framework_id", "sort_key", "id")
+    )
+    records = {
+        r.competency_id: r
+        for r in MasteryRecord.objects.filter(visible_mastery_q(viewer), student=student)
+        .filter(competency__framework__in=frameworks)
+        .select_related("level")
+    }
+    prereqs: dict[int, list[int]] = defaultdict(list)
+    for cid, pid in Prerequisite.objects.filter(competency__framework__in=frameworks).values_list(
+        "competency_id", "prerequisite_id"
+    ):
+        prereqs[cid].append(pid)
+    mastered_ids = {cid for cid, r in records.items() if r.mastered}
+    by_id = {c.pk: c for c in competencies}
+    scales = {
+        s.pk: list(s.levels.all())
+        for s in ProficiencyScale.objects.filter(
+            Q(frameworks__in=frameworks)
+            | Q(school_id__in={f.school_id for f in frameworks}, is_default=True)
+        )
+        .distinct()
+        .prefetch_related(Prefetch("levels", ProficiencyLevel.objects.order_by("-points")))
+    }
+    default_scale = {
+        s.school_id: s.pk
+        for s in ProficiencyScale.objects.filter(
+            school_id__in={f.school_id for f in frameworks}, is_default=True
+        )
+    }
+    result = []
+    for framework in frameworks:
+        items = []
+        for c in competencies:
+            if c.framework_id != framework.pk or not c.is_leaf:
+                continue
+            record = records.get(c.pk)
+            status = pathway_status(record, prereqs.get(c.pk, []), mastered_ids)
+            missing = [
+                by_id[p] for p in prereqs.get(c.pk, []) if p not in mastered_ids and p in by_id
+            ]
+            items.append(PathwayItem(c, record, status, missing))
+        groups: dict[int | None, list[PathwayItem]] = {}
+        for item in items:
+            groups.setdefault(item.competency.parent_id, []).append(item)
+        domains = [(by_id.get(pid) if pid else None, group) for pid, group in groups.items()]
+        scale_id = framework.scale_id or default_scale.get(framework.school_id)
+        result.append(FrameworkProgress(framework, items, domains, scales.get(scale_id or 0, [])))
+    return result
+
+
+def mastered_over_time(
+    viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, int]]:
+    """Cumulative count of learning targets mastered, week by week from ``start`` to ``end``."""
+    dates: list[dt.date] = sorted(
+        d
+        for d in MasteryRecord.objects.filter(
+            visible_mastery_q(viewer),
+            student=student,
+            mastered=True,
+            first_mastered_on__isnull=False,
+        ).values_list("first_mastered_on", flat=True)
+        if d is not None
+    )
+    points = []
+    day = start
+    i = 0
+    while day <= end:
+        while i < len(dates) and dates[i] <= day:
+            i += 1
+        points.append((day, i))
+        day += dt.timedelta(days=7)
+    return points
+
+
+def recent_evidence(viewer: User | AnonymousUser, student: User, limit: int = 10) -> list[Evidence]:
+    return list(
+        Evidence.objects.filter(visible_evidence_q(viewer), student=student)
+        .select_related("competency", "author")
+        .order_by("-observed_on", "-id")[:limit]
+    )
+
+
+def evidence_waiting_for(viewer: User | AnonymousUser) -> QuerySet[Evidence]:
+    """Student submissions waiting for this teacher's review."""
+    from profiles.permissions import staff_students_q
+
+    return (
+        Evidence.objects.filter(
+            status=Evidence.Status.SUBMITTED,
+            student__in=User.objects.filter(staff_students_q(viewer)),
+        )
+        .select_related("student", "competency", "competency__framework")
+        .order_by("created_at", "id")
+    )
+
+
+def section_with_competencies_for_teacher(viewer: User, pk: int) -> Section | None:
+    from profiles.permissions import visible_sections_q
+
+    return (
+        Section.objects.filter(visible_sections_q(viewer), pk=pk)
+        .annotate(target_count=Count("section_competencies"))
+        .first()
+    )
+
+
+def competencies_for_section_choice(section: Section) -> list[Competency]:
+    return list(section_competencies(section))
+
+
+def section_links(section: Section) -> QuerySet[SectionCompetency]:
+    return SectionCompetency.objects.filter(section=section)

@@ -1,0 +1,512 @@
+"""Every write about mastery: scales, evidence and the mastery records computed from it.
+
+Mastery records are recomputed from *all* accepted evidence of a student × competency in the
+same transaction as every evidence create, edit or delete. Each writer first locks the record
+rows it will recompute (creating them if missing), then reads the evidence: under READ COMMITTED
+the second of two concurrent writers waits for the first and then sees its evidence, so a record
+always equals a recomputation from all evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pghistory
+from django.db import transaction
+from django.utils import timezone
+
+from learnhub.common.errors import NotAllowed, ValidationFailed
+from learnhub.common.tasks import enqueue_after_commit
+from profiles.models import Enrollment, Membership, Role, School, Section, User
+
+from . import calculation as calc
+from .models import (
+    Competency,
+    Evidence,
+    Framework,
+    MasteryRecord,
+    ProficiencyLevel,
+    ProficiencyScale,
+)
+from .permissions import can_change_evidence, can_record_evidence, can_submit_evidence
+
+DEFAULT_LEVELS = (
+    (Decimal("4"), "Exceeds", "#1b5e20", False),
+    (Decimal("3"), "Meets", "#2e7d32", True),
+    (Decimal("2"), "Approaching", "#f9a825", False),
+    (Decimal("1"), "Beginning", "#e65100", False),
+)
+
+
+# --- scales ------------------------------------------------------------------------------------
+
+
+def scale_default_for(school: School) -> ProficiencyScale:
+    """The school's default scale, created as the usual 4-level scale on first use."""
+    scale = ProficiencyScale.objects.filter(school=school, is_default=True).first()
+    if scale is not None:
+        return scale
+    scale, created = ProficiencyScale.objects.get_or_create(
+        school=school, name="4-point scale", defaults={"is_default": True}
+    )
+    if created:
+        ProficiencyLevel.objects.bulk_create(
+            ProficiencyLevel(scale=scale, points=p, label=label, colour=colour, is_mastery=m)
+            for p, label, colour, m in DEFAULT_LEVELS
+        )
+    return scale
+
+
+def scale_for(framework: Framework) -> ProficiencyScale:
+    return framework.scale or scale_default_for(framework.school)
+
+
+def levels_of(scale: ProficiencyScale) -> list[calc.Level]:
+    return [
+        calc.Level(
+            points=lv.points, label=lv.label, is_mastery=lv.is_mastery, id=lv.pk, colour=lv.colour
+        )
+        for lv in scale.levels.all()
+    ]
+
+
+def scale_validate(levels: Iterable[tuple[Decimal, bool]]) -> None:
+    """A scale needs at least one level and exactly one mastery level."""
+    rows = list(levels)
+    if not rows:
+        raise ValidationFailed("A scale needs at least one level.")
+    marked = sum(1 for _, is_mastery in rows if is_mastery)
+    if marked != 1:
+        raise ValidationFailed(
+            f"Mark exactly one level as the mastery level ({marked} marked).", code="mastery_level"
+        )
+
+
+# --- recomputation -----------------------------------------------------------------------------
+
+
+def _first_mastered_on(
+    method: str,
+    parameter: int | None,
+    rows: list[tuple[Decimal, dt.date]],
+    levels: list[calc.Level],
+) -> dt.date | None:
+    """The date of the evidence with which the student first reached mastery."""
+    scores: list[Decimal] = []
+    for score, observed_on in rows:
+        scores.append(score)
+        if calc.rollup(method, scores, levels, parameter=parameter).mastered:
+            return observed_on
+    return None
+
+
+def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
+    """Recompute the mastery records of (student_id, competency_id) pairs from all accepted
+    evidence; returns how many records changed. Call inside a transaction."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return 0
+    student_ids = sorted({s for s, _ in wanted})
+    competency_ids = sorted({c for _, c in wanted})
+    MasteryRecord.objects.bulk_create(
+        [MasteryRecord(student_id=s, competency_id=c) for s, c in wanted], ignore_conflicts=True
+    )
+    wanted_set = set(wanted)
+    records = [
+        r
+        for r in MasteryRecord.objects.select_for_update()
+        .filter(student_id__in=student_ids, competency_id__in=competency_ids)
+        .order_by("id")
+        if (r.student_id, r.competency_id) in wanted_set
+    ]
+    evidence: dict[tuple[int, int], list[tuple[Decimal, dt.date]]] = defaultdict(list)
+    for student_id, competency_id, score, observed_on in (
+        Evidence.objects.filter(
+            student_id__in=student_ids,
+            competency_id__in=competency_ids,
+            status=Evidence.Status.ACCEPTED,
+        )
+        .order_by("observed_on", "id")
+        .values_list("student_id", "competency_id", "score", "observed_on")
+    ):
+        if score is not None:
+            evidence[(student_id, competency_id)].append((score, observed_on))
+
+    competencies = {
+        c.pk: c
+        for c in Competency.objects.filter(pk__in=competency_ids).select_related(
+            "framework__scale", "framework__school"
+        )
+    }
+    levels_by_scale: dict[int, list[calc.Level]] = {}
+
+    def levels_for(competency: Competency) -> list[calc.Level]:
+        scale = scale_for(competency.framework)
+        if scale.pk not in levels_by_scale:
+            levels_by_scale[scale.pk] = levels_of(scale)
+        return levels_by_scale[scale.pk]
+
+    now = timezone.now()
+    changed: list[MasteryRecord] = []
+    for record in records:
+        competency = competencies[record.competency_id]
+        rows = evidence.get((record.student_id, record.competency_id), [])
+        levels = levels_for(competency)
+        result = calc.rollup(
+            competency.method, [s for s, _ in rows], levels, parameter=competency.parameter
+        )
+        values: dict[str, Any] = {
+            "score": result.score,
+            "level_id": result.level.id if result.level else None,
+            "mastered": result.mastered,
+            "evidence_count": len(rows),
+            "last_evidence_on": max((d for _, d in rows), default=None),
+            "first_mastered_on": (
+                _first_mastered_on(competency.method, competency.parameter, rows, levels)
+                if result.mastered
+                else None
+            ),
+        }
+        if any(getattr(record, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(record, k, v)
+            record.updated_at = now
+            changed.append(record)
+    if changed:
+        MasteryRecord.objects.bulk_update(
+            changed,
+            [
+                "score",
+                "level_id",
+                "mastered",
+                "evidence_count",
+                "last_evidence_on",
+                "first_mastered_on",
+                "updated_at",
+            ],
+        )
+    return len(changed)
+
+
+def mastery_rebuild(*, framework_id: int) -> int:
+    """Recompute every record of a framework (after its method or scale changed)."""
+    pairs = set(
+        Evidence.objects.filter(competency__framework_id=framework_id)
+        .values_list("student_id", "competency_id")
+        .distinct()
+    ) | set(
+        MasteryRecord.objects.filter(competency__framework_id=framework_id).values_list(
+            "student_id", "competency_id"
+        )
+    )
+    changed = 0
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), 2000):
+        with transaction.atomic():
+            changed += mastery_recompute(pairs=ordered[start : start + 2000])
+    return changed
+
+
+def mastery_rebuild_enqueue(*, framework_ids: Iterable[int]) -> None:
+    """Queue a rebuild after commit (the worker does it; if Redis is down, the next scan does)."""
+    from .tasks import mastery_rebuild_task
+
+    for framework_id in sorted(set(framework_ids)):
+        enqueue_after_commit(mastery_rebuild_task, framework_id)
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+def _score(value: Any, competency: Competency) -> Decimal:
+    try:
+        score = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("Give the score as a number.", field="score") from None
+    if not score.is_finite():
+        raise ValidationFailed("Give the score as a number.", field="score")
+    top = max((lv.points for lv in levels_of(scale_for(competency.framework))), default=Decimal(4))
+    if score < 0 or score > top:
+        raise ValidationFailed(
+            f"A score on this scale is between 0 and {top.normalize()}.", field="score"
+        )
+    return score.quantize(Decimal("0.01"))
+
+
+def _observed_on(value: dt.date | None) -> dt.date:
+    today = timezone.localdate()
+    day = value or today
+    if day > today:
+        raise ValidationFailed("Evidence can't be dated in the future.", field="observed_on")
+    return day
+
+
+def _check_competency_for(student: User, competency: Competency) -> None:
+    if not competency.is_leaf:
+        raise ValidationFailed("Score a learning target, not a group of them.", field="competency")
+    if not Membership.objects.filter(
+        user=student, role=Role.STUDENT, school_id=competency.framework.school_id
+    ).exists():
+        raise ValidationFailed(
+            "This competency belongs to another school's framework.", field="competency"
+        )
+
+
+@dataclass(frozen=True)
+class EvidenceInput:
+    score: Decimal | str | int | float
+    observed_on: dt.date | None = None
+    kind: str = Evidence.Kind.ASSESSMENT
+    title: str = ""
+    note: str = ""
+    link: str = ""
+
+
+def _kind(value: str) -> str:
+    if value not in Evidence.Kind.values:
+        raise ValidationFailed(f"Unknown kind of evidence: {value}.", field="kind")
+    return value
+
+
+@transaction.atomic
+def evidence_record(
+    *,
+    actor: User,
+    student: User,
+    competency: Competency,
+    score: Any,
+    observed_on: dt.date | None = None,
+    kind: str = Evidence.Kind.ASSESSMENT,
+    title: str = "",
+    note: str = "",
+    link: str = "",
+    section: Section | None = None,
+) -> Evidence:
+    """A teacher records one scored observation; the mastery record is current on return."""
+    if not can_record_evidence(actor, student):
+        raise NotAllowed("Only the student's teachers can record evidence for them.")
+    _check_competency_for(student, competency)
+    with pghistory.context(user=actor.pk, service="evidence_record"):
+        evidence = Evidence.objects.create(
+            student=student,
+            competency=competency,
+            section=section,
+            score=_score(score, competency),
+            observed_on=_observed_on(observed_on),
+            kind=_kind(kind),
+            title=title.strip()[:255],
+            note=note.strip(),
+            link=link.strip(),
+            author=actor,
+            status=Evidence.Status.ACCEPTED,
+        )
+        mastery_recompute(pairs=[(student.pk, competency.pk)])
+    return evidence
+
+
+@transaction.atomic
+def evidence_record_for_class(
+    *,
+    actor: User,
+    section: Section,
+    competency: Competency,
+    scores: Mapping[int, Any],
+    observed_on: dt.date | None = None,
+    kind: str = Evidence.Kind.ASSESSMENT,
+    title: str = "",
+    note: str = "",
+) -> list[Evidence]:
+    """Record one assessment for a whole class in one transaction: ``scores`` maps student ids
+    to scores (blank = not assessed). Nothing is written if any score is invalid."""
+    enrolled = set(
+        Enrollment.objects.filter(
+            section=section, role=Enrollment.Role.STUDENT, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    from profiles.permissions import staff_students_q
+
+    allowed = set(
+        User.objects.filter(staff_students_q(actor), pk__in=enrolled).values_list("pk", flat=True)
+    )
+    if not allowed:
+        raise NotAllowed("Only the class's teachers can record its scores.")
+    if not competency.is_leaf or competency.framework.school_id != section.school_id:
+        raise ValidationFailed("Pick one of this class's learning targets.", field="competency")
+    day = _observed_on(observed_on)
+    kind = _kind(kind)
+    rows: list[Evidence] = []
+    problems: list[str] = []
+    for student_id, raw in scores.items():
+        if raw in (None, ""):
+            continue
+        if student_id not in allowed:
+            raise NotAllowed("One of these students is not in this class.")
+        try:
+            score = _score(raw, competency)
+        except ValidationFailed as error:
+            problems.append(f"student {student_id}: {error.message}")
+            continue
+        rows.append(
+            Evidence(
+                student_id=student_id,
+                competency=competency,
+                section=section,
+                score=score,
+                observed_on=day,
+                kind=kind,
+                title=title.strip()[:255],
+                note=note.strip(),
+                author=actor,
+                status=Evidence.Status.ACCEPTED,
+            )
+        )
+    if problems:
+        raise ValidationFailed("Some scores are not valid: " + "; ".join(problems), field="scores")
+    if not rows:
+        raise ValidationFailed("Enter at least one score.", field="scores")
+    with pghistory.context(user=actor.pk, service="evidence_record_for_class"):
+        created = Evidence.objects.bulk_create(rows)
+        mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
+    return created
+
+
+@transaction.atomic
+def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, Any]) -> Evidence:
+    if not can_change_evidence(actor, evidence):
+        raise NotAllowed("Only the student's teachers can change this evidence.")
+    allowed = {"score", "observed_on", "kind", "title", "note", "link"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(f"These can't be changed: {', '.join(sorted(unknown))}.")
+    if "score" in changes:
+        evidence.score = _score(changes["score"], evidence.competency)
+    if "observed_on" in changes:
+        evidence.observed_on = _observed_on(changes["observed_on"])
+    if "kind" in changes:
+        evidence.kind = _kind(changes["kind"])
+    for name in ("title", "note", "link"):
+        if name in changes:
+            setattr(evidence, name, str(changes[name] or "").strip())
+    with pghistory.context(user=actor.pk, service="evidence_update"):
+        evidence.save()
+        mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, actor: User, evidence: Evidence) -> None:
+    if not can_change_evidence(actor, evidence):
+        raise NotAllowed("Only the student's teachers can delete this evidence.")
+    pair = (evidence.student_id, evidence.competency_id)
+    with pghistory.context(user=actor.pk, service="evidence_delete"):
+        evidence.delete()
+        mastery_recompute(pairs=[pair])
+
+
+@transaction.atomic
+def evidence_submit(
+    *,
+    actor: User,
+    competency: Competency,
+    note: str,
+    link: str = "",
+    observed_on: dt.date | None = None,
+    kind: str = Evidence.Kind.PRIOR_LEARNING,
+) -> Evidence:
+    """A student submits their own evidence for a teacher to accept with a score or return."""
+    if not can_submit_evidence(actor, actor):
+        raise NotAllowed("Students submit their own evidence.")
+    _check_competency_for(actor, competency)
+    if not note.strip() and not link.strip():
+        raise ValidationFailed(
+            "Say what you did, or add a link to your work.", field="note", code="empty"
+        )
+    if kind not in (
+        Evidence.Kind.PRIOR_LEARNING,
+        Evidence.Kind.SELF_ASSESSMENT,
+        Evidence.Kind.PROJECT,
+    ):
+        raise ValidationFailed(
+            "Choose prior learning, a project or a self-assessment.", field="kind"
+        )
+    with pghistory.context(user=actor.pk, service="evidence_submit"):
+        return Evidence.objects.create(
+            student=actor,
+            competency=competency,
+            observed_on=_observed_on(observed_on),
+            kind=kind,
+            note=note.strip(),
+            link=link.strip(),
+            author=actor,
+            status=Evidence.Status.SUBMITTED,
+        )
+
+
+def _submitted(evidence: Evidence) -> Evidence:
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if locked.status != Evidence.Status.SUBMITTED:
+        raise ValidationFailed(
+            "This evidence was already reviewed.", code="already_reviewed", field="status"
+        )
+    return locked
+
+
+@transaction.atomic
+def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str = "") -> Evidence:
+    if not can_change_evidence(actor, evidence):
+        raise NotAllowed("Only the student's teachers can accept their evidence.")
+    evidence = _submitted(evidence)
+    evidence.score = _score(score, evidence.competency)
+    evidence.status = Evidence.Status.ACCEPTED
+    evidence.reviewed_by = actor
+    evidence.review_comment = comment.strip()
+    with pghistory.context(user=actor.pk, service="evidence_accept"):
+        evidence.save()
+        mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    return evidence
+
+
+@transaction.atomic
+def evidence_return(*, actor: User, evidence: Evidence, comment: str) -> Evidence:
+    if not can_change_evidence(actor, evidence):
+        raise NotAllowed("Only the student's teachers can return their evidence.")
+    if not comment.strip():
+        raise ValidationFailed("Tell the student what to add or change.", field="comment")
+    evidence = _submitted(evidence)
+    evidence.status = Evidence.Status.RETURNED
+    evidence.reviewed_by = actor
+    evidence.review_comment = comment.strip()
+    with pghistory.context(user=actor.pk, service="evidence_return"):
+        evidence.save()
+    return evidence
+
+
+# --- sections and frameworks -------------------------------------------------------------------
+
+
+@transaction.atomic
+def framework_link_sections(*, framework: Framework, sections: list[Section]) -> int:
+    """Work on every learning target of ``framework`` in ``sections``; returns links added."""
+    if any(s.school_id != framework.school_id for s in sections):
+        raise ValidationFailed("A section can only use its own school's frameworks.")
+    leaves = list(framework.competencies.filter(is_leaf=True).values_list("pk", flat=True))
+    from .models import SectionCompetency
+
+    existing = set(
+        SectionCompetency.objects.filter(
+            section__in=sections, competency_id__in=leaves
+        ).values_list("section_id", "competency_id")
+    )
+    new = [
+        SectionCompetency(section=s, competency_id=c)
+        for s in sections
+        for c in leaves
+        if (s.pk, c) not in existing
+    ]
+    SectionCompetency.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

@@ -1,0 +1,372 @@
+"""Mastery pages: the teacher's class grid and class scoring, the review queue, a student's
+"My mastery" and the progress page families see. Thin: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from learnhub.common.errors import DomainError
+from profiles.models import Role, Section, Term, User
+from profiles.permissions import can_teach_section, roles_of, visible_sections_q
+from profiles.selectors import student_get_for_viewer, student_list_for_viewer
+from profiles.views import role_required
+
+from .charts import growth_chart
+from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
+from .models import Competency, Evidence
+from .permissions import can_record_evidence, visible_evidence_q
+from .selectors import (
+    cell_evidence,
+    cell_record,
+    class_grid,
+    evidence_waiting_for,
+    mastered_over_time,
+    recent_evidence,
+    section_competencies,
+    student_progress,
+)
+from .services import (
+    evidence_accept,
+    evidence_record,
+    evidence_record_for_class,
+    evidence_return,
+    evidence_submit,
+    levels_of,
+    scale_for,
+)
+
+
+def _section_for_teacher(request: HttpRequest, pk: int) -> Section:
+    section = Section.objects.filter(visible_sections_q(request.user), pk=pk).first()
+    if section is None:
+        raise Http404("No such section.")
+    if not can_teach_section(request.user, section):
+        raise PermissionDenied("Only the section's teachers work with its scores.")
+    return section
+
+
+# --- the class grid ----------------------------------------------------------------------------
+
+
+def _grid_params(request: HttpRequest) -> dict[str, Any]:
+    domain = request.GET.get("domain", "")
+    return {
+        "domain_id": int(domain) if domain.isdigit() else None,
+        "sort": request.GET.get("sort", "name")[:16],
+    }
+
+
+@login_required
+def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
+    section = _section_for_teacher(request, pk)
+    grid = class_grid(section, request.user, **_grid_params(request))
+    return render(request, "mastery/section_grid.html", {"grid": grid, "section": section})
+
+
+def _csv_cell(cell: Any) -> str:
+    if cell is None or cell.score is None:
+        return ""
+    return f"{cell.level.label} ({cell.score})" if cell.level else str(cell.score)
+
+
+@login_required
+def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The grid as shown (same filter and sort), for a spreadsheet."""
+    section = _section_for_teacher(request, pk)
+    grid = class_grid(section, request.user, **_grid_params(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{section.name} mastery.csv".replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["Student", "Email", "Mastered", "Behind pace by"]
+        + [f"{c.code} {c.label}".strip() for c in grid.competencies]
+    )
+    for row in grid.rows:
+        writer.writerow(
+            [row.student.display_name, row.student.email, row.mastered]
+            + [row.pacing.behind_by if row.pacing else ""]
+            + [_csv_cell(cell) for _, cell in row.cells]
+        )
+    return response
+
+
+def _cell_context(
+    request: HttpRequest,
+    section: Section,
+    student: User,
+    competency: Competency,
+    form: EvidenceForm | None = None,
+) -> dict[str, Any]:
+    levels = levels_of(scale_for(competency.framework))
+    return {
+        "section": section,
+        "student": student,
+        "competency": competency,
+        "record": cell_record(student, competency),
+        "evidence": cell_evidence(request.user, student, competency),
+        "form": form or EvidenceForm(levels=levels),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int) -> HttpResponse:
+    """A cell's evidence history, and a form to add evidence in place (HTMX)."""
+    section = _section_for_teacher(request, pk)
+    student = student_list_for_viewer(request.user, section=section).filter(pk=student_pk).first()
+    competency = section_competencies(section).filter(pk=competency_pk).first()
+    if student is None or competency is None:
+        raise Http404("Not in this class.")
+    form = None
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, levels=levels_of(scale_for(competency.framework)))
+        if form.is_valid():
+            try:
+                evidence_record(
+                    actor=request.user,  # type: ignore[arg-type]
+                    student=student,
+                    competency=competency,
+                    score=form.cleaned_data["score"],
+                    observed_on=form.cleaned_data["observed_on"],
+                    kind=form.cleaned_data["kind"],
+                    note=form.cleaned_data["note"],
+                    section=section,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                form = None
+    context = _cell_context(request, section, student, competency, form)
+    context["updated"] = request.method == "POST" and form is None
+    template = "mastery/_cell_panel.html"
+    if not request.htmx:  # type: ignore[attr-defined]
+        template = "mastery/cell_page.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record one assessment for the whole class in one form and one transaction."""
+    section = _section_for_teacher(request, pk)
+    competencies = list(section_competencies(section))
+    students = list(student_list_for_viewer(request.user, section=section))
+    form = ClassScoresForm(
+        request.POST or None, competencies=competencies, initial=request.GET.dict() or None
+    )
+    selected = None
+    if form.is_bound and form.is_valid():
+        competency = form.cleaned_data["competency"]
+        selected = competency
+        scores = {s.pk: request.POST.get(f"score_{s.pk}", "") for s in students}
+        try:
+            created = evidence_record_for_class(
+                actor=request.user,  # type: ignore[arg-type]
+                section=section,
+                competency=competency,
+                scores=scores,
+                observed_on=form.cleaned_data["observed_on"],
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Recorded {len(created)} score{'s' if len(created) != 1 else ''} for "
+                f"{competency.code or competency.label}.",
+            )
+            return redirect(reverse("section-grid", args=[section.pk]))
+    else:
+        cid = request.GET.get("competency", "")
+        selected = next(
+            (c for c in competencies if str(c.pk) == cid), competencies[0] if competencies else None
+        )
+    levels = levels_of(scale_for(selected.framework)) if selected else []
+    return render(
+        request,
+        "mastery/section_record.html",
+        {
+            "section": section,
+            "form": form,
+            "rows": [(s, request.POST.get(f"score_{s.pk}", "")) for s in students],
+            "levels": levels,
+        },
+    )
+
+
+# --- review of student submissions -------------------------------------------------------------
+
+
+@role_required(Role.TEACHER)
+def evidence_review(request: HttpRequest) -> HttpResponse:
+    waiting = list(evidence_waiting_for(request.user))
+    levels_by_framework = {}
+    for e in waiting:
+        fw = e.competency.framework
+        if fw.pk not in levels_by_framework:
+            levels_by_framework[fw.pk] = levels_of(scale_for(fw))
+        e.levels = levels_by_framework[fw.pk]  # type: ignore[attr-defined]
+    return render(request, "mastery/evidence_review.html", {"waiting": waiting})
+
+
+@login_required
+@require_POST
+def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str) -> HttpResponse:
+    evidence = (
+        Evidence.objects.filter(visible_evidence_q(request.user), pk=evidence_pk)
+        .select_related("student", "competency__framework")
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such evidence.")
+    if not can_record_evidence(request.user, evidence.student):
+        raise PermissionDenied("Only the student's teachers review their evidence.")
+    form = ReviewForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            if decision == "accept":
+                if form.cleaned_data["score"] is None:
+                    raise DomainError("Choose a level to accept this evidence.")
+                evidence_accept(
+                    actor=request.user,  # type: ignore[arg-type]
+                    evidence=evidence,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                )
+            else:
+                evidence_return(
+                    actor=request.user,  # type: ignore[arg-type]
+                    evidence=evidence,
+                    comment=form.cleaned_data["comment"],
+                )
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = "Check the score and comment."
+    evidence.refresh_from_db()
+    evidence.levels = levels_of(scale_for(evidence.competency.framework))  # type: ignore[attr-defined]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "mastery/_review_item.html", {"e": evidence, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("evidence-review")
+
+
+# --- a student's progress ----------------------------------------------------------------------
+
+
+def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
+    today = timezone.localdate()
+    term = (
+        Term.objects.filter(
+            school__memberships__user=student,
+            school__memberships__role=Role.STUDENT,
+            start_date__lte=today,
+            end_date__gte=today,
+            is_active=True,
+        )
+        .exclude(kind=Term.Kind.SCHOOL_YEAR)
+        .order_by("start_date")
+        .first()
+    )
+    if term is None:
+        return today - dt.timedelta(days=120), today, None
+    return term.start_date, min(today, term.end_date), term
+
+
+def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
+    progress = student_progress(request.user, student)
+    start, end, term = _term_bounds(student)
+    points = mastered_over_time(request.user, student, start, end)
+    total = sum(len(p.items) for p in progress)
+    chart = (
+        growth_chart(
+            points,
+            title=f"Learning targets mastered, {term.title if term else 'recently'}",
+            total=total,
+        )
+        if total
+        else None
+    )
+    return {
+        "student": student,
+        "progress": progress,
+        "chart": chart,
+        "term": term,
+        "recent": recent_evidence(request.user, student),
+        "is_self": request.user.pk == student.pk,
+        "total": total,
+        "mastered_total": sum(p.mastered for p in progress),
+    }
+
+
+@role_required(Role.STUDENT)
+def my_mastery(request: HttpRequest) -> HttpResponse:
+    student: User = request.user  # type: ignore[assignment]
+    context = _progress_context(request, student)
+    context["submissions"] = list(
+        Evidence.objects.filter(student=student)
+        .exclude(status=Evidence.Status.ACCEPTED)
+        .select_related("competency")
+        .order_by("-created_at")[:10]
+    )
+    return render(request, "mastery/my_mastery.html", context)
+
+
+@login_required
+def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
+    student = student_get_for_viewer(request.user, pk)
+    if student is None:
+        raise Http404("No such student.")
+    context = _progress_context(request, student)
+    context["is_guardian"] = (
+        Role.GUARDIAN in roles_of(request.user) and request.user.pk != student.pk
+    )
+    return render(request, "mastery/student_progress.html", context)
+
+
+@role_required(Role.STUDENT)
+@require_http_methods(["GET", "POST"])
+def submit_evidence(request: HttpRequest) -> HttpResponse:
+    student: User = request.user  # type: ignore[assignment]
+    competencies = [
+        item.competency
+        for fp in student_progress(student, student)
+        for item in fp.items
+        if item.status != "mastered"
+    ]
+    initial = (
+        {"competency": request.GET.get("competency")} if request.GET.get("competency") else None
+    )
+    form = SubmitEvidenceForm(request.POST or None, competencies=competencies, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_submit(
+                actor=student,
+                competency=form.cleaned_data["competency"],
+                kind=form.cleaned_data["kind"],
+                note=form.cleaned_data["note"],
+                link=form.cleaned_data["link"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "Sent to your teacher. You'll see their answer here.")
+            return redirect("my-mastery")
+    return render(request, "mastery/submit_evidence.html", {"form": form})
