@@ -67,7 +67,9 @@ class SubmitEvidenceForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    link = forms.URLField(label="Link to your work (optional)", required=False, max_length=500)
+    link = forms.URLField(
+        label="Link to your work (optional)", required=False, max_length=500, assume_scheme="https"
+    )
 
     def __init__(self, *args: Any, competencies: list[Competency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -171,9 +171,15 @@ class Competency(models.Model):
 
     @property
     def parameter(self) -> int | None:
-        if self.calculation_method:
-            return self.calculation_parameter
-        return self.framework.calculation_parameter
+        """The parameter of the method in force; None for methods that take none."""
+        from .calculation import PARAMETER_RANGE, method_from
+
+        value = (
+            self.calculation_parameter
+            if self.calculation_method
+            else self.framework.calculation_parameter
+        )
+        return value if PARAMETER_RANGE[method_from(self.method)] is not None else None
 
 
 class Prerequisite(models.Model):

@@ -53,25 +53,38 @@ def pacing_for_section(
 ) -> dict[int, Pacing]:
     """Per student: competencies of the section's pacing plan mastered, and expected by today.
     Two queries, whatever the class size."""
-    today = today or timezone.localdate()
-    targets = list(
+    targets = _pacing_targets(section)
+    mastered = set(
+        MasteryRecord.objects.filter(
+            student_id__in=student_ids, competency_id__in=list(targets), mastered=True
+        ).values_list("student_id", "competency_id")
+    )
+    return _pacing(targets, student_ids, mastered, today)
+
+
+def _pacing_targets(section: Section) -> dict[int, dt.date]:
+    return dict(
         PacingTarget.objects.filter(plan__section=section).values_list(
             "competency_id", "expected_by"
         )
     )
-    expected = sum(1 for _, by in targets if by <= today)
-    planned = [c for c, _ in targets]
-    mastered = dict(
-        MasteryRecord.objects.filter(
-            student_id__in=student_ids, competency_id__in=planned, mastered=True
-        )
-        .values("student_id")
-        .annotate(n=Count("id"))
-        .values_list("student_id", "n")
-    )
+
+
+def _pacing(
+    targets: dict[int, dt.date],
+    student_ids: list[int],
+    mastered: set[tuple[int, int]],
+    today: dt.date | None,
+) -> dict[int, Pacing]:
+    """Pure: mastered counts every planned competency; expected counts those due by today."""
     if not targets:
         return {}
-    return {sid: Pacing(mastered=mastered.get(sid, 0), expected=expected) for sid in student_ids}
+    today = today or timezone.localdate()
+    expected = sum(1 for by in targets.values() if by <= today)
+    return {
+        sid: Pacing(mastered=sum(1 for cid in targets if (sid, cid) in mastered), expected=expected)
+        for sid in student_ids
+    }
 
 
 # --- class grid --------------------------------------------------------------------------------
@@ -106,13 +119,9 @@ class ClassGrid:
 
 
 def _scale_levels(school_id: int, frameworks: set[int]) -> list[ProficiencyLevel]:
-    scale_ids = set(
-        Framework.objects.filter(pk__in=frameworks, scale__isnull=False).values_list(
-            "scale_id", flat=True
-        )
-    )
-    q = Q(scale_id__in=scale_ids) | Q(scale__school_id=school_id, scale__is_default=True)
-    return list(ProficiencyLevel.objects.filter(q).order_by("-points"))
+    """The levels of the frameworks' scales (or the school's default scale), in one query."""
+    q = Q(scale__frameworks__in=frameworks) | Q(scale__school_id=school_id, scale__is_default=True)
+    return list(ProficiencyLevel.objects.filter(q).distinct().order_by("-points", "id"))
 
 
 def section_competencies(section: Section) -> QuerySet[Competency]:
@@ -149,17 +158,26 @@ def class_grid(
     comp_index = {c.pk: i for i, c in enumerate(competencies)}
     levels = _scale_levels(section.school_id, {c.framework_id for c in all_competencies})
     level_by_id = {lv.pk: lv for lv in levels}
+    targets = _pacing_targets(section)
     cells: dict[int, list[GridCell | None]] = {
         sid: [None] * len(competencies) for sid in student_ids
     }
     mastered_count: dict[int, int] = defaultdict(int)
+    mastered_pairs: set[tuple[int, int]] = set()
+    # One query for every record the grid and the pacing need.
+    wanted = {c.pk for c in all_competencies} | set(targets)
     for sid, cid, score, level_id, mastered, count in MasteryRecord.objects.filter(
-        student_id__in=student_ids, competency_id__in=list(comp_index)
+        student_id__in=student_ids, competency_id__in=list(wanted)
     ).values_list("student_id", "competency_id", "score", "level_id", "mastered", "evidence_count"):
-        cells[sid][comp_index[cid]] = GridCell(score, level_by_id.get(level_id), mastered, count)
         if mastered:
-            mastered_count[sid] += 1
-    pacing = pacing_for_section(section, student_ids, today)
+            mastered_pairs.add((sid, cid))
+        if cid in comp_index:
+            cells[sid][comp_index[cid]] = GridCell(
+                score, level_by_id.get(level_id), mastered, count
+            )
+            if mastered:
+                mastered_count[sid] += 1
+    pacing = _pacing(targets, student_ids, mastered_pairs, today)
     rows = [
         GridRow(
             s,
@@ -175,14 +193,9 @@ def class_grid(
         rows.sort(key=lambda r: (-(r.pacing.behind_by if r.pacing else 0), r.student.family_name))
     else:
         sort = "name"
-    expected_by = dict(
-        PacingTarget.objects.filter(plan__section=section).values_list(
-            "competency_id", "expected_by"
-        )
-    )
     for c in competencies:
-        c.expected_by = expected_by.get(c.pk)  # type: ignore[attr-defined]
-    return ClassGrid(section, competencies, domains, domain, rows, levels, sort, expected_by)
+        c.expected_by = targets.get(c.pk)  # type: ignore[attr-defined]
+    return ClassGrid(section, competencies, domains, domain, rows, levels, sort, targets)
 
 
 def cell_evidence(

@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import World
+from tests.mastery.conftest import build_maths
 
 PERSONAS = (
     "anonymous",
@@ -42,6 +43,22 @@ class Rule:
     target: Callable[[World], int] = lambda w: w.student.pk
     data: dict[str, Any] = field(default_factory=dict)
     signed_in_status: int | None = None  # e.g. the login page redirects signed-in people
+
+
+def _math(world: World):
+    build_maths(world)
+    return world.math
+
+
+def _submitted(world: World):
+    """A submission from the student, waiting for review (created once per test)."""
+    from mastery.models import Evidence
+    from mastery.services import evidence_submit
+
+    existing = Evidence.objects.filter(student=world.student, status="submitted").first()
+    return existing or evidence_submit(
+        actor=world.student, competency=build_maths(world).t3, note="My budget project"
+    )
 
 
 STUDENT = lambda w: {"pk": w.student.pk}  # noqa: E731
@@ -77,6 +94,28 @@ MATRIX: dict[str, Rule] = {
     "about-me-edit": Rule(ABOUT_EDITORS, kwargs=STUDENT),
     "support-notes-edit": Rule(STAFF, kwargs=STUDENT),
     "section-detail": Rule(STAFF, kwargs=lambda w: {"pk": w.math.pk}),
+    # mastery pages
+    "section-grid": Rule(STAFF, kwargs=lambda w: {"pk": _math(w).pk}),
+    "section-grid-csv": Rule(STAFF, kwargs=lambda w: {"pk": _math(w).pk}),
+    "section-record": Rule(STAFF, kwargs=lambda w: {"pk": _math(w).pk}),
+    "grid-cell": Rule(
+        STAFF,
+        kwargs=lambda w: {
+            "pk": _math(w).pk,
+            "student_pk": w.student.pk,
+            "competency_pk": build_maths(w).t1.pk,
+        },
+    ),
+    "evidence-review": Rule(frozenset({"teacher", "other_teacher"})),
+    "evidence-accept": Rule(
+        STAFF, method="post", ok_status=302, kwargs=lambda w: {"evidence_pk": _submitted(w).pk}
+    ),
+    "evidence-return": Rule(
+        STAFF, method="post", ok_status=302, kwargs=lambda w: {"evidence_pk": _submitted(w).pk}
+    ),
+    "my-mastery": Rule(frozenset({"student", "other_student"})),
+    "evidence-submit": Rule(frozenset({"student", "other_student"})),
+    "student-progress": Rule(SEES_STUDENT, kwargs=STUDENT),
     # API
     "api:student-list": Rule(SEES_STUDENT, scoped_list=True),
     "api:student-detail": Rule(SEES_STUDENT, kwargs=STUDENT),

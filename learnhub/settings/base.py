@@ -229,7 +229,6 @@ LOGGING = {
 }
 
 # Email uniqueness is enforced case-insensitively by the user_email_ci_unique constraint.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")

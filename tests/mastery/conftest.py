@@ -42,6 +42,24 @@ def _node(fw, identifier, code, statement, parent=None, order=0, leaf=True):
 
 @pytest.fixture
 def maths(world) -> Maths:
+    return build_maths(world)
+
+
+def build_maths(world) -> Maths:
+    """Idempotent within a test: the authorization matrix calls it from URL kwargs."""
+    existing = Framework.objects.filter(school=world.school, identifier="fw-math-7").first()
+    if existing is not None:
+        by_code = {c.code: c for c in existing.competencies.all()}
+        return Maths(
+            existing,
+            by_code["7.RP"],
+            by_code["7.EE"],
+            by_code["7.RP.1"],
+            by_code["7.RP.2"],
+            by_code["7.RP.3"],
+            by_code["7.EE.1"],
+            by_code["7.EE.2"],
+        )
     scale_default_for(world.school)
     fw = Framework.objects.create(
         school=world.school,

@@ -1,0 +1,1 @@
+"""The mastery REST API: frameworks, competencies, evidence, mastery records, pathways."""

@@ -1,0 +1,230 @@
+"""Evidence services: who may record, validation, and mastery records always current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from learnhub.common.errors import NotAllowed, ValidationFailed
+from mastery import calculation as calc
+from mastery.models import Evidence, MasteryRecord
+from mastery.services import (
+    evidence_accept,
+    evidence_delete,
+    evidence_record,
+    evidence_record_for_class,
+    evidence_return,
+    evidence_submit,
+    evidence_update,
+    levels_of,
+    mastery_rebuild,
+    scale_default_for,
+)
+
+D = dt.date
+
+
+def _record(world, maths, **kw):
+    return MasteryRecord.objects.get(student=world.student, competency=kw.get("c", maths.t1))
+
+
+def _add(world, maths, score, day, competency=None, actor=None):
+    return evidence_record(
+        actor=actor or world.teacher,
+        student=world.student,
+        competency=competency or maths.t1,
+        score=score,
+        observed_on=day,
+    )
+
+
+def test_recording_evidence_updates_the_mastery_record_in_the_same_transaction(world, maths):
+    _add(world, maths, 2, D(2026, 9, 1))
+    record = _record(world, maths)
+    assert (record.score, record.level.label, record.mastered) == (
+        Decimal("2.00"),
+        "Approaching",
+        False,
+    )
+    _add(world, maths, 4, D(2026, 9, 8))
+    record = _record(world, maths)
+    # decaying average 65%: 2 × 0.35 + 4 × 0.65 = 3.30 → Meets, mastered on Sep 8
+    assert (record.score, record.level.label, record.mastered) == (Decimal("3.30"), "Meets", True)
+    assert (record.evidence_count, record.first_mastered_on, record.last_evidence_on) == (
+        2,
+        D(2026, 9, 8),
+        D(2026, 9, 8),
+    )
+
+
+def test_evidence_order_is_by_date_observed_not_entry_order(world, maths):
+    _add(world, maths, 4, D(2026, 9, 8))
+    _add(world, maths, 2, D(2026, 9, 1))  # entered later, observed earlier
+    assert _record(world, maths).score == Decimal("3.30")
+
+
+def test_editing_and_deleting_evidence_recompute_the_record(world, maths):
+    first = _add(world, maths, 2, D(2026, 9, 1))
+    second = _add(world, maths, 4, D(2026, 9, 8))
+    evidence_update(actor=world.teacher, evidence=second, changes={"score": "1"})
+    assert _record(world, maths).score == Decimal("1.35")
+    evidence_delete(actor=world.teacher, evidence=first)
+    record = _record(world, maths)
+    assert (record.score, record.evidence_count, record.mastered) == (Decimal("1.00"), 1, False)
+    evidence_delete(actor=world.teacher, evidence=Evidence.objects.get(pk=second.pk))
+    record = _record(world, maths)
+    assert (record.score, record.level, record.evidence_count, record.last_evidence_on) == (
+        None,
+        None,
+        0,
+        None,
+    )
+
+
+@pytest.mark.parametrize("persona", ["student", "guardian", "other_teacher", "other_admin"])
+def test_only_the_students_teachers_record_evidence(world, maths, persona):
+    with pytest.raises(NotAllowed):
+        _add(world, maths, 3, D(2026, 9, 1), actor=getattr(world, persona))
+    assert Evidence.objects.count() == 0
+    assert MasteryRecord.objects.count() == 0
+
+
+def test_school_admin_records_evidence(world, maths):
+    _add(world, maths, 3, D(2026, 9, 1), actor=world.admin)
+    assert _record(world, maths).mastered is True
+
+
+@pytest.mark.parametrize(
+    ("score", "message"),
+    [
+        ("abc", "Give the score as a number."),
+        ("NaN", "Give the score as a number."),
+        ("5", "A score on this scale is between 0 and 4."),
+        ("-1", "A score on this scale is between 0 and 4."),
+    ],
+)
+def test_invalid_scores_are_refused_with_a_sentence(world, maths, score, message):
+    with pytest.raises(ValidationFailed) as raised:
+        _add(world, maths, score, D(2026, 9, 1))
+    assert (raised.value.message, raised.value.field) == (message, "score")
+
+
+def test_future_dates_and_domains_are_refused(world, maths):
+    with pytest.raises(ValidationFailed, match="future"):
+        _add(world, maths, 3, dt.date.today() + dt.timedelta(days=2))
+    with pytest.raises(ValidationFailed, match="learning target, not a group"):
+        _add(world, maths, 3, D(2026, 9, 1), competency=maths.ratios)
+
+
+def test_a_whole_class_is_recorded_in_one_transaction(world, maths):
+    from tests import factories as f
+
+    kids = [f.student(world.school) for _ in range(3)]
+    f.enroll(world.math, *kids)
+    created = evidence_record_for_class(
+        actor=world.teacher,
+        section=world.math,
+        competency=maths.t2,
+        scores={world.student.pk: "3", kids[0].pk: "2", kids[1].pk: "", kids[2].pk: "4"},
+        observed_on=D(2026, 10, 2),
+        title="Ratio quiz",
+    )
+    assert len(created) == 3
+    records = dict(
+        MasteryRecord.objects.filter(competency=maths.t2).values_list("student_id", "score")
+    )
+    assert records == {
+        world.student.pk: Decimal("3.00"),
+        kids[0].pk: Decimal("2.00"),
+        kids[2].pk: Decimal("4.00"),
+    }
+
+
+def test_one_bad_score_writes_nothing_for_the_class(world, maths):
+    with pytest.raises(ValidationFailed, match="Some scores are not valid"):
+        evidence_record_for_class(
+            actor=world.teacher,
+            section=world.math,
+            competency=maths.t2,
+            scores={world.student.pk: "9"},
+            observed_on=D(2026, 10, 2),
+        )
+    assert Evidence.objects.count() == 0
+
+
+def test_another_teacher_cannot_record_for_this_class(world, maths):
+    with pytest.raises(NotAllowed):
+        evidence_record_for_class(
+            actor=world.other_teacher,
+            section=world.math,
+            competency=maths.t2,
+            scores={world.student.pk: "3"},
+        )
+
+
+def test_student_submits_evidence_and_the_teacher_accepts_it(world, maths):
+    submitted = evidence_submit(
+        actor=world.student,
+        competency=maths.t3,
+        note="I run the bake sale budget",
+        link="https://example.org/budget",
+    )
+    assert (submitted.status, submitted.score) == ("submitted", None)
+    assert not MasteryRecord.objects.filter(competency=maths.t3).exists()
+    accepted = evidence_accept(actor=world.teacher, evidence=submitted, score="3", comment="Great")
+    assert (accepted.status, accepted.score, accepted.reviewed_by) == (
+        "accepted",
+        Decimal("3.00"),
+        world.teacher,
+    )
+    assert MasteryRecord.objects.get(student=world.student, competency=maths.t3).mastered
+    with pytest.raises(ValidationFailed, match="already reviewed"):
+        evidence_return(actor=world.teacher, evidence=accepted, comment="again")
+
+
+def test_returning_evidence_needs_a_comment_and_changes_no_record(world, maths):
+    submitted = evidence_submit(actor=world.student, competency=maths.t3, note="My project")
+    with pytest.raises(ValidationFailed, match="Tell the student"):
+        evidence_return(actor=world.teacher, evidence=submitted, comment=" ")
+    returned = evidence_return(actor=world.teacher, evidence=submitted, comment="Add your working")
+    assert (returned.status, returned.review_comment) == ("returned", "Add your working")
+    assert not MasteryRecord.objects.exists()
+
+
+def test_a_submission_needs_words_or_a_link_and_only_students_submit_for_themselves(world, maths):
+    with pytest.raises(ValidationFailed, match="Say what you did"):
+        evidence_submit(actor=world.student, competency=maths.t3, note="  ")
+    with pytest.raises(NotAllowed):
+        evidence_accept(
+            actor=world.other_teacher,
+            evidence=evidence_submit(actor=world.student, competency=maths.t3, note="x"),
+            score=3,
+        )
+
+
+def test_rebuild_after_a_method_change(world, maths):
+    _add(world, maths, 2, D(2026, 9, 1))
+    _add(world, maths, 4, D(2026, 9, 8))
+    _add(world, maths, 1, D(2026, 9, 15))
+    maths.framework.calculation_method = "highest"
+    maths.framework.save()
+    assert mastery_rebuild(framework_id=maths.framework.pk) == 1
+    record = _record(world, maths)
+    assert (record.score, record.mastered, record.first_mastered_on) == (
+        Decimal("4.00"),
+        True,
+        D(2026, 9, 8),
+    )
+
+
+def test_records_always_equal_a_recomputation(world, maths):
+    days = [D(2026, 9, d) for d in (1, 3, 5, 9, 12)]
+    for score, day in zip(["1", "3.5", "2", "4", "2.5"], days, strict=True):
+        _add(world, maths, score, day)
+    scores = [Decimal(s) for s in ["1", "3.5", "2", "4", "2.5"]]
+    levels = levels_of(scale_default_for(world.school))
+    expected = calc.rollup("decaying_average", scores, levels, parameter=65)
+    record = _record(world, maths)
+    assert (record.score, record.mastered) == (expected.score, expected.mastered)

@@ -1,0 +1,159 @@
+"""Mastery pages as each person uses them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.urls import reverse
+
+from mastery.models import Evidence, MasteryRecord
+from mastery.services import evidence_record, evidence_submit
+
+D = dt.date
+
+
+def _score(world, competency, score, day=D(2026, 9, 10)):
+    evidence_record(
+        actor=world.teacher,
+        student=world.student,
+        competency=competency,
+        score=score,
+        observed_on=day,
+        note="Used a ratio table",
+    )
+
+
+def test_grid_shows_levels_pacing_and_links_each_cell(world, maths, client):
+    _score(world, maths.t1, 4)
+    client.force_login(world.teacher)
+    page = client.get(reverse("section-grid", args=[world.math.pk])).content.decode()
+    assert "Math 7: mastery" in page
+    assert "7.RP.1" in page and "7.EE.2" in page
+    assert "Sam Rivera, 7.RP.1: Exceeds (4.00)" in page
+    assert reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk]) in page
+    assert "3 Meets (mastery)" in page
+
+
+def test_grid_csv_is_what_the_grid_shows(world, maths, client):
+    _score(world, maths.t1, 4)
+    client.force_login(world.teacher)
+    response = client.get(
+        reverse("section-grid-csv", args=[world.math.pk]), {"domain": maths.ratios.pk}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["Student", "Email", "Mastered", "Behind pace by"]
+    assert [h.split(" ")[0] for h in rows[0][4:]] == ["7.RP.1", "7.RP.2", "7.RP.3"]
+    assert rows[1][:3] == ["Sam Rivera", "sam@example.org", "1"]
+    assert rows[1][4:] == ["Exceeds (4.00)", "", ""]
+
+
+def test_adding_evidence_in_a_cell_returns_the_panel_and_the_updated_cell(world, maths, client):
+    client.force_login(world.teacher)
+    url = reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk])
+    response = client.post(
+        url,
+        {"score": "3.00", "observed_on": "2026-09-12", "kind": "observation", "note": "Nice"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Evidence added." in body
+    assert 'hx-swap-oob="true"' in body and "Meets (3.00)" in body
+    record = MasteryRecord.objects.get(student=world.student, competency=maths.t1)
+    assert (record.score, record.mastered) == (3, True)
+
+
+def test_invalid_cell_evidence_is_explained(world, maths, client):
+    client.force_login(world.teacher)
+    url = reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk])
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    response = client.post(
+        url, {"score": "3.00", "observed_on": future, "kind": "observation"}, HTTP_HX_REQUEST="true"
+    )
+    assert "can&#x27;t be dated in the future" in response.content.decode()
+    assert Evidence.objects.count() == 0
+
+
+def test_record_class_scores_in_one_form(world, maths, client):
+    client.force_login(world.teacher)
+    url = reverse("section-record", args=[world.math.pk])
+    page = client.get(url).content.decode()
+    assert "Sam Rivera: Meets" in page
+    response = client.post(
+        url,
+        {
+            "competency": maths.t2.pk,
+            "title": "Quiz 3",
+            "observed_on": "2026-10-01",
+            "kind": "assessment",
+            f"score_{world.student.pk}": "3.00",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("section-grid", args=[world.math.pk])
+    evidence = Evidence.objects.get()
+    assert (evidence.title, evidence.section, evidence.author) == (
+        "Quiz 3",
+        world.math,
+        world.teacher,
+    )
+
+
+def test_review_queue_accepts_in_place(world, maths, client):
+    submission = evidence_submit(actor=world.student, competency=maths.t3, note="Budget project")
+    client.force_login(world.teacher)
+    page = client.get(reverse("evidence-review")).content.decode()
+    assert "Budget project" in page and "Sam Rivera" in page
+    response = client.post(
+        reverse("evidence-accept", args=[submission.pk]),
+        {"score": "3", "comment": "Well argued"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Accepted at 3.00" in response.content.decode()
+    assert MasteryRecord.objects.get(competency=maths.t3).mastered is True
+
+
+def test_student_sees_levels_growth_chart_and_whats_next(world, maths, client):
+    _score(world, maths.t1, 4)
+    client.force_login(world.student)
+    page = client.get(reverse("my-mastery")).content.decode()
+    assert "My mastery" in page
+    assert "<svg" in page and 'aria-label="Learning targets mastered' in page
+    assert "What's next for me" in page
+    assert "7.RP.2" in page and "Ready to start" in page
+    assert "Not yet: needs earlier targets" in page
+    assert "<script" not in page.split("</head>")[1]
+
+
+def test_student_submits_evidence_from_the_page(world, maths, client):
+    client.force_login(world.student)
+    response = client.post(
+        reverse("evidence-submit"),
+        {"competency": maths.t3.pk, "kind": "prior_learning", "note": "Summer job", "link": ""},
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.get().status == "submitted"
+    assert "Waiting for a teacher" in client.get(reverse("my-mastery")).content.decode()
+
+
+def test_parent_progress_page_has_no_comparison_with_classmates(world, maths, client):
+    from tests import factories as f
+
+    classmate = f.student(world.school, given_name="Cleo", family_name="Diaz")
+    f.enroll(world.math, classmate)
+    _score(world, maths.t1, 4)
+    evidence_record(
+        actor=world.teacher,
+        student=classmate,
+        competency=maths.t1,
+        score=2,
+        observed_on=D(2026, 9, 10),
+    )
+    client.force_login(world.guardian)
+    page = client.get(reverse("student-progress", args=[world.student.pk])).content.decode()
+    assert "Sam's progress" in page
+    assert "Used a ratio table" in page  # the teacher's note
+    assert "Cleo" not in page and "average" not in page.lower() and "rank" not in page.lower()
