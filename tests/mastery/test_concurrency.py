@@ -32,7 +32,7 @@ def test_concurrent_writers_leave_a_record_equal_to_a_recomputation(world, maths
                 score=score,
                 observed_on=dt.date(2026, 9, 1) + dt.timedelta(days=i),
             )
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
+        except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
             connection.close()

@@ -9,9 +9,10 @@ from mastery.services import evidence_record
 from tests import factories as f
 
 D = dt.date
+SEP_10 = dt.date(2026, 9, 10)
 
 
-def _score(world, maths, competency, score, day=D(2026, 9, 10), student=None):
+def _score(world, maths, competency, score, day=SEP_10, student=None):
     evidence_record(
         actor=world.teacher,
         student=student or world.student,

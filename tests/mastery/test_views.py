@@ -12,9 +12,10 @@ from mastery.models import Evidence, MasteryRecord
 from mastery.services import evidence_record, evidence_submit
 
 D = dt.date
+SEP_10 = dt.date(2026, 9, 10)
 
 
-def _score(world, competency, score, day=D(2026, 9, 10)):
+def _score(world, competency, score, day=SEP_10):
     evidence_record(
         actor=world.teacher,
         student=world.student,
