@@ -140,6 +140,7 @@ def class_grid(
     domain_id: int | None = None,
     sort: str = "name",
     today: dt.date | None = None,
+    only_student: User | None = None,
 ) -> ClassGrid:
     """Students × learning targets, coloured by level, in a fixed number of queries."""
     all_competencies = list(section_competencies(section))
@@ -149,10 +150,11 @@ def class_grid(
     )
     domain = next((d for d in domains if d.pk == domain_id), None)
     competencies = [c for c in all_competencies if domain is None or c.parent_id == domain.pk]
+    visible = student_list_for_viewer(viewer, section=section)
+    if only_student is not None:
+        visible = visible.filter(pk=only_student.pk)
     students = list(
-        User.objects.filter(
-            pk__in=student_list_for_viewer(viewer, section=section).values("pk")
-        ).order_by("family_name", "given_name", "id")
+        User.objects.filter(pk__in=visible.values("pk")).order_by("family_name", "given_name", "id")
     )
     student_ids = [s.pk for s in students]
     comp_index = {c.pk: i for i, c in enumerate(competencies)}

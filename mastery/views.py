@@ -150,6 +150,10 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
                 form = None
     context = _cell_context(request, section, student, competency, form)
     context["updated"] = request.method == "POST" and form is None
+    if context["updated"]:
+        # The row (its cells, mastered count and pacing) is swapped in out of band.
+        grid = class_grid(section, request.user, only_student=student, **_grid_params(request))
+        context["row"] = grid.rows[0] if grid.rows else None
     template = "mastery/_cell_panel.html"
     if not request.htmx:  # type: ignore[attr-defined]
         template = "mastery/cell_page.html"

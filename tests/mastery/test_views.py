@@ -63,6 +63,7 @@ def test_adding_evidence_in_a_cell_returns_the_panel_and_the_updated_cell(world,
     assert "<html" not in body
     assert "Evidence added." in body
     assert 'hx-swap-oob="true"' in body and "Meets (3.00)" in body
+    assert f'id="row-{world.student.pk}"' in body
     record = MasteryRecord.objects.get(student=world.student, competency=maths.t1)
     assert (record.score, record.mastered) == (3, True)
 
@@ -158,3 +159,15 @@ def test_parent_progress_page_has_no_comparison_with_classmates(world, maths, cl
     assert "Sam's progress" in page
     assert "Used a ratio table" in page  # the teacher's note
     assert "Cleo" not in page and "average" not in page.lower() and "rank" not in page.lower()
+
+
+def test_the_updated_row_keeps_the_grids_domain_filter(world, maths, client):
+    client.force_login(world.teacher)
+    url = reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t4.pk])
+    body = client.post(
+        f"{url}?domain={maths.expressions.pk}",
+        {"score": "2.00", "observed_on": "2026-09-12", "kind": "observation"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    row = body.split(f'id="row-{world.student.pk}"')[1]
+    assert row.count('class="grid__cell') == 2  # 7.EE.1 and 7.EE.2 only
