@@ -22,7 +22,7 @@ from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer
 from profiles.views import role_required
 
-from .charts import growth_chart
+from learnhub.common.charts import growth_chart
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from .models import Competency, Evidence
 from .permissions import can_record_evidence, visible_evidence_q

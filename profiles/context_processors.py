@@ -17,8 +17,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if Role.TEACHER in roles:
         items.append({"label": "My students", "url": reverse("teacher-home")})
         items.append({"label": "Evidence to review", "url": reverse("evidence-review")})
+        items.append({"label": "Advisory goals", "url": reverse("advisory-goals")})
     if Role.STUDENT in roles:
         items.append({"label": "About me", "url": reverse("student-home")})
+        items.append({"label": "My goals", "url": reverse("my-goals")})
         items.append({"label": "My mastery", "url": reverse("my-mastery")})
     if Role.GUARDIAN in roles:
         items.append({"label": "My children", "url": reverse("family-home")})

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -151,6 +152,17 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
+# Installed into django-celery-beat's tables when beat starts; admins can change times there.
+CELERY_BEAT_SCHEDULE = {
+    "goal check-in nudges": {
+        "task": "goals.checkin_nudges",
+        "schedule": crontab(hour=15, minute=30, day_of_week="mon-fri"),
+    },
+    "advisors' weekly goal summary": {
+        "task": "goals.advisor_summaries",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
+}
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,61 @@
+"""Who sees and changes goals, built on the people rules of ``profiles.permissions``.
+
+A student's drafts are their own until they propose them; teachers see what is proposed onward
+(and the suggestions they make); guardians read everything past draft and may encourage.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from profiles.models import GuardianLink, User
+from profiles.permissions import staff_students_q, visible_students_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import Goal
+
+
+def visible_goals_q(viewer: User | AnonymousUser) -> Q:
+    """Filter for ``Goal.objects``."""
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    visible = Q(student__in=User.objects.filter(visible_students_q(viewer)))
+    not_private_draft = ~Q(status="draft", origin="student")
+    return visible & (Q(student=viewer) | not_private_draft)
+
+
+def is_staff_for(viewer: User | AnonymousUser, student_id: int) -> bool:
+    return User.objects.filter(staff_students_q(viewer), pk=student_id).exists()
+
+
+def is_guardian_of(viewer: User | AnonymousUser, student_id: int) -> bool:
+    return (
+        viewer.is_authenticated
+        and GuardianLink.objects.filter(
+            guardian_id=viewer.pk, student_id=student_id, is_active=True
+        ).exists()
+    )
+
+
+def can_edit_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
+    """The student and their teachers revise an open goal; guardians never edit goals."""
+    if not goal.is_open:
+        return False
+    return viewer.pk == goal.student_id or is_staff_for(viewer, goal.student_id)
+
+
+def can_review_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
+    """The student's teachers (their advisor among them) approve, return and suggest."""
+    return is_staff_for(viewer, goal.student_id)
+
+
+def can_comment_on_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
+    return (
+        viewer.pk == goal.student_id
+        or is_staff_for(viewer, goal.student_id)
+        or is_guardian_of(viewer, goal.student_id)
+    )

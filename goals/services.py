@@ -1,0 +1,461 @@
+"""Every write about goals. Transitions are explicit; an invalid one is refused with a reason.
+
+draft ──propose──▶ proposed ──approve──▶ active ──close──▶ achieved | not met | set aside
+  ▲                   │ (student's)            │
+  └──────return───────┘                        └─revise (earlier version kept in history)
+teacher suggests ──▶ proposed (teacher's) ──accept──▶ active
+                                       └──decline──▶ set aside
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import pghistory
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from learnhub.common.errors import Conflict, NotAllowed, ValidationFailed
+from mastery.models import Competency, MasteryRecord
+from profiles.models import Membership, Role, User
+
+from .models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
+from .permissions import (
+    can_comment_on_goal,
+    can_edit_goal,
+    can_review_goal,
+    is_guardian_of,
+    is_staff_for,
+)
+
+S = Goal.Status
+EDITABLE_FIELDS = (
+    "title",
+    "why",
+    "category",
+    "horizon",
+    "success_criteria",
+    "target_date",
+)
+DEFAULT_CATEGORIES = ("Literacy", "Numeracy", "Social-emotional", "Personal")
+
+
+def goal_categories_for(school_id: int) -> list[GoalCategory]:
+    """The school's categories; the usual four are created on first use."""
+    categories = list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
+    if not categories and not GoalCategory.objects.filter(school_id=school_id).exists():
+        GoalCategory.objects.bulk_create(
+            [
+                GoalCategory(school_id=school_id, name=name, order=i)
+                for i, name in enumerate(DEFAULT_CATEGORIES)
+            ],
+            ignore_conflicts=True,
+        )
+        categories = list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
+    return categories
+
+
+def _student_school_id(student: User) -> int:
+    school_id = (
+        Membership.objects.filter(user=student, role=Role.STUDENT)
+        .values_list("school_id", flat=True)
+        .first()
+    )
+    if school_id is None:
+        raise ValidationFailed("Only students have goals.")
+    return school_id
+
+
+def _clean(changes: Mapping[str, Any], school_id: int) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValidationFailed(f"Unknown goal field: {name}.")
+        if name == "category":
+            if value is not None and getattr(value, "school_id", None) != school_id:
+                raise ValidationFailed("Pick one of your school's categories.", field="category")
+            cleaned[name] = value
+        elif name == "horizon":
+            if value not in Goal.Horizon.values:
+                raise ValidationFailed("Choose this term, this year or longer.", field="horizon")
+            cleaned[name] = value
+        elif name == "target_date":
+            if value is not None and not isinstance(value, dt.date):
+                raise ValidationFailed("Give the target as a date.", field="target_date")
+            cleaned[name] = value
+        else:
+            text = str(value or "").strip()
+            limit = 200 if name == "title" else 4000
+            if len(text) > limit:
+                raise ValidationFailed(f"Keep this under {limit} characters.", field=name)
+            cleaned[name] = text
+    if "title" in cleaned and not cleaned["title"]:
+        raise ValidationFailed("Give your goal a title.", field="title")
+    return cleaned
+
+
+def _transition(goal: Goal, allowed_from: Iterable[str], action: str) -> None:
+    if goal.status not in allowed_from:
+        raise ValidationFailed(
+            f"A goal that is {goal.get_status_display().lower()} can't be {action}.",
+            code="invalid_transition",
+            field="status",
+        )
+
+
+def _lock(goal: Goal) -> Goal:
+    return Goal.objects.select_for_update().get(pk=goal.pk)
+
+
+def _save(goal: Goal, actor: User, fields: list[str]) -> None:
+    goal.version = F("version") + 1  # type: ignore[assignment]
+    goal.updated_by = actor
+    goal.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    goal.refresh_from_db()
+
+
+def _competencies(student: User, competencies: Iterable[Competency]) -> list[Competency]:
+    chosen = list(competencies)
+    school_id = _student_school_id(student)
+    if any(c.framework.school_id != school_id for c in chosen):
+        raise ValidationFailed("Link competencies of your school.", field="competencies")
+    return chosen
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor: User,
+    student: User,
+    title: str,
+    why: str = "",
+    category: GoalCategory | None = None,
+    horizon: str = Goal.Horizon.TERM,
+    success_criteria: str = "",
+    target_date: dt.date | None = None,
+    competencies: Iterable[Competency] = (),
+    steps: Iterable[tuple[str, dt.date | None]] = (),
+    propose: bool = False,
+) -> Goal:
+    """A student writes a goal (a draft, or proposed straight away); a teacher of the student
+    suggests one, which the student then accepts or declines."""
+    school_id = _student_school_id(student)
+    fields = _clean(
+        {
+            "title": title,
+            "why": why,
+            "category": category,
+            "horizon": horizon,
+            "success_criteria": success_criteria,
+            "target_date": target_date,
+        },
+        school_id,
+    )
+    if actor.pk == student.pk:
+        status, origin, suggested_by = (S.PROPOSED if propose else S.DRAFT), "student", None
+    elif is_staff_for(actor, student.pk):
+        status, origin, suggested_by = S.PROPOSED, "teacher", actor
+    else:
+        raise NotAllowed("Students set their own goals; their teachers may suggest one.")
+    from profiles.models import Term
+
+    today = timezone.localdate()
+    term = (
+        Term.objects.filter(school_id=school_id, start_date__lte=today, end_date__gte=today)
+        .exclude(kind=Term.Kind.SCHOOL_YEAR)
+        .order_by("start_date")
+        .first()
+    )
+    with pghistory.context(user=actor.pk, service="goal_create"):
+        goal = Goal.objects.create(
+            student=student,
+            status=status,
+            origin=origin,
+            suggested_by=suggested_by,
+            term=term,
+            updated_by=actor,
+            **fields,
+        )
+        goal.competencies.set(_competencies(student, competencies))
+        ActionStep.objects.bulk_create(
+            [
+                ActionStep(goal=goal, title=t.strip()[:200], due_date=d, order=i)
+                for i, (t, d) in enumerate(steps)
+                if t.strip()
+            ]
+        )
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *,
+    actor: User,
+    goal: Goal,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    competencies: Iterable[Competency] | None = None,
+) -> Goal:
+    """Revise an open goal. Someone else's save since ``expected_version`` is a conflict; an
+    active goal's earlier version stays in its history."""
+    locked = _lock(goal)
+    if not can_edit_goal(actor, locked):
+        raise NotAllowed("Only the student and their teachers can change an open goal.")
+    if locked.version != expected_version:
+        by = locked.updated_by.display_name if locked.updated_by else "someone else"
+        raise Conflict(
+            f"{by} changed this goal while you were editing, so nothing was overwritten. "
+            "Their version is shown; make your change again."
+        )
+    cleaned = _clean(changes, _student_school_id(locked.student))
+    for name, value in cleaned.items():
+        setattr(locked, name, value)
+    with pghistory.context(user=actor.pk, service="goal_update"):
+        _save(locked, actor, list(cleaned))
+        if competencies is not None:
+            locked.competencies.set(_competencies(locked.student, competencies))
+    return locked
+
+
+@transaction.atomic
+def goal_propose(*, actor: User, goal: Goal) -> Goal:
+    goal = _lock(goal)
+    if actor.pk != goal.student_id:
+        raise NotAllowed("Only the student proposes their goal.")
+    _transition(goal, [S.DRAFT], "proposed")
+    goal.status = S.PROPOSED
+    goal.return_comment = ""
+    with pghistory.context(user=actor.pk, service="goal_propose"):
+        _save(goal, actor, ["status", "return_comment"])
+    return goal
+
+
+@transaction.atomic
+def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
+    goal = _lock(goal)
+    if not can_review_goal(actor, goal):
+        raise NotAllowed("Only the student's advisor or teachers approve their goals.")
+    if goal.origin != Goal.Origin.STUDENT:
+        raise ValidationFailed(
+            "This is a teacher's suggestion: the student accepts or declines it.",
+            code="invalid_transition",
+            field="status",
+        )
+    _transition(goal, [S.PROPOSED], "approved")
+    goal.status = S.ACTIVE
+    goal.approved_by = actor
+    goal.approved_at = timezone.now()
+    with pghistory.context(user=actor.pk, service="goal_approve"):
+        _save(goal, actor, ["status", "approved_by", "approved_at"])
+        if comment.strip():
+            GoalComment.objects.create(
+                goal=goal, author=actor, kind=GoalComment.Kind.APPROVED, body=comment.strip()
+            )
+    return goal
+
+
+@transaction.atomic
+def goal_return(*, actor: User, goal: Goal, comment: str) -> Goal:
+    goal = _lock(goal)
+    if not can_review_goal(actor, goal):
+        raise NotAllowed("Only the student's advisor or teachers return their goals.")
+    if not comment.strip():
+        raise ValidationFailed("Say what to change before returning it.", field="comment")
+    if goal.origin != Goal.Origin.STUDENT:
+        raise ValidationFailed(
+            "A teacher's suggestion can't be returned.", code="invalid_transition", field="status"
+        )
+    _transition(goal, [S.PROPOSED], "returned")
+    goal.status = S.DRAFT
+    goal.return_comment = comment.strip()
+    with pghistory.context(user=actor.pk, service="goal_return"):
+        _save(goal, actor, ["status", "return_comment"])
+        GoalComment.objects.create(
+            goal=goal, author=actor, kind=GoalComment.Kind.RETURNED, body=comment.strip()
+        )
+    return goal
+
+
+@transaction.atomic
+def goal_accept_suggestion(*, actor: User, goal: Goal) -> Goal:
+    goal = _lock(goal)
+    if actor.pk != goal.student_id:
+        raise NotAllowed("Only the student accepts a suggested goal.")
+    if goal.origin != Goal.Origin.TEACHER:
+        raise ValidationFailed(
+            "Only a teacher's suggestion is accepted this way.",
+            code="invalid_transition",
+            field="status",
+        )
+    _transition(goal, [S.PROPOSED], "accepted")
+    goal.status = S.ACTIVE
+    goal.approved_by = goal.suggested_by
+    goal.approved_at = timezone.now()
+    with pghistory.context(user=actor.pk, service="goal_accept_suggestion"):
+        _save(goal, actor, ["status", "approved_by", "approved_at"])
+    return goal
+
+
+@transaction.atomic
+def goal_decline_suggestion(*, actor: User, goal: Goal, reason: str = "") -> Goal:
+    goal = _lock(goal)
+    if actor.pk != goal.student_id:
+        raise NotAllowed("Only the student declines a suggested goal.")
+    if goal.origin != Goal.Origin.TEACHER:
+        raise ValidationFailed(
+            "Only a teacher's suggestion is declined.", code="invalid_transition", field="status"
+        )
+    _transition(goal, [S.PROPOSED], "declined")
+    goal.status = S.ABANDONED
+    goal.closed_at = timezone.now()
+    goal.reflection = reason.strip()
+    with pghistory.context(user=actor.pk, service="goal_decline_suggestion"):
+        _save(goal, actor, ["status", "closed_at", "reflection"])
+    return goal
+
+
+CLOSING: dict[str, str] = {
+    S.ACHIEVED.value: "achieved",
+    S.NOT_MET.value: "not met",
+    S.ABANDONED.value: "set aside",
+}
+
+
+@transaction.atomic
+def goal_close(*, actor: User, goal: Goal, outcome: str, reflection: str) -> Goal:
+    """Close an active goal as achieved, not met or set aside, with the student's reflection."""
+    goal = _lock(goal)
+    if actor.pk != goal.student_id and not can_review_goal(actor, goal):
+        raise NotAllowed("Only the student and their teachers close a goal.")
+    if outcome not in CLOSING:
+        raise ValidationFailed("Choose achieved, not met or set aside.", field="outcome")
+    if not reflection.strip():
+        raise ValidationFailed(
+            "Write a short reflection: what you learned along the way.", field="reflection"
+        )
+    _transition(goal, [S.ACTIVE], f"closed as {CLOSING[outcome]}")
+    goal.status = outcome
+    goal.reflection = reflection.strip()
+    goal.closed_at = timezone.now()
+    with pghistory.context(user=actor.pk, service="goal_close"):
+        _save(goal, actor, ["status", "reflection", "closed_at"])
+    return goal
+
+
+def progress_from_competencies(goal: Goal) -> int | None:
+    """Percent of the way to mastery across the goal's linked competencies, or None."""
+    competencies = list(goal.competencies.select_related("framework__scale", "framework__school"))
+    if not competencies:
+        return None
+    from mastery.services import levels_of, scale_for
+
+    records = {
+        r.competency_id: r
+        for r in MasteryRecord.objects.filter(
+            student_id=goal.student_id, competency__in=competencies
+        )
+    }
+    total = Decimal(0)
+    for competency in competencies:
+        record = records.get(competency.pk)
+        if record is None or record.score is None:
+            continue
+        if record.mastered:
+            total += 1
+            continue
+        levels = levels_of(scale_for(competency.framework))
+        target = next((lv.points for lv in levels if lv.is_mastery), None)
+        if target:
+            total += min(Decimal(1), record.score / target)
+    return int((total / len(competencies) * 100).to_integral_value())
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    actor: User,
+    goal: Goal,
+    confidence: int,
+    progress: int | None = None,
+    what_helped: str = "",
+    what_got_in_the_way: str = "",
+    next_step: str = "",
+) -> CheckIn:
+    """The student checks in on an active goal. With linked competencies and no progress given,
+    progress comes from their mastery."""
+    if actor.pk != goal.student_id:
+        raise NotAllowed("Only the student checks in on their goal.")
+    _transition(goal, [S.ACTIVE], "checked in on")
+    if not 1 <= int(confidence) <= 5:
+        raise ValidationFailed("Confidence is from 1 to 5.", field="confidence")
+    derived = False
+    if progress is None:
+        progress = progress_from_competencies(goal)
+        derived = progress is not None
+    if progress is None:
+        raise ValidationFailed("How far along are you? Give a percent.", field="progress")
+    if not 0 <= int(progress) <= 100:
+        raise ValidationFailed("Progress is a percent from 0 to 100.", field="progress")
+    with pghistory.context(user=actor.pk, service="checkin_record"):
+        return CheckIn.objects.create(
+            goal=goal,
+            author=actor,
+            progress=int(progress),
+            progress_derived=derived,
+            confidence=int(confidence),
+            what_helped=what_helped.strip(),
+            what_got_in_the_way=what_got_in_the_way.strip(),
+            next_step=next_step.strip(),
+        )
+
+
+@transaction.atomic
+def goal_comment_add(*, actor: User, goal: Goal, body: str) -> GoalComment:
+    if not can_comment_on_goal(actor, goal):
+        raise NotAllowed("Only the student, their teachers and their family comment here.")
+    if (
+        goal.status == S.DRAFT
+        and goal.origin == Goal.Origin.STUDENT
+        and actor.pk != goal.student_id
+    ):
+        raise NotAllowed("This goal is still a draft.")
+    text = body.strip()
+    if not text:
+        raise ValidationFailed("Write something first.", field="body")
+    if len(text) > 2000:
+        raise ValidationFailed("Keep comments under 2000 characters.", field="body")
+    kind = (
+        GoalComment.Kind.ENCOURAGEMENT
+        if is_guardian_of(actor, goal.student_id) and actor.pk != goal.student_id
+        else GoalComment.Kind.COMMENT
+    )
+    with pghistory.context(user=actor.pk, service="goal_comment_add"):
+        return GoalComment.objects.create(goal=goal, author=actor, kind=kind, body=text)
+
+
+@transaction.atomic
+def action_step_set_done(*, actor: User, step: ActionStep, done: bool) -> ActionStep:
+    if not can_edit_goal(actor, step.goal):
+        raise NotAllowed("Only the student and their teachers update the steps.")
+    step.done = done
+    step.done_at = timezone.now() if done else None
+    step.save(update_fields=["done", "done_at"])
+    return step
+
+
+@transaction.atomic
+def action_step_add(
+    *, actor: User, goal: Goal, title: str, due_date: dt.date | None = None
+) -> ActionStep:
+    if not can_edit_goal(actor, goal):
+        raise NotAllowed("Only the student and their teachers add steps.")
+    if not title.strip():
+        raise ValidationFailed("Name the step.", field="title")
+    order = goal.steps.count()
+    return ActionStep.objects.create(
+        goal=goal, title=title.strip()[:200], due_date=due_date, order=order
+    )

@@ -1,0 +1,408 @@
+"""Goal pages: a student's "My goals" and goal-setting tool, a goal's page (check-ins,
+comments, transitions), the teacher's "Advisory goals", and a student's goals for staff and
+families. Thin: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from learnhub.common.errors import DomainError
+from mastery.selectors import student_progress
+from profiles.models import Role, Term, User
+from profiles.permissions import roles_of
+from profiles.selectors import student_get_for_viewer
+from profiles.views import role_required
+
+from .charts import checkin_chart
+from .forms import CheckInForm, CommentForm, GoalForm, TransitionForm
+from .models import ActionStep, Goal, GoalTemplate
+from .permissions import can_comment_on_goal, can_edit_goal, can_review_goal
+from .quality import goal_hints
+from .selectors import (
+    advisory_goals_for,
+    goal_get_for_viewer,
+    goal_versions,
+    student_goals,
+)
+from .services import (
+    action_step_set_done,
+    checkin_record,
+    goal_accept_suggestion,
+    goal_approve,
+    goal_categories_for,
+    goal_close,
+    goal_comment_add,
+    goal_create,
+    goal_decline_suggestion,
+    goal_propose,
+    goal_return,
+    goal_update,
+)
+
+
+def _school_id(student: User) -> int:
+    return student.memberships.filter(role=Role.STUDENT).values_list("school_id", flat=True)[0]
+
+
+def _current_term(school_id: int) -> Term | None:
+    today = timezone.localdate()
+    return (
+        Term.objects.filter(school_id=school_id, start_date__lte=today, end_date__gte=today)
+        .exclude(kind=Term.Kind.SCHOOL_YEAR)
+        .order_by("start_date")
+        .first()
+    )
+
+
+def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
+    goal = goal_get_for_viewer(request.user, pk)
+    if goal is None:
+        raise Http404("No such goal.")
+    return goal
+
+
+# --- student ----------------------------------------------------------------------------------
+
+
+@role_required(Role.STUDENT)
+def my_goals(request: HttpRequest) -> HttpResponse:
+    student: User = request.user  # type: ignore[assignment]
+    return render(
+        request,
+        "goals/my_goals.html",
+        {"goals": student_goals(student, student), "checkin_form": CheckInForm()},
+    )
+
+
+def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
+    term = _current_term(school_id)
+    return goal_hints(
+        title=data.get("title") or "",
+        success_criteria=data.get("success_criteria") or "",
+        target_date=data.get("target_date"),
+        term_start=term.start_date if term else None,
+        term_end=term.end_date if term else None,
+        horizon=data.get("horizon") or "term",
+        today=timezone.localdate(),
+    )
+
+
+def _goal_form(request: HttpRequest, student: User, **kwargs: Any) -> GoalForm:
+    school_id = _school_id(student)
+    competencies = [
+        item.competency
+        for fp in student_progress(student, student)
+        for item in fp.items
+        if item.status != "mastered"
+    ]
+    return GoalForm(
+        request.POST or None,
+        categories=goal_categories_for(school_id),
+        competencies=competencies,
+        **kwargs,
+    )
+
+
+@role_required(Role.STUDENT)
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest) -> HttpResponse:
+    """The goal-setting tool: pick a template, answer its prompts, see what's missing."""
+    student: User = request.user  # type: ignore[assignment]
+    school_id = _school_id(student)
+    templates = list(GoalTemplate.objects.filter(school_id=school_id, is_active=True))
+    template = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
+    initial: dict[str, Any] = {"horizon": Goal.Horizon.TERM}
+    if template and template.category_id:
+        initial["category"] = template.category_id
+    form = _goal_form(request, student, initial=initial)
+    hints: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        hints = _hints_for(data, school_id)
+        propose = "propose" in request.POST
+        if propose and hints and "confirm" not in request.POST:
+            form.add_error(None, "Before proposing, look at the hints below — or propose anyway.")
+        else:
+            try:
+                goal = goal_create(
+                    actor=student,
+                    student=student,
+                    title=data["title"],
+                    why=data["why"],
+                    category=data["category"],
+                    horizon=data["horizon"],
+                    success_criteria=data["success_criteria"],
+                    target_date=data["target_date"],
+                    competencies=data["competencies"],
+                    steps=[(data[f"step_{i}"], None) for i in (1, 2, 3)],
+                    propose=propose,
+                )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request,
+                    "Sent to your advisor for approval." if propose else "Saved as a draft.",
+                )
+                return redirect("goal-detail", pk=goal.pk)
+    return render(
+        request,
+        "goals/goal_form.html",
+        {"form": form, "templates": templates, "template": template, "hints": hints, "new": True},
+    )
+
+
+@login_required
+@require_POST
+def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
+    """Live hints for the goal-setting tool (HTMX), from what is typed so far."""
+    student: User = request.user  # type: ignore[assignment]
+    if Role.STUDENT not in roles_of(student):
+        raise Http404
+    form = _goal_form(request, student)
+    form.is_valid()
+    data = {
+        k: form.cleaned_data.get(k) for k in ("title", "success_criteria", "target_date", "horizon")
+    }
+    return render(request, "goals/_hints.html", {"hints": _hints_for(data, _school_id(student))})
+
+
+# --- a goal -----------------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
+    viewer = request.user
+    checkins = list(goal.checkins.all())
+    return {
+        "goal": goal,
+        "is_student": viewer.pk == goal.student_id,
+        "can_edit": can_edit_goal(viewer, goal),
+        "can_review": can_review_goal(viewer, goal),
+        "can_comment": can_comment_on_goal(viewer, goal),
+        "checkins": list(reversed(checkins)),
+        "chart": checkin_chart(checkins) if len(checkins) >= 2 else None,
+        "versions": goal_versions(goal),
+        "checkin_form": CheckInForm(),
+        "comment_form": CommentForm(),
+    }
+
+
+@login_required
+def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = _goal_or_404(request, pk)
+    return render(request, "goals/goal_detail.html", _detail_context(request, goal))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = _goal_or_404(request, pk)
+    if not can_edit_goal(request.user, goal):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only the student and their teachers revise an open goal.")
+    student = goal.student
+    initial = {
+        "title": goal.title,
+        "why": goal.why,
+        "category": goal.category_id,
+        "horizon": goal.horizon,
+        "success_criteria": goal.success_criteria,
+        "target_date": goal.target_date,
+        "competencies": [c.pk for c in goal.competencies.all()],
+        "version": goal.version,
+    }
+    form = _goal_form(request, student, initial=initial, with_steps=False)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            goal_update(
+                actor=request.user,  # type: ignore[arg-type]
+                goal=goal,
+                expected_version=data["version"] or 0,
+                changes={
+                    k: data[k]
+                    for k in (
+                        "title",
+                        "why",
+                        "category",
+                        "horizon",
+                        "success_criteria",
+                        "target_date",
+                    )
+                },
+                competencies=data["competencies"],
+            )
+        except DomainError as error:
+            if error.code == "conflict":
+                conflict = error.message
+                goal.refresh_from_db()
+                data_copy = request.POST.copy()
+                data_copy["version"] = str(goal.version)
+                form = _goal_form(request, student, initial=initial, with_steps=False)
+                form.data = data_copy
+            else:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "Goal updated. The earlier version is kept in its history.")
+            return redirect("goal-detail", pk=goal.pk)
+    hints = _hints_for(
+        form.cleaned_data if form.is_bound and form.is_valid() else initial, _school_id(student)
+    )
+    return render(
+        request,
+        "goals/goal_form.html",
+        {"form": form, "goal": goal, "hints": hints, "conflict": conflict, "new": False},
+    )
+
+
+TRANSITIONS = {
+    "propose": lambda actor, goal, form: goal_propose(actor=actor, goal=goal),
+    "approve": lambda actor, goal, form: goal_approve(
+        actor=actor, goal=goal, comment=form.cleaned_data["comment"]
+    ),
+    "return": lambda actor, goal, form: goal_return(
+        actor=actor, goal=goal, comment=form.cleaned_data["comment"]
+    ),
+    "accept": lambda actor, goal, form: goal_accept_suggestion(actor=actor, goal=goal),
+    "decline": lambda actor, goal, form: goal_decline_suggestion(
+        actor=actor, goal=goal, reason=form.cleaned_data["comment"]
+    ),
+    "close": lambda actor, goal, form: goal_close(
+        actor=actor,
+        goal=goal,
+        outcome=form.cleaned_data["outcome"],
+        reflection=form.cleaned_data["comment"],
+    ),
+}
+DONE = {
+    "propose": "Sent to your advisor for approval.",
+    "approve": "Approved: the goal is active.",
+    "return": "Returned to the student with your comment.",
+    "accept": "Accepted: the goal is active.",
+    "decline": "Declined.",
+    "close": "Goal closed. Your reflection is kept with it.",
+}
+
+
+@login_required
+@require_POST
+def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    goal = _goal_or_404(request, pk)
+    form = TransitionForm(request.POST)
+    form.is_valid()
+    error = None
+    try:
+        TRANSITIONS[action](request.user, goal, form)
+    except DomainError as exc:
+        error = exc.message
+    if request.htmx and request.POST.get("from") == "advisory":  # type: ignore[attr-defined]
+        goal = _goal_or_404(request, pk)
+        return render(
+            request,
+            "goals/_advisory_item.html",
+            {"goal": goal, "error": error, "done": DONE[action]},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, DONE[action])
+    return redirect("goal-detail", pk=goal.pk)
+
+
+@login_required
+@require_POST
+def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    """A check-in in two clicks: progress and confidence; the rest is optional."""
+    goal = _goal_or_404(request, pk)
+    form = CheckInForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            checkin_record(
+                actor=request.user,  # type: ignore[arg-type]
+                goal=goal,
+                progress=form.cleaned_data["progress"],
+                confidence=form.cleaned_data["confidence"],
+                what_helped=form.cleaned_data["what_helped"],
+                what_got_in_the_way=form.cleaned_data["what_got_in_the_way"],
+                next_step=form.cleaned_data["next_step"],
+            )
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = "Choose how confident you feel (1 to 5)."
+    if request.htmx:  # type: ignore[attr-defined]
+        goal = _goal_or_404(request, pk)
+        return render(
+            request,
+            "goals/_goal_card.html",
+            {"goal": goal, "checkin_form": CheckInForm(), "error": error, "checked_in": not error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Checked in.")
+    return redirect("goal-detail", pk=goal.pk)
+
+
+@login_required
+@require_POST
+def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = _goal_or_404(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])  # type: ignore[arg-type]
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Comment added.")
+    else:
+        messages.error(request, "Write something first.")
+    return redirect("goal-detail", pk=goal.pk)
+
+
+@login_required
+@require_POST
+def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    step = ActionStep.objects.filter(pk=pk).select_related("goal").first()
+    if step is None or goal_get_for_viewer(request.user, step.goal_id) is None:
+        raise Http404("No such step.")
+    try:
+        action_step_set_done(actor=request.user, step=step, done=request.POST.get("done") == "1")  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("goal-detail", pk=step.goal_id)
+
+
+# --- teachers and families --------------------------------------------------------------------
+
+
+@role_required(Role.TEACHER)
+def advisory_goals(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "goals/advisory_goals.html",
+        {"board": advisory_goals_for(request.user)},  # type: ignore[arg-type]
+    )
+
+
+@login_required
+def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
+    student = student_get_for_viewer(request.user, pk)
+    if student is None:
+        raise Http404("No such student.")
+    return render(
+        request,
+        "goals/student_goals.html",
+        {"student": student, "goals": student_goals(request.user, student)},
+    )
