@@ -315,27 +315,33 @@ def student_progress(
     ):
         prereqs[cid].append(pid)
     mastered_ids = {cid for cid, r in records.items() if r.mastered}
+    # A framework may span grades: the pathway shows the targets of the student's own classes.
+    in_classes = set(
+        SectionCompetency.objects.filter(
+            section__enrollments__user=student,
+            section__enrollments__role=Enrollment.Role.STUDENT,
+            section__enrollments__is_active=True,
+            competency__framework__in=frameworks,
+        ).values_list("competency_id", flat=True)
+    )
     by_id = {c.pk: c for c in competencies}
-    scales = {
-        s.pk: list(s.levels.all())
-        for s in ProficiencyScale.objects.filter(
+    scale_rows = list(
+        ProficiencyScale.objects.filter(
             Q(frameworks__in=frameworks)
             | Q(school_id__in={f.school_id for f in frameworks}, is_default=True)
         )
         .distinct()
         .prefetch_related(Prefetch("levels", ProficiencyLevel.objects.order_by("-points")))
-    }
-    default_scale = {
-        s.school_id: s.pk
-        for s in ProficiencyScale.objects.filter(
-            school_id__in={f.school_id for f in frameworks}, is_default=True
-        )
-    }
+    )
+    scales = {s.pk: list(s.levels.all()) for s in scale_rows}
+    default_scale = {s.school_id: s.pk for s in scale_rows if s.is_default}
     result = []
     for framework in frameworks:
         items = []
         for c in competencies:
             if c.framework_id != framework.pk or not c.is_leaf:
+                continue
+            if in_classes and c.pk not in in_classes:
                 continue
             record = records.get(c.pk)
             status = pathway_status(record, prereqs.get(c.pk, []), mastered_ids)

@@ -143,13 +143,14 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
             "framework__scale", "framework__school"
         )
     }
-    levels_by_scale: dict[int, list[calc.Level]] = {}
+    levels_by_framework: dict[int, list[calc.Level]] = {}
 
     def levels_for(competency: Competency) -> list[calc.Level]:
-        scale = scale_for(competency.framework)
-        if scale.pk not in levels_by_scale:
-            levels_by_scale[scale.pk] = levels_of(scale)
-        return levels_by_scale[scale.pk]
+        if competency.framework_id not in levels_by_framework:
+            levels_by_framework[competency.framework_id] = levels_of(
+                scale_for(competency.framework)
+            )
+        return levels_by_framework[competency.framework_id]
 
     now = timezone.now()
     changed: list[MasteryRecord] = []
@@ -178,19 +179,45 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
             record.updated_at = now
             changed.append(record)
     if changed:
-        MasteryRecord.objects.bulk_update(
-            changed,
-            [
-                "score",
-                "level_id",
-                "mastered",
-                "evidence_count",
-                "last_evidence_on",
-                "first_mastered_on",
-                "updated_at",
-            ],
-        )
+        _records_write(changed)
     return len(changed)
+
+
+def _records_write(records: list[MasteryRecord]) -> None:
+    """One ``UPDATE … FROM (VALUES …)`` for all changed records: Django's bulk_update builds a
+    CASE per field per row, which is slow for thousands of rows (a framework rebuild)."""
+    from django.db import connection
+    from psycopg2.extras import execute_values
+
+    table = MasteryRecord._meta.db_table
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"""
+            UPDATE {table} AS r SET
+                score = v.score::numeric, level_id = v.level_id::bigint, mastered = v.mastered,
+                evidence_count = v.evidence_count, last_evidence_on = v.last_evidence_on::date,
+                first_mastered_on = v.first_mastered_on::date,
+                updated_at = v.updated_at::timestamptz
+            FROM (VALUES %s) AS v(id, score, level_id, mastered, evidence_count,
+                                  last_evidence_on, first_mastered_on, updated_at)
+            WHERE r.id = v.id
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [
+                (
+                    r.pk,
+                    r.score,
+                    r.level_id,
+                    r.mastered,
+                    r.evidence_count,
+                    r.last_evidence_on,
+                    r.first_mastered_on,
+                    r.updated_at,
+                )
+                for r in records
+            ],
+            page_size=1000,
+        )
 
 
 def mastery_rebuild(*, framework_id: int) -> int:

@@ -220,6 +220,16 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def format_demo_created(summary: DemoSummary) -> str:
+    """The line the run command prints when it has just created the demo school."""
+    counts = summary.counts
+    return (
+        f"Created the demo school: {counts['teachers']} teachers, "
+        f"{counts['students']} students, {counts['guardians']} parents and guardians, "
+        f"{counts['sections']} sections, {counts['terms']} terms."
+    )
+
+
 def format_demo_logins(logins: Sequence[DemoLogin], password: str) -> str:
     """The block the run command prints: role, email, who it is."""
     width = max(len(login.email) for login in logins)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.test import RequestFactory
@@ -353,6 +353,12 @@ def test_the_plan_is_the_same_in_every_process():
 # --- The command --------------------------------------------------------------------------------
 
 
+def test_seed_demo_is_one_project_level_command():
+    """It spans apps (profiles, then mastery), so it lives in learnhub.common, and only there."""
+    assert get_commands()["seed_demo"] == "learnhub.common"
+    assert not (REPO_ROOT / "profiles/management/commands/seed_demo.py").exists()
+
+
 def test_command_seeds_then_prints_only_the_logins_on_a_seeded_database(db, settings):
     block = format_demo_logins(demo_logins(), settings.LEARNHUB_DEMO_PASSWORD)
     first, second = StringIO(), StringIO()
@@ -360,7 +366,9 @@ def test_command_seeds_then_prints_only_the_logins_on_a_seeded_database(db, sett
     call_command("seed_demo", "--today", "2026-03-02", stdout=first)
     call_command("seed_demo", stdout=second)
 
-    assert first.getvalue().startswith("Created the demo school: 6 teachers, 80 students, ")
+    lines = first.getvalue().splitlines()
+    assert lines[0].startswith("Created the demo school: 6 teachers, 80 students, ")
+    assert lines[1].startswith("Added the demo mastery data: 3 frameworks, 81 learning targets, ")
     assert first.getvalue().endswith("\n" + block + "\n")
     assert second.getvalue() == block + "\n"
     assert Term.objects.get(title="Fall 2025").start_date == date(2025, 8, 24)
