@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -94,7 +95,9 @@ def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
     )
 
 
-def _goal_form(request: HttpRequest, student: User, **kwargs: Any) -> GoalForm:
+def _goal_form(
+    request: HttpRequest, student: User, *, bound: bool = False, **kwargs: Any
+) -> GoalForm:
     school_id = _school_id(student)
     competencies = [
         item.competency
@@ -103,7 +106,7 @@ def _goal_form(request: HttpRequest, student: User, **kwargs: Any) -> GoalForm:
         if item.status != "mastered"
     ]
     return GoalForm(
-        request.POST or None,
+        request.POST if bound or request.POST else None,
         categories=goal_categories_for(school_id),
         competencies=competencies,
         **kwargs,
@@ -166,7 +169,7 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
     student: User = request.user  # type: ignore[assignment]
     if Role.STUDENT not in roles_of(student):
         raise Http404
-    form = _goal_form(request, student)
+    form = _goal_form(request, student, bound=True)
     form.is_valid()
     data = {
         k: form.cleaned_data.get(k) for k in ("title", "success_criteria", "target_date", "horizon")
@@ -205,8 +208,6 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     if not can_edit_goal(request.user, goal):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("Only the student and their teachers revise an open goal.")
     student = goal.student
     initial = {
@@ -297,6 +298,17 @@ DONE = {
 @require_POST
 def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     goal = _goal_or_404(request, pk)
+    is_student = request.user.pk == goal.student_id
+    may = {
+        "propose": is_student,
+        "accept": is_student,
+        "decline": is_student,
+        "approve": can_review_goal(request.user, goal),
+        "return": can_review_goal(request.user, goal),
+        "close": is_student or can_review_goal(request.user, goal),
+    }
+    if not may[action]:
+        raise PermissionDenied("This step belongs to the student or their teachers.")
     form = TransitionForm(request.POST)
     form.is_valid()
     error = None
@@ -323,6 +335,8 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     """A check-in in two clicks: progress and confidence; the rest is optional."""
     goal = _goal_or_404(request, pk)
+    if request.user.pk != goal.student_id:
+        raise PermissionDenied("Only the student checks in on their goal.")
     form = CheckInForm(request.POST)
     error = None
     if form.is_valid():
@@ -358,6 +372,8 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
+    if not can_comment_on_goal(request.user, goal):
+        raise PermissionDenied("Only the student, their teachers and their family comment here.")
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -377,6 +393,8 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     step = ActionStep.objects.filter(pk=pk).select_related("goal").first()
     if step is None or goal_get_for_viewer(request.user, step.goal_id) is None:
         raise Http404("No such step.")
+    if not can_edit_goal(request.user, step.goal):
+        raise PermissionDenied("Only the student and their teachers update the steps.")
     try:
         action_step_set_done(actor=request.user, step=step, done=request.POST.get("done") == "1")  # type: ignore[arg-type]
     except DomainError as exc:

@@ -61,6 +61,25 @@ def _submitted(world: World):
     )
 
 
+def _goal(world: World):
+    """An active goal of the student with one action step (created once per test)."""
+    from goals.models import Goal
+    from goals.services import goal_approve, goal_create
+
+    existing = Goal.objects.filter(student=world.student).first()
+    if existing:
+        return existing
+    goal = goal_create(
+        actor=world.student,
+        student=world.student,
+        title="Read four novels this term",
+        success_criteria="4 books",
+        steps=[("Pick the first book", None)],
+        propose=True,
+    )
+    return goal_approve(actor=world.teacher, goal=goal)
+
+
 STUDENT = lambda w: {"pk": w.student.pk}  # noqa: E731
 STUDENT_LOOKUP = lambda w: {"student": w.student.pk}  # noqa: E731
 ABOUT_EDITORS = frozenset({"student", "teacher", "admin"})
@@ -116,6 +135,32 @@ MATRIX: dict[str, Rule] = {
     "my-mastery": Rule(frozenset({"student", "other_student"})),
     "evidence-submit": Rule(frozenset({"student", "other_student"})),
     "student-progress": Rule(SEES_STUDENT, kwargs=STUDENT),
+    # goals pages
+    "my-goals": Rule(frozenset({"student", "other_student"})),
+    "goal-new": Rule(frozenset({"student", "other_student"})),
+    "goal-hints": Rule(frozenset({"student", "other_student"}), method="post"),
+    "advisory-goals": Rule(frozenset({"teacher", "other_teacher"})),
+    "student-goals": Rule(SEES_STUDENT, kwargs=STUDENT),
+    "goal-detail": Rule(SEES_STUDENT, kwargs=lambda w: {"pk": _goal(w).pk}),
+    "goal-edit": Rule(ABOUT_EDITORS, kwargs=lambda w: {"pk": _goal(w).pk}),
+    "goal-checkin": Rule(
+        frozenset({"student"}), method="post", ok_status=302, kwargs=lambda w: {"pk": _goal(w).pk}
+    ),
+    "goal-comment": Rule(
+        SEES_STUDENT, method="post", ok_status=302, kwargs=lambda w: {"pk": _goal(w).pk}
+    ),
+    "goal-transition": Rule(
+        STAFF,
+        method="post",
+        ok_status=302,
+        kwargs=lambda w: {"pk": _goal(w).pk, "action": "approve"},
+    ),
+    "action-step-toggle": Rule(
+        ABOUT_EDITORS,
+        method="post",
+        ok_status=302,
+        kwargs=lambda w: {"pk": _goal(w).steps.get().pk},
+    ),
     # API
     "api:student-list": Rule(SEES_STUDENT, scoped_list=True),
     "api:student-detail": Rule(SEES_STUDENT, kwargs=STUDENT),
