@@ -45,6 +45,8 @@ def can_edit_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
     """The student and their teachers revise an open goal; guardians never edit goals."""
     if not goal.is_open:
         return False
+    if goal.status == "draft" and goal.origin == "student":
+        return viewer.pk == goal.student_id  # a private draft until it is proposed
     return viewer.pk == goal.student_id or is_staff_for(viewer, goal.student_id)
 
 

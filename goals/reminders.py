@@ -5,7 +5,9 @@ unique constraint, so a rerun (or a task delivered twice) sends nothing twice.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from profiles.models import Enrollment, Role, Section, User
 from .models import Goal, GoalSettings, ReminderSent
 
 DEFAULT_NUDGE_DAYS = 7
+logger = logging.getLogger(__name__)
 
 
 def iso_week(day: dt.date) -> str:
@@ -28,14 +31,21 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _claim(kind: str, user_id: int, week: str, goal_count: int) -> bool:
-    """Record the reminder; False when one was already sent this week."""
+def _send_once(
+    kind: str, user_id: int, week: str, goal_count: int, send: Callable[[], object]
+) -> bool:
+    """Send and record the reminder in one transaction: False when one was already sent this
+    week; a failed send rolls the record back, so the next run tries again."""
     try:
         with transaction.atomic():
             ReminderSent.objects.create(
                 kind=kind, user_id=user_id, week=week, goal_count=goal_count
             )
+            send()
     except IntegrityError:
+        return False
+    except OSError:
+        logger.warning("could not send a %s reminder; it will be retried", kind)
         return False
     return True
 
@@ -74,18 +84,22 @@ def checkin_nudges_send(now: dt.datetime | None = None) -> int:
     week = iso_week(timezone.localdate(now))
     sent = 0
     for student_id, goals in goals_needing_checkin(now).items():
-        if not _claim(ReminderSent.Kind.CHECKIN_NUDGE, student_id, week, len(goals)):
-            continue
         student = goals[0].student
         titles = "\n".join(f"  • {g.title}" for g in goals)
-        send_mail(
-            "Time to check in on your goals",
-            f"Hi {student.get_short_name()},\n\nIt's been a while since you checked in on:\n"
-            f"{titles}\n\nA check-in takes two clicks: {reverse('my-goals')}\n\nLearnHub",
-            settings.DEFAULT_FROM_EMAIL,
-            [student.email],
-        )
-        sent += 1
+        if _send_once(
+            ReminderSent.Kind.CHECKIN_NUDGE,
+            student_id,
+            week,
+            len(goals),
+            lambda student=student, titles=titles: send_mail(  # type: ignore[misc]
+                "Time to check in on your goals",
+                f"Hi {student.get_short_name()},\n\nIt's been a while since you checked in on:\n"
+                f"{titles}\n\nA check-in takes two clicks: {reverse('my-goals')}\n\nLearnHub",
+                settings.DEFAULT_FROM_EMAIL,
+                [student.email],
+            ),
+        ):
+            sent += 1
     return sent
 
 
@@ -144,18 +158,22 @@ def advisor_summaries_send(now: dt.datetime | None = None) -> int:
     week = iso_week(timezone.localdate(now))
     sent = 0
     for summary in advisor_summaries(now):
-        if not _claim(ReminderSent.Kind.ADVISOR_SUMMARY, summary.advisor.pk, week, summary.active):
-            continue
-        send_mail(
-            f"Your advisees' goals this week ({week})",
-            f"Hi {summary.advisor.get_short_name()},\n\n"
-            f"  • {summary.waiting} goal(s) waiting for your approval\n"
-            f"  • {summary.stale} active goal(s) with no recent check-in\n"
-            f"  • {summary.achieved} goal(s) achieved this week\n"
-            f"  • {summary.active} active goal(s) in all\n\n"
-            f"See them: {reverse('advisory-goals')}\n\nLearnHub",
-            settings.DEFAULT_FROM_EMAIL,
-            [summary.advisor.email],
-        )
-        sent += 1
+        if _send_once(
+            ReminderSent.Kind.ADVISOR_SUMMARY,
+            summary.advisor.pk,
+            week,
+            summary.active,
+            lambda summary=summary: send_mail(  # type: ignore[misc]
+                f"Your advisees' goals this week ({week})",
+                f"Hi {summary.advisor.get_short_name()},\n\n"
+                f"  • {summary.waiting} goal(s) waiting for your approval\n"
+                f"  • {summary.stale} active goal(s) with no recent check-in\n"
+                f"  • {summary.achieved} goal(s) achieved this week\n"
+                f"  • {summary.active} active goal(s) in all\n\n"
+                f"See them: {reverse('advisory-goals')}\n\nLearnHub",
+                settings.DEFAULT_FROM_EMAIL,
+                [summary.advisor.email],
+            ),
+        ):
+            sent += 1
     return sent

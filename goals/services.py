@@ -203,6 +203,8 @@ def goal_update(
     """Revise an open goal. Someone else's save since ``expected_version`` is a conflict; an
     active goal's earlier version stays in its history."""
     locked = _lock(goal)
+    if locked.is_closed and (actor.pk == locked.student_id or can_review_goal(actor, locked)):
+        _transition(locked, [S.DRAFT, S.PROPOSED, S.ACTIVE], "revised")
     if not can_edit_goal(actor, locked):
         raise NotAllowed("Only the student and their teachers can change an open goal.")
     if locked.version != expected_version:
@@ -387,6 +389,7 @@ def checkin_record(
 ) -> CheckIn:
     """The student checks in on an active goal. With linked competencies and no progress given,
     progress comes from their mastery."""
+    goal = _lock(goal)
     if actor.pk != goal.student_id:
         raise NotAllowed("Only the student checks in on their goal.")
     _transition(goal, [S.ACTIVE], "checked in on")
