@@ -250,14 +250,18 @@ def mastery_rebuild_enqueue(*, framework_ids: Iterable[int]) -> None:
 # --- evidence ----------------------------------------------------------------------------------
 
 
-def _score(value: Any, competency: Competency) -> Decimal:
+def _top_points(competency: Competency) -> Decimal:
+    return max((lv.points for lv in levels_of(scale_for(competency.framework))), default=Decimal(4))
+
+
+def _score(value: Any, competency: Competency, top: Decimal | None = None) -> Decimal:
     try:
         score = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise ValidationFailed("Give the score as a number.", field="score") from None
     if not score.is_finite():
         raise ValidationFailed("Give the score as a number.", field="score")
-    top = max((lv.points for lv in levels_of(scale_for(competency.framework))), default=Decimal(4))
+    top = top if top is not None else _top_points(competency)
     if score < 0 or score > top:
         raise ValidationFailed(
             f"A score on this scale is between 0 and {top.normalize()}.", field="score"
@@ -366,6 +370,7 @@ def evidence_record_for_class(
         raise ValidationFailed("Pick one of this class's learning targets.", field="competency")
     day = _observed_on(observed_on)
     kind = _kind(kind)
+    top = _top_points(competency)
     rows: list[Evidence] = []
     problems: list[str] = []
     for student_id, raw in scores.items():
@@ -374,7 +379,7 @@ def evidence_record_for_class(
         if student_id not in allowed:
             raise NotAllowed("One of these students is not in this class.")
         try:
-            score = _score(raw, competency)
+            score = _score(raw, competency, top)
         except ValidationFailed as error:
             problems.append(f"student {student_id}: {error.message}")
             continue

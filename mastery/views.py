@@ -16,14 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from learnhub.common.charts import growth_chart
 from learnhub.common.errors import DomainError
 from profiles.models import Role, Section, Term, User
 from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer
 from profiles.views import role_required
 
-from learnhub.common.charts import growth_chart
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
+from .grid_html import grid_body_html, grid_row_html, level_styles
 from .models import Competency, Evidence
 from .permissions import can_record_evidence, visible_evidence_q
 from .selectors import (
@@ -71,7 +72,16 @@ def _grid_params(request: HttpRequest) -> dict[str, Any]:
 def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
     section = _section_for_teacher(request, pk)
     grid = class_grid(section, request.user, **_grid_params(request))
-    return render(request, "mastery/section_grid.html", {"grid": grid, "section": section})
+    return render(
+        request,
+        "mastery/section_grid.html",
+        {
+            "grid": grid,
+            "section": section,
+            "grid_body": grid_body_html(grid),
+            "level_styles": level_styles(grid),
+        },
+    )
 
 
 def _csv_cell(cell: Any) -> str:
@@ -153,7 +163,7 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
     if context["updated"]:
         # The row (its cells, mastered count and pacing) is swapped in out of band.
         grid = class_grid(section, request.user, only_student=student, **_grid_params(request))
-        context["row"] = grid.rows[0] if grid.rows else None
+        context["row_html"] = grid_row_html(grid.rows[0], oob=True) if grid.rows else None
     template = "mastery/_cell_panel.html"
     if not request.htmx:  # type: ignore[attr-defined]
         template = "mastery/cell_page.html"

@@ -8,7 +8,7 @@ import io
 
 from django.urls import reverse
 
-from mastery.models import Evidence, MasteryRecord
+from mastery.models import Evidence, MasteryRecord, ProficiencyLevel
 from mastery.services import evidence_record, evidence_submit
 
 D = dt.date
@@ -32,8 +32,15 @@ def test_grid_shows_levels_pacing_and_links_each_cell(world, maths, client):
     page = client.get(reverse("section-grid", args=[world.math.pk])).content.decode()
     assert "Math 7: mastery" in page
     assert "7.RP.1" in page and "7.EE.2" in page
-    assert "Sam Rivera, 7.RP.1: Exceeds (4.00)" in page
-    assert reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk]) in page
+    exceeds = ProficiencyLevel.objects.get(label="Exceeds")
+    row = page.split(f'<tr id="row-{world.student.pk}" data-s="{world.student.pk}"')[1].split(
+        "</tr>"
+    )[0]
+    # First target: Exceeds, mastered; the other four: no evidence yet.
+    assert f'<td class="v{exceeds.pk} m"><button>4</button></td>' in row
+    assert row.count("<td><button>–</button></td>") == 4
+    assert f'data-c="{maths.t1.pk}"' in page  # column headers carry the target for grid.js
+    assert f".grid .v{exceeds.pk} button::before{{background:{exceeds.colour}}}" in page
     assert "3 Meets (mastery)" in page
 
 
@@ -62,7 +69,9 @@ def test_adding_evidence_in_a_cell_returns_the_panel_and_the_updated_cell(world,
     body = response.content.decode()
     assert "<html" not in body
     assert "Evidence added." in body
-    assert 'hx-swap-oob="true"' in body and "Meets (3.00)" in body
+    meets = ProficiencyLevel.objects.get(label="Meets")
+    assert 'hx-swap-oob="true"' in body
+    assert f'<td class="v{meets.pk} m"><button>3</button></td>' in body
     assert f'id="row-{world.student.pk}"' in body
     record = MasteryRecord.objects.get(student=world.student, competency=maths.t1)
     assert (record.score, record.mastered) == (3, True)
@@ -170,4 +179,4 @@ def test_the_updated_row_keeps_the_grids_domain_filter(world, maths, client):
         HTTP_HX_REQUEST="true",
     ).content.decode()
     row = body.split(f'id="row-{world.student.pk}"')[1]
-    assert row.count('class="grid__cell') == 2  # 7.EE.1 and 7.EE.2 only
+    assert row.split("</tr>")[0].count("<button>") == 2  # 7.EE.1 and 7.EE.2 only
