@@ -26,7 +26,7 @@ def test_teacher_logs_in_sees_advisees_searches_and_opens_a_student(
     expect(page.get_by_role("link", name="Sam Rivera")).to_be_visible()
     expect(page.get_by_text("Robotics and graphic novels")).to_be_visible()
     expect(page.get_by_role("link", name="Olive Chen")).to_have_count(0)
-    expect(page.get_by_role("link", name="Math 7")).to_be_visible()
+    expect(page.get_by_role("link", name="Math 7", exact=True)).to_be_visible()
     assert_accessible()
     screenshot("teacher-home")
 
@@ -52,7 +52,7 @@ def test_teacher_logs_in_sees_advisees_searches_and_opens_a_student(
     expect(page.get_by_text("Saved.")).to_be_visible()
 
     page.get_by_role("link", name="My students").click()
-    page.get_by_role("link", name="Math 7").click()
+    page.get_by_role("link", name="Math 7", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Math 7"))).to_be_visible()
     assert_accessible()
 
