@@ -14,6 +14,8 @@ admin.site.index_title = "Run the school"
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("profiles.api.urls")),
+    path("", include("mastery.api.urls")),
+    path("", include("goals.api.urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +39,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("profiles.urls")),
     path("", include("mastery.urls")),
+    path("", include("goals.urls")),
 ]
 
 handler403 = "django.views.defaults.permission_denied"

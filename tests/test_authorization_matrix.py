@@ -181,6 +181,15 @@ MATRIX: dict[str, Rule] = {
 }
 
 
+from tests.mastery.matrix_rows import API_ROWS as MASTERY_API_ROWS  # noqa: E402
+
+MATRIX.update(MASTERY_API_ROWS)
+
+from tests.goals.matrix_rows import API_ROWS as GOALS_API_ROWS  # noqa: E402
+
+MATRIX.update(GOALS_API_ROWS)
+
+
 def _walk(patterns: list[Any], namespace: str | None = None):
     for p in patterns:
         if isinstance(p, URLResolver):

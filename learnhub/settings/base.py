@@ -187,6 +187,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "profiles.models.Section.Kind",
+        "EvidenceKindEnum": "mastery.models.Evidence.Kind",
+        "EvidenceStatusEnum": "mastery.models.Evidence.Status",
+        "PathwayStatusEnum": "mastery.api.serializers.PATHWAY_STATUSES",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_AUTHENTICATION": [
         "rest_framework.authentication.SessionAuthentication",

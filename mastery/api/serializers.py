@@ -81,7 +81,13 @@ class ProficiencyScaleSerializer(serializers.ModelSerializer[ProficiencyScale]):
         read_only_fields = fields
 
 
+def _uri_out(help_text: str) -> serializers.CharField:
+    """A URL that may be empty: a plain string in the schema (an empty string is not a uri)."""
+    return serializers.CharField(read_only=True, help_text=help_text)
+
+
 class FrameworkSerializer(serializers.ModelSerializer[Framework]):
+    uri = _uri_out("The CASE document's URI; empty when unknown.")
     scale = serializers.SerializerMethodField(
         help_text="The framework's scale, or its school's default scale; levels highest first."
     )
@@ -110,9 +116,12 @@ class FrameworkSerializer(serializers.ModelSerializer[Framework]):
 
 
 class CompetencySerializer(serializers.ModelSerializer[Competency]):
+    uri = _uri_out("The CASE item's URI; empty when unknown.")
     framework = serializers.IntegerField(source="framework_id", read_only=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
-    prerequisites = serializers.PrimaryKeyRelatedField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # Field.parent is DRF's own
+        source="parent_id", read_only=True, allow_null=True
+    )
+    prerequisites = serializers.PrimaryKeyRelatedField[Competency](
         many=True, read_only=True, help_text="Learning targets to master before this one."
     )
 
@@ -176,6 +185,7 @@ class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
         help_text="Empty while a student's submission waits for a teacher.",
         **SCORE,  # type: ignore[arg-type]
     )
+    link = _uri_out("A link to the work; empty when none.")
     author = serializers.CharField(
         source="author.display_name", read_only=True, allow_null=True, default=None
     )
@@ -338,7 +348,7 @@ class EvidenceBulkSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=MAX_FIELD_LENGTH
     )
-    scores = BulkScoreSerializer(many=True, allow_empty=False, max_length=1000)
+    scores = BulkScoreSerializer(many=True, allow_empty=False, max_length=1000)  # type: ignore[call-arg]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         ids = [row["student"] for row in attrs["scores"]]

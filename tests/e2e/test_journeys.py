@@ -83,7 +83,7 @@ def test_student_edits_about_me_and_their_parent_sees_it(
     expect(page.get_by_text("I keep going when math gets hard")).to_be_visible()
     assert_accessible()
     screenshot("parent-home")
-    page.get_by_role("link", name="See Sam's profile").click()
+    page.get_by_role("link", name="Profile of Sam Rivera").click()
     expect(page.get_by_text("Build robots that help farmers")).to_be_visible()
     expect(page.get_by_text("Staff only")).to_have_count(0)
     assert_accessible()

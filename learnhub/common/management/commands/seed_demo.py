@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: the demo school the README's run command starts with.
 
 A project-level command because it spans apps: each app seeds its own demo rows, in dependency
-order (profiles, then mastery), and each step on its own does nothing when its rows exist.
+order (profiles, then mastery, then goals), and each step on its own does nothing when its rows
+exist.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from goals.demo import demo_goals_seed, format_goals_created
 from mastery.demo import demo_mastery_seed, format_mastery_created
 from profiles.demo import demo_school_seed, format_demo_created, format_demo_logins
 
@@ -20,8 +22,9 @@ class Command(BaseCommand):
     help = (
         "Create the demo school (Maple Grove Learning Community) with its staff, students, "
         "families and learner profiles, then its frameworks, pacing plans and a term of "
-        "evidence, then print the demo logins. Steps whose data already exists write nothing; "
-        "on a fully seeded database only the logins are printed."
+        "evidence, then its goals with their check-ins and comments, then print the demo "
+        "logins. Steps whose data already exists write nothing; on a fully seeded database only "
+        "the logins are printed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,8 +32,8 @@ class Command(BaseCommand):
             "--today",
             type=date.fromisoformat,
             default=None,
-            help="Build the terms of the school year containing this date, and evidence up to "
-            "it (YYYY-MM-DD); default: today.",
+            help="Build the terms of the school year containing this date, and evidence and "
+            "goals up to it (YYYY-MM-DD); default: today.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,4 +44,7 @@ class Command(BaseCommand):
         mastery = demo_mastery_seed(today=today)
         if mastery.created:
             self.stdout.write(format_mastery_created(mastery))
+        goals = demo_goals_seed(today=today)
+        if goals.created:
+            self.stdout.write(format_goals_created(goals))
         self.stdout.write(format_demo_logins(school.logins, settings.LEARNHUB_DEMO_PASSWORD))
