@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from learnhub.common.admin import SchoolScopedAdmin
+from profiles.admin_base import SchoolScopedAdmin
 
 from .models import (
     ActionStep,

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from django.utils.safestring import SafeString
 
-from learnhub.common.charts import line_chart
+from core.charts import line_chart
 
 from .models import CheckIn
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from learnhub.common.errors import DomainError
+from core.errors import DomainError
 from mastery.selectors import student_progress
 from profiles.models import Role, Term, User
 from profiles.permissions import roles_of

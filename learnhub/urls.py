@@ -4,7 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from learnhub.common.health import healthz
+from core.health import healthz
 from profiles.forms import EmailAuthenticationForm, QueuedPasswordResetForm
 
 admin.site.site_header = "LearnHub school admin"

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from learnhub.common.admin import SchoolScopedAdmin, administered_schools
-from learnhub.common.errors import DomainError
+from core.errors import DomainError
+from profiles.admin_base import SchoolScopedAdmin, administered_schools
 from profiles.models import School, Section
 
 from . import calculation as calc

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from itertools import pairwise
 
-from learnhub.common.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 TWO_PLACES = Decimal("0.01")
 _HUNDRED = Decimal(100)

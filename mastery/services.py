@@ -20,8 +20,8 @@ import pghistory
 from django.db import transaction
 from django.utils import timezone
 
-from learnhub.common.errors import NotAllowed, ValidationFailed
-from learnhub.common.tasks import enqueue_after_commit
+from core.errors import NotAllowed, ValidationFailed
+from core.tasks import enqueue_after_commit
 from profiles.models import Enrollment, Membership, Role, School, Section, User
 
 from . import calculation as calc

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from learnhub.common.charts import growth_chart
-from learnhub.common.errors import DomainError
+from core.charts import growth_chart
+from core.errors import DomainError
 from profiles.models import Role, Section, Term, User
 from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer

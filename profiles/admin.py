@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from learnhub.common.admin import SchoolScopedAdmin, administered_schools
+from profiles.admin_base import SchoolScopedAdmin, administered_schools
 
 from .models import (
     Enrollment,
@@ -103,6 +103,12 @@ class SchoolAdmin(SchoolScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: School, form: Any, change: bool) -> None:
+        from .services import school_setup
+
+        super().save_model(request, obj, form, change)
+        school_setup(school=obj)
 
 
 @admin.register(Term)

@@ -614,6 +614,9 @@ def demo_school_seed(*, today: date | None = None) -> DemoSummary:
             sourced_id=data.SCHOOL_SOURCED_ID,
             defaults={"name": data.SCHOOL_NAME, "identifier": data.SCHOOL_IDENTIFIER},
         )
+        from .services import school_setup
+
+        school_setup(school=school)
         if not created:
             return DemoSummary(created=False, school_id=school.pk, logins=logins)
         counts = _write_plan(school, build_demo_plan(), demo_terms(today))

@@ -29,7 +29,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ) -> None:
         from django.template import loader
 
-        from learnhub.common.tasks import enqueue_after_commit
+        from core.tasks import enqueue_after_commit
 
         from .tasks import email_send
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from typing import Any, ClassVar
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -94,10 +98,29 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{first}{self.family_name[:1]}".upper()
 
 
+def default_time_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            "Use an IANA time zone such as America/New_York or Europe/Berlin."
+        ) from exc
+
+
 class School(models.Model):
     name = models.CharField(max_length=255)
     sourced_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     identifier = models.CharField(max_length=255, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Dates shown to people, and “today” in the rules, use this time zone.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -105,6 +128,21 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(str(settings.TIME_ZONE))
+
+    def today(self) -> datetime.date:
+        """Today's date where the school is."""
+        return timezone.localdate(timezone=self.tzinfo)
+
+    def local(self, moment: datetime.datetime) -> datetime.datetime:
+        """An aware moment in the school's time zone."""
+        return timezone.localtime(moment, timezone=self.tzinfo)
 
 
 class Role(models.TextChoices):

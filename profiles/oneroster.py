@@ -1624,6 +1624,10 @@ class _Importer:
                 updates.append(school)
                 fields.update(changed)
         School.objects.bulk_create(creates, batch_size=BATCH)
+        from .services import school_setup
+
+        for school in creates:
+            school_setup(school=school)
         if updates:
             School.objects.bulk_update(updates, sorted(fields), batch_size=BATCH)
         for school in [*self.db_schools.values(), *creates]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from .models import (
     STAFF_ONLY_FIELDS,
@@ -17,6 +16,7 @@ from .models import (
     LearnerProfile,
     Membership,
     Role,
+    School,
     Section,
     Term,
     User,
@@ -164,16 +164,24 @@ def teacher_home_for(viewer: User) -> TeacherHome:
             enrollments__is_active=True,
         )
     )
-    today = timezone.localdate()
-    school_ids = {s.school_id for s in sections}
-    current_term = (
-        Term.objects.filter(
-            school_id__in=school_ids, start_date__lte=today, end_date__gte=today, is_active=True
-        )
-        .order_by("end_date")
-        .first()
-    )
+    schools = {s.school for s in sections}
+    terms = [t for t in (term_current_for(school=school) for school in schools) if t]
+    current_term = min(terms, key=lambda t: t.end_date, default=None)
     return TeacherHome(advisories, classes, advisees, current_term)
+
+
+def term_current_for(
+    *, school: School, today: datetime.date | None = None, grading_period: bool = False
+) -> Term | None:
+    """The school's active term containing ``today`` (the school's today by default): the one
+    ending first, or with ``grading_period`` the shortest one that is not a whole school year."""
+    today = today or school.today()
+    terms = Term.objects.filter(
+        school=school, start_date__lte=today, end_date__gte=today, is_active=True
+    )
+    if grading_period:
+        return terms.exclude(kind=Term.Kind.SCHOOL_YEAR).order_by("end_date", "start_date").first()
+    return terms.order_by("end_date").first()
 
 
 @dataclass(frozen=True)

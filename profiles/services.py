@@ -5,15 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 import pghistory
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils.module_loading import import_string
 
-from learnhub.common.errors import Conflict, NotAllowed, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 
-from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, LearnerProfile, Role, User
+from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, LearnerProfile, Role, School, User
 from .permissions import can_edit_staff_fields, can_edit_student_voice, roles_of
 
 MAX_FIELD_LENGTH = 5000
+
+
+def school_setup(*, school: School) -> None:
+    """Create what a school needs before anyone reads it (a GET never writes): each app's
+    defaults (its risk policy, its conference template…), idempotently.
+
+    The steps are named in ``settings.LEARNHUB_SCHOOL_SETUP``, so profiles calls the apps above
+    it without importing them. Called wherever a school is created (the roster import, the
+    admin, the demo) and by each app's data migration for the schools that already exist."""
+    for path in settings.LEARNHUB_SCHOOL_SETUP:
+        import_string(path)(school=school)
 
 
 def learner_profile_for(student: User) -> LearnerProfile:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from learnhub.common.errors import DomainError
+from core.errors import DomainError
 
 from .forms import AboutMeForm, SupportNotesForm
 from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, Section, User

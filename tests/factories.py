@@ -28,6 +28,14 @@ class SchoolFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"School {n}")
 
+    @factory.post_generation
+    def _setup(obj, create, extracted, **kwargs):
+        """Every school gets its defaults when it is created, as in the app."""
+        if create:
+            from profiles.services import school_setup
+
+            school_setup(school=obj)
+
 
 class UserFactory(DjangoModelFactory):
     class Meta:

@@ -20,7 +20,7 @@ def test_redis_down_is_named(db, client, settings):
 
 
 def test_database_down_is_named(db, client, monkeypatch):
-    from learnhub.common import health
+    from core import health
 
     def broken():
         raise OperationalError("connection refused")

@@ -27,8 +27,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from learnhub.common.errors import ValidationFailed
-from learnhub.common.viewsets import ScopedViewSetMixin
+from core.errors import ValidationFailed
+from core.viewsets import ScopedViewSetMixin
 from mastery.models import Competency
 from profiles.models import Role, User
 from profiles.permissions import roles_of

@@ -39,7 +39,8 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "django_celery_beat",
     # LearnHub
-    "learnhub.common",
+    "core",
+    "learnhub",
     "profiles",
     "mastery",
     "goals",
@@ -53,7 +54,7 @@ MIDDLEWARE = [
     # ~400 KB of markup and ~25 KB on the wire.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "learnhub.common.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,10 +176,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "learnhub.common.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "learnhub.common.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -251,5 +252,9 @@ LOGGING = {
 
 # Email uniqueness is enforced case-insensitively by the user_email_ci_unique constraint.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# What every school gets when it is created (profiles.services.school_setup): each app's
+# defaults, so that no page has to create them on first read.
+LEARNHUB_SCHOOL_SETUP: list[str] = []
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")

@@ -13,8 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from learnhub.common.errors import NotAllowed, NotFound, ValidationFailed
-from learnhub.common.viewsets import ScopedViewSetMixin
+from core.errors import NotAllowed, NotFound, ValidationFailed
+from core.viewsets import ScopedViewSetMixin
 from profiles.models import Role, Section, User
 from profiles.permissions import roles_of, visible_sections_q, visible_students_q
 

@@ -9,7 +9,7 @@ from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from learnhub.common.viewsets import ScopedViewSetMixin
+from core.viewsets import ScopedViewSetMixin
 
 from ..models import (
     STAFF_ONLY_FIELDS,
@@ -124,7 +124,7 @@ class LearnerProfileViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "version" not in data:
-            from learnhub.common.errors import ValidationFailed
+            from core.errors import ValidationFailed
 
             raise ValidationFailed(
                 "Send the profile's current version with your change.", field="version"

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from goals.models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 from goals.permissions import visible_goals_q
 from goals.selectors import goal_versions
@@ -29,7 +30,6 @@ from goals.services import (
     goal_update,
     progress_from_competencies,
 )
-from learnhub.common.errors import Conflict, NotAllowed, ValidationFailed
 from mastery.services import evidence_record
 from profiles.models import Term
 from tests import factories as f

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learnhub.common.errors import ValidationFailed
+from core.errors import ValidationFailed
 from mastery.calculation import (
     DEFAULT_PARAMETER,
     PARAMETER_RANGE,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from learnhub.common.errors import NotAllowed, ValidationFailed
+from core.errors import NotAllowed, ValidationFailed
 from mastery import calculation as calc
 from mastery.models import Evidence, MasteryRecord
 from mastery.services import (

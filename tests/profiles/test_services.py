@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from learnhub.common.errors import Conflict, NotAllowed, ValidationFailed
+from core.errors import Conflict, NotAllowed, ValidationFailed
 from profiles.models import LearnerProfile
 from profiles.services import learner_profile_update
 

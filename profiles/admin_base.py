@@ -8,17 +8,15 @@ from django.contrib import admin
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
-ADMIN_ROLE = "admin"
+from .models import Membership, Role
 
 
 def administered_schools(request: HttpRequest) -> list[int]:
     cached: list[int] | None = getattr(request, "_administered_schools", None)
     if cached is None:
-        from profiles.models import Membership
-
         cached = list(
             Membership.objects.filter(
-                user_id=request.user.pk or 0, role=ADMIN_ROLE, is_active=True
+                user_id=request.user.pk or 0, role=Role.ADMIN, is_active=True
             ).values_list("school_id", flat=True)
         )
         request._administered_schools = cached  # type: ignore[attr-defined]
