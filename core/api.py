@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -41,10 +42,24 @@ class Pagination(pagination.PageNumberPagination):
             raise ValidationError({"page": ["Give the page as a whole number from 1."]})
         return raw
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": 999_999_999}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
 
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """An id: a whole number from 1 (anything else, or beyond a database id, is a 400)."""
 
@@ -72,6 +87,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError("Use true or false.", code="invalid")
 
 
+@extend_schema_field({"type": "boolean"})
 class StrictBooleanFilter(django_filters.BooleanFilter):
     """``true`` or ``false`` (or 1/0); anything else is a 400, not silently "no filter"."""
 
