@@ -409,6 +409,9 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 reverse("admin:profiles_rosterimport_preview", args=[obj.pk]),
             )
         if obj.status == RosterImport.Status.REJECTED:
+            onboarding = obj.summary.get("onboarding")
+            if onboarding:
+                return _onboarding_step(onboarding)
             return "Nothing was written. Fix the problems below and upload the file again."
         if obj.status == RosterImport.Status.DISCARDED:
             return "Nothing was written: the preview was cancelled or expired."
@@ -660,6 +663,49 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             request, f"The preview of {record.source_name} was discarded: nothing was written."
         )
         return HttpResponseRedirect(reverse("admin:profiles_rosterimport_upload"))
+
+
+def _onboarding_step(onboarding: dict[str, Any]) -> str:
+    """What a school admin refused for a school they do not run does next (decision 0005)."""
+    names = onboarding.get("names", {})
+    orgs = ", ".join(
+        f"{sid} ({names[sid]})" if names.get(sid) else sid for sid in onboarding["org_sids"]
+    )
+    schools = onboarding.get("schools") or []
+    unbound = [s for s in schools if not s["sourced_id"]]
+    if onboarding.get("unknown") and len(schools) == 1:
+        school = schools[0]
+        bind = format_html(
+            'bind <a href="{}">{}</a> to it (its sourcedId field)', school["url"], school["name"]
+        )
+        if not unbound:
+            bind = format_html(
+                'change the sourcedId of <a href="{}">{}</a> (now {}) if this is its export, or '
+                'add the school on <a href="{}">Schools → Add</a> and make you its admin',
+                school["url"],
+                school["name"],
+                school["sourced_id"],
+                onboarding["add_url"],
+            )
+    elif onboarding.get("unknown"):
+        bind = format_html(
+            'add the school on <a href="{}">Schools → Add</a> with that sourcedId and make you '
+            "its admin",
+            onboarding["add_url"],
+        )
+    else:
+        return format_html(
+            "Nothing was written. This file is for {}, a school in LearnHub you do not "
+            "administer: ask its school admin or your LearnHub operator to import it.",
+            orgs,
+        )
+    return format_html(
+        "Nothing was written. This file is for {}, which LearnHub does not know yet. Only a "
+        "LearnHub operator binds a school to its OneRoster sourcedId: ask yours to {}, then "
+        "upload the file again.",
+        orgs,
+        bind,
+    )
 
 
 def _sentences(items: list[dict[str, Any]]) -> list[str]:

@@ -109,11 +109,12 @@ from typing import IO, Any, Literal
 
 import pghistory
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -269,6 +270,20 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_REPORTED = 1000
 
 Resolution = Literal["file", "db", "gone", "missing", "unchecked"]
+
+# What the rows of each file are called in warnings that name several of them.
+ROW_NOUNS = {
+    "orgs.csv": ("org", "orgs"),
+    "academicSessions.csv": ("session", "sessions"),
+    "courses.csv": ("course", "courses"),
+    "classes.csv": ("class", "classes"),
+    "users.csv": ("person", "people"),
+    "enrollments.csv": ("enrollment", "enrollments"),
+}
+SHARED_PERSON = (
+    "{{these}} also known at a school you do not administer, so only a LearnHub operator can "
+    "{what}."
+)
 
 
 def confirm_share() -> float:
@@ -574,6 +589,7 @@ class _Importer:
         self.user_obj: dict[str, User] = {}
         self.deleted_users: set[int] = set()
         self.deleted_sections: set[int] = set()
+        self.deleted_shared: set[int] = set()  # tobedeleted, but also at another school
         self.dropped_users: set[int] = set()
         self.scope_pks: set[int] = set()
         self.desired_memberships: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -595,11 +611,12 @@ class _Importer:
         """One warning for every row with the same problem; ``template`` holds "{these}"."""
         self.grouped[(file, column, template)].append(sid)
 
-    def _flush_grouped(self, nouns: dict[str, tuple[str, str]]) -> None:
+    def _flush_grouped(self) -> None:
         for (file, column, template), sids in self.grouped.items():
-            singular, plural = nouns[file]
+            singular, plural = ROW_NOUNS[file]
             these = _these(sids, singular, plural, verb=("was", "were"))
-            self.warn(file, None, column, template.format(these=these))
+            text = template.format(these=these)
+            self.warn(file, None, column, text[:1].upper() + text[1:])
         self.grouped.clear()
 
     # ---- planning and applying
@@ -1335,9 +1352,9 @@ class _Importer:
         }
         self.db_enrollments = {
             e.sourced_id: e
-            for e in Enrollment.objects.filter(
-                sourced_id__in=list(self.enrollments)
-            ).select_related("section", "user")
+            for e in Enrollment.objects.filter(sourced_id__in=list(self.enrollments)).annotate(
+                school_pk=F("section__school_id")
+            )
             if e.sourced_id
         }
         # Accounts that already use an address the file gives a new or changed person.
@@ -1468,16 +1485,7 @@ class _Importer:
         self._resolve_session_schools()
         self._validate_users()
         self._validate_enrollments()
-        self._flush_grouped(
-            {
-                "orgs.csv": ("org", "orgs"),
-                "academicSessions.csv": ("session", "sessions"),
-                "courses.csv": ("course", "courses"),
-                "classes.csv": ("class", "classes"),
-                "users.csv": ("person", "people"),
-                "enrollments.csv": ("enrollment", "enrollments"),
-            }
-        )
+        self._flush_grouped()
         if self.actor is not None and not self.actor.is_superuser:
             self._check_actor()
 
@@ -1935,7 +1943,7 @@ class _Importer:
                 deny_record("classes.csv", klass.line, "sourcedId", f"Class {klass.sid}")
         for enrollment in self.enrollments.values():
             existing = self.db_enrollments.get(enrollment.sid)
-            if existing and existing.section.school_id not in self.administered:
+            if existing and existing.school_pk not in self.administered:  # type: ignore[attr-defined]
                 deny_record(
                     "enrollments.csv", enrollment.line, "sourcedId", f"Enrollment {enrollment.sid}"
                 )
@@ -2157,13 +2165,28 @@ class _Importer:
 
     def _plan_users(self) -> None:
         changes = self.changes
+        # Imported people sign in after a password reset; one unusable hash serves them all
+        # (hashing one per person would be most of the preview's time).
+        unusable = make_password(None)
         for user in self.users.values():
             account = self.db_users.get(user.sid) or self.email_links.get(user.sid)
+            shared = account is not None and self._shared(account)
             if user.deleted:
                 if account is not None:
+                    self.user_obj[user.sid] = account
+                    if shared:
+                        # Their account is another school's too: only their side here goes.
+                        self.deleted_shared.add(account.pk)
+                        self.warn_grouped(
+                            "users.csv",
+                            "status",
+                            SHARED_PERSON.format(what="deactivate their account")
+                            + " Their roles, classes and links at your schools were deactivated.",
+                            user.sid,
+                        )
+                        continue
                     self.deleted_users.add(account.pk)
                     changes.set(account, {"is_active": False})
-                    self.user_obj[user.sid] = account
                 continue
             desired: dict[str, Any] = {
                 "sourced_id": user.sid,
@@ -2176,14 +2199,31 @@ class _Importer:
             if user.membership_role == Role.ADMIN:
                 desired["is_staff"] = True
             if account is None:
-                account = User(**desired)
-                account.set_unusable_password()
+                account = User(password=unusable, **desired)
                 changes.add(account)
+            elif shared:
+                changes.consider(account)
+                if any(getattr(account, name) != value for name, value in desired.items()):
+                    self.warn_grouped(
+                        "users.csv",
+                        "",
+                        SHARED_PERSON.format(what="change their name, email or sign-in")
+                        + " Those changes were skipped; their roles, classes and links at your "
+                        "schools were imported.",
+                        user.sid,
+                    )
             else:
                 changes.set(account, desired)
             self.user_obj[user.sid] = account
         for sid, account in self.db_users.items():
             self.user_obj.setdefault(sid, account)
+
+    def _shared(self, account: User) -> bool:
+        """For a school admin's import: the person is known at a school they do not run too,
+        so only an operator may change their account (docs/decisions/0004)."""
+        if self.administered is None:
+            return False
+        return bool(self.db_user_schools.get(account.pk, set()) - self.administered)
 
     def _listed(self, sid: str) -> bool:
         """A person this users.csv lists (and does not delete)."""
@@ -2215,13 +2255,13 @@ class _Importer:
             if (enrollment.user_sid, school_sid, role) not in desired:
                 implied[(enrollment.user_sid, school_sid, role)].append(enrollment.class_sid)
         sid_of = {u.pk: sid for sid, u in self.user_obj.items() if u.pk is not None}
+        school_sid_of = {s.pk: sid for sid, s in self.school_obj.items() if s.pk is not None}
         existing: dict[tuple[str, str, str], Membership] = {}
         for membership in changes.load(
-            Membership.objects.filter(user_id__in=list(sid_of)).select_related("school", "user")
+            Membership.objects.filter(user_id__in=list(sid_of), school_id__in=list(school_sid_of))
         ):
-            if membership.school.sourced_id:
-                key = (sid_of[membership.user_id], membership.school.sourced_id, membership.role)
-                existing[key] = membership
+            key = (sid_of[membership.user_id], school_sid_of[membership.school_id], membership.role)
+            existing[key] = membership
         for (user_sid, school_sid, role), class_sids in sorted(implied.items()):
             key = (user_sid, school_sid, role)
             desired[key] = {"is_active": True}
@@ -2292,9 +2332,16 @@ class _Importer:
         ):
             if membership.is_active:
                 still_active.add(membership.user_id)
-        for account in changes.load(
-            User.objects.filter(pk__in=self.dropped_users, is_active=True, is_superuser=False)
-        ):
+        accounts = User.objects.filter(
+            pk__in=self.dropped_users, is_active=True, is_superuser=False
+        )
+        if self.administered is not None:
+            accounts = accounts.exclude(
+                pk__in=Membership.objects.filter(user_id__in=self.dropped_users)
+                .exclude(school_id__in=self.administered)
+                .values("user_id")
+            )
+        for account in changes.load(accounts):
             if account.pk not in still_active:
                 changes.set(account, {"is_active": False})
 
@@ -2306,12 +2353,10 @@ class _Importer:
             if key[2] == Role.STUDENT and self.user_obj[key[0]].pk not in self.deleted_users
         }
         known = [self.user_obj[s].pk for s in students if self.user_obj[s].pk is not None]
-        have = set()
-        for profile in changes.load(
-            LearnerProfile.objects.filter(student_id__in=known).only("id", "student_id")
-        ):
-            changes.consider(profile)
-            have.add(profile.student_id)
+        have = dict(
+            LearnerProfile.objects.filter(student_id__in=known).values_list("student_id", "pk")
+        )
+        changes.consider_pks(LearnerProfile, have.values())
         for sid in sorted(students):
             account = self.user_obj[sid]
             if account.pk is None or account.pk not in have:
@@ -2338,7 +2383,7 @@ class _Importer:
             for link in changes.load(
                 GuardianLink.objects.filter(
                     guardian_id__in=list(sid_of), student_id__in=list(sid_of)
-                ).select_related("guardian", "student")
+                )
             )
         }
         for (guardian_sid, student_sid), relationship in desired.items():
@@ -2370,16 +2415,18 @@ class _Importer:
             for e in self.enrollments.values()
             if not e.deleted and not e.skipped and e.mapped_role is not None
         ]
-        section_ids = {self.section_obj[e.class_sid].pk for e in rows} - {None}
-        user_ids = {self.user_obj[e.user_sid].pk for e in rows} - {None}
-        by_pair = {
-            (e.section_id, e.user_id, e.role): e
-            for e in changes.load(
-                Enrollment.objects.filter(
-                    section_id__in=section_ids, user_id__in=user_ids
-                ).select_related("section", "user")
-            )
-        }
+        # Enrollments without a sourcedId match may adopt a person-class-role one.
+        unmatched = [e for e in rows if e.sid not in self.db_enrollments]
+        section_ids = {self.section_obj[e.class_sid].pk for e in unmatched} - {None}
+        user_ids = {self.user_obj[e.user_sid].pk for e in unmatched} - {None}
+        by_pair = {}
+        if section_ids and user_ids:
+            by_pair = {
+                (e.section_id, e.user_id, e.role): e
+                for e in changes.load(
+                    Enrollment.objects.filter(section_id__in=section_ids, user_id__in=user_ids)
+                )
+            }
         claimed: set[int] = {e.pk for e in self.db_enrollments.values()}
         for enrollment in self.enrollments.values():
             existing = self.db_enrollments.get(enrollment.sid)
@@ -2449,6 +2496,22 @@ class _Importer:
                 ).select_related("guardian", "student")
             ):
                 changes.set(link, {"is_active": False})
+        if self.deleted_shared:
+            reach = self.administered or set()
+            for membership in changes.load(
+                Membership.objects.filter(
+                    user_id__in=self.deleted_shared, school_id__in=reach, is_active=True
+                ).select_related("school", "user")
+            ):
+                changes.set(membership, {"is_active": False})
+            for enrollment in changes.load(
+                Enrollment.objects.filter(
+                    user_id__in=self.deleted_shared,
+                    section__school_id__in=reach,
+                    is_active=True,
+                ).select_related(*related)
+            ):
+                changes.set(enrollment, {"is_active": False})
         if self.deleted_sections:
             for enrollment in changes.load(
                 Enrollment.objects.filter(
@@ -2533,6 +2596,7 @@ class _Importer:
         }
 
     def _summarize(self) -> None:
+        self._flush_grouped()
         changes = self.changes
         summary: dict[str, Any] = {name: changes.tally(model) for name, model in ENTITIES}
         summary["courses"] = {"read": sum(1 for c in self.courses.values() if not c.deleted)}

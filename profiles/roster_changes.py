@@ -86,36 +86,16 @@ def ref(obj: models.Model | None) -> str:
     raise ValueError(f"No stable key for a new {type(obj).__name__}.")
 
 
-def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
-    if field.is_relation:
-        related = getattr(obj, field.name)
-        return ref(related)
-    value = getattr(obj, field.attname)
+def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)
 
 
-def label(obj: models.Model) -> str:
-    """How a row is named in a preview: names first, sourcedIds in brackets."""
-    if isinstance(obj, School):
-        return f"{obj.name} ({obj.sourced_id})" if obj.sourced_id else obj.name
-    if isinstance(obj, Term):
-        return f"{obj.title} at {obj.school.name} ({obj.sourced_id})"
-    if isinstance(obj, Section):
-        name = f"{obj.name} {obj.code}".strip()
-        return f"{name} ({obj.sourced_id})" if obj.sourced_id else name
-    if isinstance(obj, User):
-        return f"{obj.display_name} ({obj.sourced_id or obj.email})"
-    if isinstance(obj, Membership):
-        return f"{obj.user.display_name}: {obj.get_role_display().lower()} at {obj.school.name}"
-    if isinstance(obj, LearnerProfile):
-        return obj.student.display_name
-    if isinstance(obj, GuardianLink):
-        return f"{obj.guardian.display_name} for {obj.student.display_name}"
-    if isinstance(obj, Enrollment):
-        return f"{obj.user.display_name} in {obj.section} as {obj.role}"
-    return str(obj)
+def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
+    if field.is_relation:
+        return ref(getattr(obj, field.name))
+    return _plain(getattr(obj, field.attname))
 
 
 class ChangeSet:
@@ -192,7 +172,44 @@ class ChangeSet:
         self.new_links += [SectionTerm(section=section, term=term) for term in additions]
         self.removed_links += [(row, section.pk, term_id) for row, term_id in removals]
 
+    def consider_pks(self, model: type[models.Model], pks: Iterable[int]) -> None:
+        """Like :meth:`consider` for rows that need not be loaded (they do not change)."""
+        self.considered[model].update(pks)
+
     # ---- reading the plan
+
+    def _rel(self, obj: models.Model, name: str) -> Any:
+        """A related row, from the rows loaded already when it can be (no query)."""
+        field = obj._meta.get_field(name)
+        if field.is_cached(obj):  # type: ignore[union-attr]
+            return getattr(obj, name)
+        pk = getattr(obj, field.attname)  # type: ignore[union-attr]
+        found = self._loaded[field.related_model].get(pk)  # type: ignore[index]
+        return found if found is not None else getattr(obj, name)
+
+    def label(self, obj: models.Model) -> str:
+        """How a row is named in a preview: names first, sourcedIds in brackets."""
+        rel = self._rel
+        if isinstance(obj, School):
+            return f"{obj.name} ({obj.sourced_id})" if obj.sourced_id else obj.name
+        if isinstance(obj, Term):
+            return f"{obj.title} at {rel(obj, 'school').name} ({obj.sourced_id})"
+        if isinstance(obj, Section):
+            name = f"{obj.name} {obj.code}".strip()
+            return f"{name} ({obj.sourced_id})" if obj.sourced_id else name
+        if isinstance(obj, User):
+            return f"{obj.display_name} ({obj.sourced_id or obj.email})"
+        if isinstance(obj, Membership):
+            role = obj.get_role_display().lower()
+            return f"{rel(obj, 'user').display_name}: {role} at {rel(obj, 'school').name}"
+        if isinstance(obj, LearnerProfile):
+            return str(rel(obj, "student").display_name)
+        if isinstance(obj, GuardianLink):
+            guardian, student = rel(obj, "guardian"), rel(obj, "student")
+            return f"{guardian.display_name} for {student.display_name}"
+        if isinstance(obj, Enrollment):
+            return f"{rel(obj, 'user').display_name} in {rel(obj, 'section')} as {obj.role}"
+        return str(obj)
 
     def changed(self, model: type[models.Model]) -> list[Any]:
         return [self._loaded[model][pk] for pk in self.before[model]]
@@ -251,7 +268,7 @@ class ChangeSet:
         return result
 
     def _describe(self, obj: models.Model, action: str) -> str:
-        text = label(obj)
+        text = self.label(obj)
         if action != "updated":
             return text
         fields = [
@@ -289,24 +306,26 @@ class ChangeSet:
 
     def digest(self) -> str:
         """A hash of every write this plan would make (see the module docstring)."""
-        entries: list[list[Any]] = []
+        entries: list[str] = []
+        dumps = json.dumps
         for _, model in ENTITIES:
             fields = [f for f in model._meta.concrete_fields if f.name not in UNPLANNED_FIELDS]
+            plain = [(f.name, f.attname) for f in fields if not f.is_relation]
+            related = [f.name for f in fields if f.is_relation]
             for obj in self.new[model]:
-                entries.append(["create", ref(obj), [[f.name, _value(obj, f)] for f in fields]])
+                values = [[name, _plain(getattr(obj, attname))] for name, attname in plain]
+                values += [[name, ref(getattr(obj, name))] for name in related]
+                entries.append(dumps(["create", ref(obj), values]))
             for obj in self.changed(model):
                 names = sorted(self.before[model][obj.pk])
-                entries.append(
-                    [
-                        "update",
-                        ref(obj),
-                        [[n, _value(obj, obj._meta.get_field(n))] for n in names],  # type: ignore[arg-type]
-                    ]
-                )
-        entries += [["link", ref(link.section), ref(link.term)] for link in self.new_links]
-        entries += [["unlink", row, section, term] for row, section, term in self.removed_links]
-        payload = json.dumps(sorted(entries, key=json.dumps), separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
+                values = [[n, _value(obj, obj._meta.get_field(n))] for n in names]  # type: ignore[arg-type]
+                entries.append(dumps(["update", ref(obj), values]))
+        entries += [dumps(["link", ref(x.section), ref(x.term)]) for x in self.new_links]
+        entries += [
+            dumps(["unlink", row, section, term]) for row, section, term in self.removed_links
+        ]
+        entries.sort()
+        return hashlib.sha256("\n".join(entries).encode()).hexdigest()
 
     # ---- writing
 
