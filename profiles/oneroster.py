@@ -616,7 +616,9 @@ class _Importer:
             singular, plural = ROW_NOUNS[file]
             these = _these(sids, singular, plural, verb=("was", "were"))
             text = template.format(these=these)
-            self.warn(file, None, column, text[:1].upper() + text[1:])
+            if template.startswith("{these}"):
+                text = text[:1].upper() + text[1:]
+            self.warn(file, None, column, text)
         self.grouped.clear()
 
     # ---- planning and applying
@@ -837,8 +839,8 @@ class _Importer:
                 filename,
                 1,
                 "",
-                f'The column "{old}" was not read: it means {canonical}, and the file has a '
-                f"{canonical} column too, which was read.",
+                f'The column "{old}" was not read: it means {canonical}, and the file\'s own '
+                f"{canonical} column was read instead.",
             )
         return (positions if ok else None), unknown
 
@@ -1454,9 +1456,9 @@ class _Importer:
         """Why a reference to org ``sid`` leads to no school (for a warning)."""
         found = self._resolve("orgs", sid)
         if found == "missing":
-            return f"org {sid} is not in {self._where('orgs')}"
+            return f"Org {sid} is not in {self._where('orgs')}"
         if found == "gone":
-            return f"org {sid} is marked tobedeleted and is not in LearnHub"
+            return f"Org {sid} is marked tobedeleted and is not in LearnHub"
         org = self.orgs[sid]
         return f"{sid} is a {org.type} with no school above it"
 
@@ -1575,8 +1577,7 @@ class _Importer:
                         "classes.csv",
                         klass.line,
                         "schoolSourcedId",
-                        f"{self._why_no_school(klass.school_sid)[:1].upper()}"
-                        f"{self._why_no_school(klass.school_sid)[1:]}, so class {klass.sid} "
+                        f"{self._why_no_school(klass.school_sid)}, so class {klass.sid} "
                         "was skipped, with its enrollments.",
                     )
                 klass.skipped = True
@@ -1739,8 +1740,7 @@ class _Importer:
                     self.warn_grouped(
                         "users.csv",
                         "orgSourcedIds",
-                        f"{self._why_no_school(sid)[:1].upper()}{self._why_no_school(sid)[1:]}, "
-                        "so {these} given no role there.",
+                        f"{self._why_no_school(sid)}, so {{these}} given no role there.",
                         user.sid,
                     )
             if user.org_sids and not user.schools and "orgs" not in self.broken:
