@@ -101,9 +101,7 @@ def test_the_digest_names_the_changes_not_the_moment(school, tmp_path):
 def test_the_preview_names_examples_renames_and_the_people_deactivated(school, tmp_path):
     summary = plan(without_most_people(tmp_path)).record.summary
 
-    assert summary["renames"] == {
-        "schools": ["Sample School → Sample Academy (or0001)"]
-    }
+    assert summary["renames"] == {"schools": ["Sample School → Sample Academy (or0001)"]}
     users = summary["changes"]["users"]["deactivated"]
     assert users["count"] == 18
     assert users["examples"] == [
