@@ -614,11 +614,12 @@ def demo_school_seed(*, today: date | None = None) -> DemoSummary:
             sourced_id=data.SCHOOL_SOURCED_ID,
             defaults={"name": data.SCHOOL_NAME, "identifier": data.SCHOOL_IDENTIFIER},
         )
-        from .services import school_setup
-
-        school_setup(school=school)
         if not created:
             return DemoSummary(created=False, school_id=school.pk, logins=logins)
+        from .services import school_setup
+
+        # Existing schools got later apps' defaults from those apps' data migrations.
+        school_setup(school=school)
         counts = _write_plan(school, build_demo_plan(), demo_terms(today))
     return DemoSummary(created=True, school_id=school.pk, logins=logins, counts=counts)
 

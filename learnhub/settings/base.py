@@ -54,6 +54,7 @@ MIDDLEWARE = [
     # ~400 KB of markup and ~25 KB on the wire.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RejectHostileInputMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,6 +178,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -204,12 +210,17 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# No form or JSON body LearnHub reads comes near this; uploads (rosters, CASE packages) are files
+# and are not counted. A bigger body is a 400 before any field is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
 # --- Security -------------------------------------------------------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form posts the email as "username" (Django's AuthenticationForm field name).
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "core.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -255,7 +266,10 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 # What every school gets when it is created (profiles.services.school_setup): each app's
 # defaults, so that no page has to create them on first read.
-LEARNHUB_SCHOOL_SETUP: list[str] = []
+LEARNHUB_SCHOOL_SETUP: list[str] = [
+    "mastery.services.scale_default_create",
+    "goals.services.goal_categories_default_create",
+]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
 
