@@ -32,7 +32,8 @@ from .models import (
     Term,
     User,
 )
-from .roster_changes import NOUNS
+from .oneroster import ENTITY_FILES
+from .roster_changes import ENTITIES, NOUNS
 from .services import membership_create
 
 
@@ -420,15 +421,8 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="what changed")
     def counts(self, obj: RosterImport) -> str:
         rows = [
-            (
-                NOUNS[name][1].capitalize() if name in NOUNS else name,
-                c.get("created", 0),
-                c.get("updated", 0),
-                c.get("deactivated", 0),
-                c.get("unchanged", 0),
-            )
-            for name, c in obj.summary.items()
-            if isinstance(c, dict) and "unchanged" in c
+            (row["label"], row["created"], row["updated"], row["deactivated"], row["unchanged"])
+            for row in _count_rows(obj.summary)
         ]
         if not rows:
             return "Nothing."
@@ -454,14 +448,14 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="examples")
     def examples(self, obj: RosterImport) -> str:
-        groups = obj.summary.get("changes") or {}
-        items = []
-        for entity, actions in groups.items():
-            for action, shown in actions.items():
-                more = shown["count"] - len(shown["examples"])
-                text = "; ".join(shown["examples"]) + (f"; and {more} more" if more > 0 else "")
-                noun = NOUNS.get(entity, (entity, entity))[1 if shown["count"] != 1 else 0]
-                items.append((f"{shown['count']} {noun} {action}", text))
+        items = [
+            (
+                group["title"].replace(" would be ", " "),
+                "; ".join(group["examples"])
+                + (f"; and {group['more']} more" if group["more"] > 0 else ""),
+            )
+            for group in _example_groups(obj.summary)
+        ]
         if not items:
             return "Nothing."
         return format_html(
@@ -714,9 +708,15 @@ def _sentences(items: list[dict[str, Any]]) -> list[str]:
     return [problem_text(p) for p in items]
 
 
+# Record types and files in the order they are written and listed in OneRoster, whatever
+# order the JSON column gives back (PostgreSQL's jsonb does not keep it).
+FILE_ORDER = [f"{key}.csv" for key in ("manifest", *ENTITY_FILES)]
+
+
 def _count_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for name, counts in summary.items():
+    for name, _ in ENTITIES:
+        counts = summary.get(name)
         if isinstance(counts, dict) and "unchanged" in counts:
             rows.append(
                 {
@@ -731,8 +731,12 @@ def _count_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 def _example_groups(summary: dict[str, Any]) -> list[dict[str, Any]]:
     verbs = {"created": "created", "updated": "updated", "deactivated": "deactivated"}
     groups = []
-    for entity, actions in (summary.get("changes") or {}).items():
-        singular, plural = NOUNS.get(entity, (entity, entity))
+    changes = summary.get("changes") or {}
+    for entity, _ in ENTITIES:
+        actions = changes.get(entity)
+        if not actions:
+            continue
+        singular, plural = NOUNS[entity]
         for action in ("deactivated", "created", "updated"):
             shown = actions.get(action)
             if not shown:
@@ -752,7 +756,8 @@ def _example_groups(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _column_rows(columns: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows = []
-    for filename, report in columns.items():
+    for filename in sorted(columns, key=lambda f: FILE_ORDER.index(f) if f in FILE_ORDER else 99):
+        report = columns[filename]
         read = ", ".join(
             [*(c for c in report.get("read", []) if c not in report.get("mapped", {}).values())]
             + [f"{new} (from {old})" for old, new in report.get("mapped", {}).items()]

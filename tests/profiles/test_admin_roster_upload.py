@@ -310,3 +310,25 @@ def test_teachers_cannot_reach_the_upload(client, world):
 
     assert response.status_code == 302  # the admin sends non-staff to its login page
     assert RosterImport.objects.count() == 0
+
+
+def test_an_upload_larger_than_the_request_body_limit_is_previewed(client, operator, settings):
+    """DATA_UPLOAD_MAX_MEMORY_SIZE (512 KB) limits form fields, not the uploaded file."""
+    import io
+    import os
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in sorted(SAMPLE.iterdir()):
+            archive.writestr(path.name, path.read_bytes())
+        archive.writestr("extras/photos.bin", os.urandom(700 * 1024))
+    big = SimpleUploadedFile("big.zip", buffer.getvalue(), content_type="application/zip")
+    assert big.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    client.force_login(operator)
+
+    response = client.post(reverse(UPLOAD), {"file": big})
+
+    record = RosterImport.objects.get()
+    assert response["Location"] == preview_page(record)
+    assert record.status == RosterImport.Status.PREVIEWED
