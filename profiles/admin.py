@@ -660,7 +660,7 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 def _onboarding_step(onboarding: dict[str, Any]) -> str:
-    """What a school admin refused for a school they do not run does next (decision 0005)."""
+    """What a school admin refused for a school they do not run does next (docs/decisions/0006)."""
     names = onboarding.get("names", {})
     orgs = ", ".join(
         f"{sid} ({names[sid]})" if names.get(sid) else sid for sid in onboarding["org_sids"]

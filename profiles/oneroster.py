@@ -11,7 +11,7 @@ re-planning gives the previewed digest (see ``profiles.services.roster_import_co
 
 A file with any error writes nothing (status *rejected*, one error per problem). Rows that can
 be skipped without corrupting data are skipped with a warning and the rest is imported; see
-docs/decisions/0005 for what is refused and what is skipped.
+docs/decisions/0009 for what is refused and what is skipped.
 
 How OneRoster maps onto LearnHub
 --------------------------------

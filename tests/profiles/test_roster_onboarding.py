@@ -1,5 +1,5 @@
 """A new school gets in: an operator binds the school to its OneRoster sourcedId, and a school
-admin refused before that is told what to ask for, and where (docs/decisions/0005)."""
+admin refused before that is told what to ask for, and where (docs/decisions/0006)."""
 
 from __future__ import annotations
 

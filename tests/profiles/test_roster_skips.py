@@ -1,5 +1,5 @@
 """Rows that can be skipped are skipped with a warning and the rest imported; only what would
-corrupt data refuses the file (docs/decisions/0006)."""
+corrupt data refuses the file (docs/decisions/0009)."""
 
 from __future__ import annotations
 

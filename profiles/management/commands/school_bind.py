@@ -1,5 +1,5 @@
 """``manage.py school_bind SCHOOL SOURCEDID [--create]``: bind a school to its OneRoster
-sourcedId (the operator's step of onboarding a school; see docs/decisions/0004)."""
+sourcedId (the operator's step of onboarding a school; see docs/decisions/0006)."""
 
 from __future__ import annotations
 
