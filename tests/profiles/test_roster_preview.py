@@ -367,3 +367,60 @@ def test_the_issue_9_export_that_matched_no_demo_people_no_longer_deactivates_in
     assert deactivation["needed"] is True
     assert deactivation["phrase"] == "deactivate 20 people"
     assert User.objects.get(sourced_id="us0003").is_active is True
+
+
+# --------------------------------------------------------------------------- scale and scope
+
+
+@pytest.mark.django_db
+def test_the_preview_runs_the_same_number_of_queries_at_two_sizes(tmp_path):
+    from .test_oneroster import big_export
+
+    small, large = big_export(tmp_path / "small", 100), big_export(tmp_path / "large", 1000)
+    roster_import(source=small, source_name="s", actor=None)
+
+    with CaptureQueriesContext(connection) as at_100:
+        plan(small)
+    School.objects.all().delete()
+    roster_import(source=large, source_name="l", actor=None)
+    with CaptureQueriesContext(connection) as at_1000:
+        plan(large)
+
+    assert len(at_100) == len(at_1000) <= 20
+
+
+@pytest.mark.django_db
+def test_a_school_admins_import_leaves_the_account_of_a_person_known_elsewhere(school, tmp_path):
+    """docs/decisions/0004: their account is an operator's; each school keeps their roles."""
+    shared = User.objects.get(sourced_id="us0005")
+    Membership.objects.create(user=shared, school=school.other_school, role="guardian")
+    folder = rf.copy_sample(tmp_path)
+    rf.edit(folder, "users.csv", '"GN 05"', '"Renamed"')
+    rf.edit(folder, "users.csv", '"us0006","",""', '"us0006","tobedeleted",""')
+    Membership.objects.create(
+        user=User.objects.get(sourced_id="us0006"), school=school.other_school, role="guardian"
+    )
+
+    result = roster_import(source=folder, source_name="x", actor=school.admin)
+
+    assert result.status == RosterImport.Status.APPLIED, result.errors
+    shared.refresh_from_db()
+    assert shared.given_name == "GN 05"
+    leaving = User.objects.get(sourced_id="us0006")
+    assert leaving.is_active is True
+    assert sorted(leaving.memberships.values_list("school__name", "role", "is_active")) == [
+        ("Riverside Academy", "guardian", True),
+        ("Sample School", "student", False),
+    ]
+    assert not leaving.enrollments.filter(is_active=True).exists()
+    reasons = rf.reasons(result.summary)
+    assert (
+        "Person us0005 was also known at a school you do not administer, so only a LearnHub "
+        "operator can change their name, email or sign-in. Those changes were skipped; their "
+        "roles, classes and links at your schools were imported."
+    ) in reasons
+    assert (
+        "Person us0006 was also known at a school you do not administer, so only a LearnHub "
+        "operator can deactivate their account. Their roles, classes and links at your schools "
+        "were deactivated."
+    ) in reasons
