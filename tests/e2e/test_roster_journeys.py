@@ -44,7 +44,9 @@ def test_school_admin_uploads_previews_and_confirms_a_roster(
 
     page.get_by_role("button", name="Import these changes").click()
 
-    expect(page.get_by_text(re.compile(r"Imported roster\.zip: 101 created, 1 updated"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Imported roster\.zip: 101 created, 1 updated"))
+    ).to_be_visible()
     assert RosterImport.objects.get().status == RosterImport.Status.APPLIED
     assert Section.objects.filter(sourced_id__isnull=False).count() == 5
     assert_accessible()

@@ -260,6 +260,8 @@ def test_a_broken_zip_is_rejected_with_its_errors_and_writes_nothing(client, ope
     assert "Roster.zip cannot be imported: 1 problem, listed below." in page
     assert "users.csv, line 8 (email): &quot;user07-at-sample-u.ac.jp&quot; is not a valid" in page
     assert "Nothing was written. Fix the problems below and upload the file again." in page
+    assert page.lower().count("nothing was written") == 1  # said once, not three times
+    assert "not imported: Not imported" not in page
 
 
 def test_an_upload_that_is_not_a_zip_is_rejected(client, operator):
