@@ -274,3 +274,9 @@ LEARNHUB_SCHOOL_SETUP: list[str] = [
 ]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
+
+# Roster imports (profiles/oneroster.py): an import that would deactivate more than this share
+# of a school's people needs a confirmation in words (the command line: --yes); an admin
+# upload's preview can be confirmed for this many seconds.
+LEARNHUB_ROSTER_CONFIRM_SHARE = env.float("LEARNHUB_ROSTER_CONFIRM_SHARE", default=0.10)
+LEARNHUB_ROSTER_PREVIEW_MAX_AGE = env.int("LEARNHUB_ROSTER_PREVIEW_MAX_AGE", default=3600)
