@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -47,21 +48,40 @@ class RejectHostileInputMiddleware:
         return self.get_response(request)
 
 
-class DatabaseUnavailableMiddleware:
-    """Turn "database unreachable" raised by a view into a 503 with Retry-After instead of a 500.
+DATABASE_DOWN_FLAG = "_learnhub_database_down"
 
-    Errors raised by other middleware (the session, history or lockout middleware reading the
-    user) are caught by the 500 handler (``core.views.server_error``), which gives the same 503;
-    so the answer does not depend on the middleware order. The broken connection is closed so
-    the next request opens a fresh one: when PostgreSQL comes back, requests succeed again
-    without a restart.
+
+def mark_database_down(
+    sender: object, request: HttpRequest | None = None, **kwargs: object
+) -> None:
+    """``got_request_exception`` receiver: Django sends it for every uncaught exception, whichever
+    middleware or view raised it. A database that is unreachable marks the request, so the
+    outermost middleware can answer 503 instead of the 500 (or, with DEBUG, the traceback)."""
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        setattr(request, DATABASE_DOWN_FLAG, True)
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn "database unreachable" into a 503 with Retry-After instead of a 500, wherever it was
+    raised: in a view (``process_exception``) or in any other middleware (the session, history or
+    lockout middleware reading the user) — Django turns those into a 500 response inside the
+    stack, after telling :func:`mark_database_down`, and this middleware, first in
+    ``MIDDLEWARE`` (a system check holds it there), replaces that response on the way out.
+
+    The broken connection is closed so the next request opens a fresh one: when PostgreSQL comes
+    back, requests succeed again without a restart.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if getattr(request, DATABASE_DOWN_FLAG, False):
+            close_broken_connections()
+            return database_unavailable_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):

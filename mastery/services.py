@@ -253,7 +253,8 @@ def mastery_rebuild(*, framework_id: int) -> int:
 
 
 def mastery_rebuild_enqueue(*, framework_ids: Iterable[int]) -> None:
-    """Queue a rebuild after commit (the worker does it; if Redis is down, the next scan does)."""
+    """Queue a rebuild after commit (the worker does it; if Redis is down it is kept and queued
+    when Redis is back: core.tasks.pending_tasks_send)."""
     from .tasks import mastery_rebuild_task
 
     for framework_id in sorted(set(framework_ids)):

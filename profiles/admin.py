@@ -220,6 +220,13 @@ class SchoolAdmin(SchoolScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Binding a school to its OneRoster org is an operator's (decision 0006).
+            fields.append("sourced_id")
+        return fields
+
     def save_model(self, request: HttpRequest, obj: School, form: Any, change: bool) -> None:
         from .services import school_setup
 

@@ -49,13 +49,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage met by any middleware below is a 503, not a 500 (core.E001).
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compresses HTML (Django mitigates BREACH with random padding): the 150-student grid is
     # ~400 KB of markup and ~25 KB on the wire.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RejectHostileInputMiddleware",
-    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,11 +155,18 @@ CELERY_TASK_TIME_LIMIT = 50 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when Redis is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+# A worker that loses Redis waits for it and reconnects, however long it takes (None: forever);
+# publishing from a request never waits (enqueue_after_commit sends with retry=False).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
 # Installed into django-celery-beat's tables when beat starts; admins can change times there.
 CELERY_BEAT_SCHEDULE = {
+    "queue what Redis missed": {
+        "task": "core.pending_tasks_send",
+        "schedule": 60.0,
+    },
     "goal check-in nudges": {
         "task": "goals.checkin_nudges",
         "schedule": crontab(hour=15, minute=30, day_of_week="mon-fri"),
