@@ -41,7 +41,7 @@ PG_PORT = 5439
 REDIS_PORT = 6390
 WEB_PORT = 8390
 TEACHER = "drill.teacher@example.org"
-PASSWORD = "drill-pass-5318"  # noqa: S105 - a throwaway account in a throwaway cluster
+PASSWORD = "drill-pass-5318"
 
 results: dict[str, Any] = {}
 
@@ -51,7 +51,7 @@ def log(message: str) -> None:
 
 
 def sh(*argv: str, check: bool = True, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr or done.stdout}")
     return done.stdout
@@ -90,21 +90,38 @@ class Stack:
         with contextlib.suppress(RuntimeError):
             sh("pg_dropcluster", "--stop", PG_VERSION, PG_CLUSTER)
         sh(
-            "pg_createcluster", PG_VERSION, PG_CLUSTER, "-p", str(PG_PORT), "--",
+            "pg_createcluster",
+            PG_VERSION,
+            PG_CLUSTER,
+            "-p",
+            str(PG_PORT),
+            "--",
             "--auth=trust",
         )
         pg("start")
         sh("createdb", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres", "learnhub")
 
     def start_redis(self) -> None:
-        self.processes["redis"] = subprocess.Popen(  # noqa: S603
-            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.work)],
+        self.processes["redis"] = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.work),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: sh("redis-cli", "-p", str(REDIS_PORT), "ping").strip() == "PONG", 10,
-                 "Redis")
+        wait_for(
+            lambda: sh("redis-cli", "-p", str(REDIS_PORT), "ping").strip() == "PONG", 10, "Redis"
+        )
 
     def stop_redis(self) -> None:
         sh("redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave", check=False)
@@ -115,8 +132,12 @@ class Stack:
 
     def spawn(self, name: str, argv: list[str]) -> None:
         out = open(self.work / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        self.processes[name] = subprocess.Popen(  # noqa: S603
-            argv, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+        self.processes[name] = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -208,8 +229,10 @@ def drill_redis(stack: Stack, session: requests.Session, token: str) -> None:
         timeout=15,
     )
     kept = stack.manage("shell", "-c", KEEP_A_REBUILD).strip().splitlines()[-1]
-    log(f"  worker alive {worker_alive}, page {page.status_code}, write {write.status_code}, "
-        f"kept {kept}")
+    log(
+        f"  worker alive {worker_alive}, page {page.status_code}, write {write.status_code}, "
+        f"kept {kept}"
+    )
     log("Redis: starting it again")
     stack.start_redis()
     reconnected = wait_for(
@@ -221,8 +244,10 @@ def drill_redis(stack: Stack, session: requests.Session, token: str) -> None:
         lambda: stack.manage("shell", "-c", PENDING_COUNT).split()[-1] == "0", 150, "the kept task"
     )
     ran = wait_for(
-        lambda: "mastery.rebuild_framework" in stack.log_of("worker")
-        and "succeeded" in stack.log_of("worker").split("mastery.rebuild_framework")[-1],
+        lambda: (
+            "mastery.rebuild_framework" in stack.log_of("worker")
+            and "succeeded" in stack.log_of("worker").split("mastery.rebuild_framework")[-1]
+        ),
         60,
         "the rebuild to run",
     )
@@ -305,14 +330,41 @@ def main() -> int:
         token = stack.manage("shell", "-c", SETUP).strip().splitlines()[-1]
         stack.spawn(
             "web",
-            [PY, "-m", "gunicorn", "learnhub.wsgi:application", "--bind",
-             f"127.0.0.1:{WEB_PORT}", "--workers", "2", "--timeout", "30"],
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "learnhub.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{WEB_PORT}",
+                "--workers",
+                "2",
+                "--timeout",
+                "30",
+            ],
         )
-        stack.spawn("worker", [PY, "-m", "celery", "-A", "learnhub", "worker", "-l", "info",
-                               "--concurrency", "1"])
-        stack.spawn("beat", [PY, "-m", "celery", "-A", "learnhub", "beat", "-l", "info", "-S",
-                             "django_celery_beat.schedulers:DatabaseScheduler", "-s",
-                             str(work / "beat-schedule"), "--pidfile="])
+        stack.spawn(
+            "worker",
+            [PY, "-m", "celery", "-A", "learnhub", "worker", "-l", "info", "--concurrency", "1"],
+        )
+        stack.spawn(
+            "beat",
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "learnhub",
+                "beat",
+                "-l",
+                "info",
+                "-S",
+                "django_celery_beat.schedulers:DatabaseScheduler",
+                "-s",
+                str(work / "beat-schedule"),
+                "--pidfile=",
+            ],
+        )
         wait_for(
             lambda: requests.get(f"http://127.0.0.1:{WEB_PORT}/healthz", timeout=2).ok, 60, "web"
         )
