@@ -26,7 +26,7 @@ class Pagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request: Any) -> int | None:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
@@ -36,7 +36,7 @@ class Pagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request: Any, paginator: Any) -> Any:
         raw = request.query_params.get(self.page_query_param)
-        if raw in (None, "") or raw in self.last_page_strings:
+        if raw is None or raw in self.last_page_strings:
             return super().get_page_number(request, paginator)
         if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
             raise ValidationError({"page": ["Give the page as a whole number from 1."]})

@@ -722,3 +722,15 @@ def test_api_filters_refuse_garbage_with_a_400(
             if not ok or response.status_code >= 500:
                 problems.append(f"{parameter['name']}={label}: {response.status_code}")
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": ""}, {"page_size": ""}, {"page": "0"}, {"page_size": "201"}, {"page": "x"}]
+)
+def test_pagination_parameters_are_whole_numbers_or_a_400(
+    params: dict[str, str], world: World, client: Any
+) -> None:
+    client.force_login(world.teacher)
+    response = client.get("/api/v1/students/", params)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
