@@ -33,7 +33,7 @@ from .models import (
     User,
 )
 from .oneroster import ENTITY_FILES
-from .roster_changes import ENTITIES, NOUNS
+from .oneroster.changes import ENTITIES, NOUNS
 from .services import membership_create
 
 

@@ -283,7 +283,7 @@ LEARNHUB_SCHOOL_SETUP: list[str] = [
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
 
-# Roster imports (profiles/oneroster.py): an import that would deactivate more than this share
+# Roster imports (profiles.oneroster): an import that would deactivate more than this share
 # of a school's people needs a confirmation in words (the command line: --yes); an admin
 # upload's preview can be confirmed for this many seconds.
 LEARNHUB_ROSTER_CONFIRM_SHARE = env.float("LEARNHUB_ROSTER_CONFIRM_SHARE", default=0.10)

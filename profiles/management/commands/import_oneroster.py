@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from profiles.models import RosterImport, User
 from profiles.oneroster import problem_text, roster_import
-from profiles.roster_changes import NOUNS
+from profiles.oneroster.changes import NOUNS
 
 
 class Command(BaseCommand):

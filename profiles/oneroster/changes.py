@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import (
+from ..models import (
     Enrollment,
     GuardianLink,
     LearnerProfile,
