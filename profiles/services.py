@@ -170,7 +170,7 @@ def school_create(*, actor: User | None, name: str, sourced_id: str = "") -> Sch
     return school
 
 
-# --- Roster imports: preview, then confirm (the profiles.oneroster package does the work) --------------
+# --- Roster imports: preview, then confirm (the profiles.oneroster package does the work) ---
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
