@@ -166,6 +166,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "goals.advisor_summaries",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
     },
+    # Invitations, the day-before reminder and summaries; each at most once per conference.
+    "conference emails": {
+        "task": "conferences.send_reminders",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------------
@@ -255,6 +260,8 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 # What every school gets when it is created (profiles.services.school_setup): each app's
 # defaults, so that no page has to create them on first read.
-LEARNHUB_SCHOOL_SETUP: list[str] = []
+LEARNHUB_SCHOOL_SETUP: list[str] = [
+    "conferences.services.conference_template_default_create",
+]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
