@@ -958,7 +958,7 @@ def next_goals_to_drafts(*, actor: User, conference: Conference) -> list[Any]:
         raise NotAllowed("The advisor and the student turn next goals into drafts.")
     _transition(conference, [S.HELD], "turned into goals before it is held")
     pending = list(
-        NextTermGoal.objects.select_for_update()
+        NextTermGoal.objects.select_for_update(of=("self",))
         .filter(conference=conference, goal__isnull=True)
         .select_related("category")
     )

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("mastery.urls")),
     path("", include("goals.urls")),
+    path("", include("conferences.urls")),
 ]
 
 handler403 = "django.views.defaults.permission_denied"
