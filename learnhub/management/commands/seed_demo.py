@@ -1,8 +1,8 @@
 """``manage.py seed_demo``: the demo school the README's run command starts with.
 
 A project-level command because it spans apps: each app seeds its own demo rows, in dependency
-order (profiles, then mastery, then goals, then conferences), and each step on its own does nothing when its rows
-exist.
+order (profiles, then mastery, then goals, then conferences), and each step on its own does
+nothing when its rows exist.
 """
 
 from __future__ import annotations
