@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from profiles.admin_base import SchoolScopedAdmin
+from profiles.admin_base import SchoolScopedAdmin, SchoolScopedInline
 
 from .models import (
     ActionStep,
@@ -39,12 +39,14 @@ class GoalSettingsAdmin(SchoolScopedAdmin):
     list_display = ["school", "checkin_nudge_days"]
 
 
-class ActionStepInline(admin.TabularInline):  # type: ignore[type-arg]
+class ActionStepInline(SchoolScopedInline):
+    school_path = "goal__student__memberships__school"
     model = ActionStep
     extra = 0
 
 
-class CheckInInline(admin.TabularInline):  # type: ignore[type-arg]
+class CheckInInline(SchoolScopedInline):
+    school_path = "goal__student__memberships__school"
     model = CheckIn
     extra = 0
     readonly_fields = ["author", "progress", "progress_derived", "confidence", "created_at"]
@@ -54,7 +56,8 @@ class CheckInInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-class GoalCommentInline(admin.TabularInline):  # type: ignore[type-arg]
+class GoalCommentInline(SchoolScopedInline):
+    school_path = "goal__student__memberships__school"
     model = GoalComment
     extra = 0
     readonly_fields = ["author", "kind", "body", "created_at"]

@@ -12,7 +12,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.errors import DomainError
-from profiles.admin_base import SchoolScopedAdmin, administered_schools
+from profiles.admin_base import (
+    SchoolScopedAdmin,
+    SchoolScopedInline,
+    administered_schools,
+    register_school_path,
+)
 from profiles.models import School, Section
 
 from . import calculation as calc
@@ -36,6 +41,9 @@ from .services import (
     scale_validate,
 )
 
+# Levels have no admin of their own (they are edited inline on their scale).
+register_school_path(ProficiencyLevel, "scale__school")
+
 
 class LevelFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
     def clean(self) -> None:
@@ -51,7 +59,8 @@ class LevelFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
             raise ValidationError(error.message) from error
 
 
-class LevelInline(admin.TabularInline):  # type: ignore[type-arg]
+class LevelInline(SchoolScopedInline):
+    school_path = "scale__school"
     model = ProficiencyLevel
     formset = LevelFormSet
     extra = 0
@@ -247,7 +256,8 @@ class CaseUploadForm(forms.Form):
             self.fields["school"].initial = schools.first()
 
 
-class PrerequisiteInline(admin.TabularInline):  # type: ignore[type-arg]
+class PrerequisiteInline(SchoolScopedInline):
+    school_path = "competency__framework__school"
     model = Prerequisite
     fk_name = "competency"
     extra = 0
@@ -374,7 +384,8 @@ class MasteryRecordAdmin(SchoolScopedAdmin):
         return False
 
 
-class PacingTargetInline(admin.TabularInline):  # type: ignore[type-arg]
+class PacingTargetInline(SchoolScopedInline):
+    school_path = "plan__section__school"
     model = PacingTarget
     extra = 0
     autocomplete_fields = ["competency"]

@@ -5,35 +5,45 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from profiles.admin_base import SchoolScopedAdmin, administered_schools
+from profiles.admin_base import (
+    SchoolScopedAdmin,
+    SchoolScopedInline,
+    administered_schools,
+    school_scoped_queryset,
+)
 
 from .models import (
     Enrollment,
     GuardianLink,
     LearnerProfile,
     Membership,
+    Role,
     RosterImport,
     School,
     Section,
     Term,
     User,
 )
+from .services import membership_create
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(SchoolScopedInline):
     model = Membership
+    school_path = "school"
     extra = 0
     autocomplete_fields = ["school"]
 
 
-class ChildLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+class ChildLinkInline(SchoolScopedInline):
     model = GuardianLink
+    school_path = "student__memberships__school"
     fk_name = "guardian"
     extra = 0
     autocomplete_fields = ["student"]
@@ -41,8 +51,9 @@ class ChildLinkInline(admin.TabularInline):  # type: ignore[type-arg]
     verbose_name_plural = "children (as guardian)"
 
 
-class GuardianLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+class GuardianLinkInline(SchoolScopedInline):
     model = GuardianLink
+    school_path = "student__memberships__school"
     fk_name = "student"
     extra = 0
     autocomplete_fields = ["guardian"]
@@ -50,9 +61,29 @@ class GuardianLinkInline(admin.TabularInline):  # type: ignore[type-arg]
     verbose_name_plural = "guardians (as student)"
 
 
+class SchoolUserCreationForm(AdminUserCreationForm):
+    """A new person is added to a school with a first role, so the school admin who adds them
+    can see them afterwards (a person belongs to a school through a membership)."""
+
+    school = forms.ModelChoiceField(queryset=School.objects.none(), required=False)
+    role = forms.ChoiceField(choices=[("", "---------"), *Role.choices], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("school")) != bool(data.get("role")):
+            raise forms.ValidationError("Give both the school and the person's role there.")
+        return data
+
+
 @admin.register(User)
 class UserAdmin(SchoolScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+    """People. A school admin manages the accounts of people who belong only to schools they
+    run; a person who also belongs to another school is read-only here (their password, email
+    and name are an operator's to change — docs/decisions/0004), while their roles, classes and
+    family links at this school stay editable in Memberships, Enrollments and Guardian links."""
+
     school_path = "memberships__school"
+    add_form = SchoolUserCreationForm
     ordering = ["family_name", "given_name"]
     list_display = ["email", "given_name", "family_name", "roles", "is_active", "sourced_id"]
     list_filter = ["memberships__role", "memberships__school", "is_active", "is_staff"]
@@ -71,17 +102,99 @@ class UserAdmin(SchoolScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", "given_name", "family_name", "password1", "password2"),
+                "fields": (
+                    "email",
+                    "given_name",
+                    "family_name",
+                    "school",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
             },
         ),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).prefetch_related("memberships")
+        memberships = Membership.objects.all()
+        if not request.user.is_superuser:
+            # The roles column names the admin's own school's roles only.
+            memberships = memberships.filter(school_id__in=administered_schools(request))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("memberships", queryset=memberships))
+        )
 
     @admin.display(description="roles")
     def roles(self, obj: User) -> str:
         return ", ".join(sorted({m.get_role_display() for m in obj.memberships.all()}))
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "school" in form.base_fields:
+            school_field = form.base_fields["school"]
+            school_field.queryset = school_scoped_queryset(School, request)  # type: ignore[attr-defined]
+            if not request.user.is_superuser:
+                school_field.required = True
+                form.base_fields["role"].required = True
+        return form
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # Adding a person asks for their school and first role; the rest follows on their page.
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        school, role = form.cleaned_data.get("school"), form.cleaned_data.get("role")
+        if not change and school and role:
+            membership_create(
+                actor=request.user,  # type: ignore[arg-type]
+                user=obj,
+                school=school,
+                role=role,
+            )
+
+    def _known_elsewhere(self, request: HttpRequest, obj: Any) -> bool:
+        """The person also belongs to a school this admin does not run."""
+        if obj is None or request.user.is_superuser:
+            return False
+        return (
+            Membership.objects.filter(user_id=obj.pk)
+            .exclude(school_id__in=administered_schools(request))
+            .exists()
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and not self._known_elsewhere(
+            request, obj
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not self._known_elsewhere(
+            request, obj
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        if request.method == "GET" and self._known_elsewhere(request, obj):
+            messages.info(
+                request,
+                "This person also belongs to another school, so their account (name, email, "
+                "password, access) is read-only here and changed by an operator. Their roles, "
+                "classes and family links at your school are in Memberships, Enrollments and "
+                "Guardian links.",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
@@ -119,8 +232,9 @@ class TermAdmin(SchoolScopedAdmin):
     date_hierarchy = "start_date"
 
 
-class EnrollmentInline(admin.TabularInline):  # type: ignore[type-arg]
+class EnrollmentInline(SchoolScopedInline):
     model = Enrollment
+    school_path = "section__school"
     extra = 0
     autocomplete_fields = ["user"]
 

@@ -11,9 +11,23 @@ from django.db.models import F
 from django.utils.module_loading import import_string
 
 from core.errors import Conflict, NotAllowed, ValidationFailed
+from core.services import service
 
-from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, LearnerProfile, Role, School, User
-from .permissions import can_edit_staff_fields, can_edit_student_voice, roles_of
+from .models import (
+    STAFF_ONLY_FIELDS,
+    STUDENT_VOICE_FIELDS,
+    LearnerProfile,
+    Membership,
+    Role,
+    School,
+    User,
+)
+from .permissions import (
+    administered_school_ids,
+    can_edit_staff_fields,
+    can_edit_student_voice,
+    roles_of,
+)
 
 MAX_FIELD_LENGTH = 5000
 
@@ -33,6 +47,29 @@ def learner_profile_for(student: User) -> LearnerProfile:
     """The student's profile, created empty on first use (students always have one)."""
     profile, _ = LearnerProfile.objects.get_or_create(student=student)
     return profile
+
+
+@service
+def membership_create(
+    *, actor: User, user: User, school: School, role: str, grade_level: str = ""
+) -> Membership:
+    """Give a person a role at a school (idempotent): an operator, or an admin of that school."""
+    if role not in Role.values:
+        raise ValidationFailed("Choose student, teacher, guardian or school admin.", field="role")
+    if (
+        not actor.is_superuser
+        and not administered_school_ids(actor).filter(school_id=school.pk).exists()
+    ):
+        raise NotAllowed("Only the school's admins can add people to it.")
+    membership, created = Membership.objects.get_or_create(
+        user=user, school=school, role=role, defaults={"grade_level": grade_level[:16]}
+    )
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    if role == Role.STUDENT:
+        LearnerProfile.objects.get_or_create(student=user)
+    return membership
 
 
 @transaction.atomic

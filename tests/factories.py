@@ -25,6 +25,7 @@ PASSWORD = "correct-horse-battery-staple"
 class SchoolFactory(DjangoModelFactory):
     class Meta:
         model = School
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"School {n}")
 

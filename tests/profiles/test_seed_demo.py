@@ -354,7 +354,7 @@ def test_the_plan_is_the_same_in_every_process():
 
 
 def test_seed_demo_is_one_project_level_command():
-    """It spans apps (profiles, then mastery), so it lives in the project package, and only there."""
+    """It spans apps (profiles, then mastery), so it lives in the project package, only there."""
     assert get_commands()["seed_demo"] == "learnhub"
     assert not (REPO_ROOT / "profiles/management/commands/seed_demo.py").exists()
 
