@@ -41,6 +41,7 @@ from .models import (
     ConferenceTemplate,
     ConferenceWindow,
     NextTermGoal,
+    SectionKind,
     TemplateSection,
     WorkSample,
 )
@@ -147,6 +148,31 @@ def template_save(*, actor: User, template: ConferenceTemplate) -> ConferenceTem
         ).update(is_default=False)
     template.save()
     return template
+
+
+@service
+def template_sections_save(
+    *,
+    actor: User,
+    template: ConferenceTemplate,
+    sections: Iterable[TemplateSection],
+    deleted: Iterable[TemplateSection] = (),
+) -> None:
+    """The admin's save of a template's sections (school admins of its school)."""
+    if not is_school_admin(actor, template.school_id):
+        raise NotAllowed("Only the school's admins change its conference templates.")
+    for section in deleted:
+        if section.template_id == template.pk:
+            section.delete()
+    for section in sections:
+        section.template = template
+        section.title = _text(section.title, field="title", limit=128, required="Name it.")
+        section.prompts = section_prompts_clean(section.prompts)
+        if section.kind not in SectionKind.values:
+            raise ValidationFailed("Pick a kind of section.", field="kind")
+        if not 1 <= int(section.minutes) <= 60:
+            raise ValidationFailed("A section lasts 1 to 60 minutes.", field="minutes")
+        section.save()
 
 
 def section_prompts_clean(prompts: Any) -> list[str]:
@@ -411,6 +437,24 @@ def slots_generate(
     if not slots:
         raise ValidationFailed("No slot fits between those times.", field="end")
     return slots
+
+
+@service
+def slot_update(*, actor: User, slot: ConferenceSlot, room: str, capacity: int) -> ConferenceSlot:
+    """Change a slot's room or capacity (never below the families already booked in it)."""
+    if not can_manage_slots(actor, advisor_id=slot.advisor_id, school_id=slot.window.school_id):
+        raise NotAllowed("Advisors keep their own slots; school admins keep everyone's.")
+    if not 1 <= int(capacity) <= 12:
+        raise ValidationFailed("Capacity is from 1 to 12 families.", field="capacity")
+    booked = slot.conferences.exclude(status=S.CANCELLED).count()
+    if int(capacity) < booked:
+        raise ValidationFailed(
+            f"{booked} families are booked in this slot already.", field="capacity"
+        )
+    slot.room = _text(room, field="room", limit=64)
+    slot.capacity = int(capacity)
+    slot.save(update_fields=["room", "capacity"])
+    return slot
 
 
 @service
