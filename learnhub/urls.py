@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("profiles.api.urls")),
     path("", include("mastery.api.urls")),
     path("", include("goals.api.urls")),
+    path("", include("conferences.api.urls")),
 ]
 
 urlpatterns = [

@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "mastery.models.Evidence.Kind",
         "EvidenceStatusEnum": "mastery.models.Evidence.Status",
         "PathwayStatusEnum": "mastery.api.serializers.PATHWAY_STATUSES",
+        "CommitmentOutcomeEnum": "conferences.models.Commitment.Outcome",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_AUTHENTICATION": [
