@@ -45,7 +45,7 @@ class ServiceCheckedForm(forms.ModelForm):  # type: ignore[type-arg]
     check_service: Any = None
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if self.errors or self.check_service is None:
             return
         pk, adding = self.instance.pk, self.instance._state.adding
@@ -65,7 +65,7 @@ class ServiceCheckedForm(forms.ModelForm):  # type: ignore[type-arg]
 class _ServiceAdmin(SchoolScopedAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, change=change, **kw)
-        form.request = request
+        form.request = request  # type: ignore[attr-defined]
         return form
 
 

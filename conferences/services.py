@@ -420,7 +420,7 @@ def slots_generate(
     stop = dt.datetime.combine(day, end, tzinfo=tz)
     if stop <= cursor:
         raise ValidationFailed("The last slot ends after the first begins.", field="end")
-    slots = []
+    slots: list[ConferenceSlot] = []
     while cursor + dt.timedelta(minutes=minutes) <= stop and len(slots) < 48:
         slots.append(
             slot_create(

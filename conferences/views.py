@@ -82,7 +82,7 @@ def _status_of(error: DomainError) -> int:
 
 
 def _steps(conference: Conference) -> list[dict[str, Any]]:
-    order = [s for s, _ in STATUS_STEPS]
+    order: list[str] = [s.value for s, _ in STATUS_STEPS]
     here = order.index(conference.status) if conference.status in order else -1
     return [
         {"label": label, "state": "done" if i < here else "current" if i == here else "todo"}
@@ -160,11 +160,11 @@ def schedule_slots(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"Added {len(made)} slots.")
         elif action == "block":
-            form = BlockForm(request.POST)
-            forms["block"] = form
-            if not form.is_valid():
+            block = BlockForm(request.POST)
+            forms["block"] = block
+            if not block.is_valid():
                 raise ValidationFailed("Check the times you are away.")
-            d = form.cleaned_data
+            d = block.cleaned_data
             tz = window.school.tzinfo
             svc.slot_create(
                 actor=viewer,

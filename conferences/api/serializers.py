@@ -27,8 +27,6 @@ from ..models import (
 )
 from ..permissions import staff_school_ids, visible_slots_q
 
-TEXT = {"allow_blank": True, "trim_whitespace": True}
-
 
 @extend_schema_field(OpenApiTypes.INT)
 class ScopedPrimaryKeyField(_ScopedPrimaryKeyField):
@@ -184,22 +182,22 @@ class SlotCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    room = serializers.CharField(max_length=64, required=False, **TEXT)
+    room = serializers.CharField(max_length=64, required=False, allow_blank=True)
     capacity = serializers.IntegerField(min_value=1, max_value=12, default=1)
     is_blocked = serializers.BooleanField(default=False)
-    block_reason = serializers.CharField(max_length=200, required=False, **TEXT)
+    block_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class AgendaSectionWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     section = serializers.IntegerField(min_value=1)
-    response = serializers.CharField(max_length=4000, **TEXT)
+    response = serializers.CharField(max_length=4000, allow_blank=True)
     version = serializers.IntegerField(min_value=1, required=False)
 
 
 class CommentSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    comment = serializers.CharField(max_length=4000, required=False, **TEXT)
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     section_comments = serializers.DictField(
-        child=serializers.CharField(max_length=2000, **TEXT), required=False
+        child=serializers.CharField(max_length=2000, allow_blank=True), required=False
     )
 
 
@@ -208,7 +206,7 @@ class ReturnSerializer(CommentSerializer):
 
 
 class CancelSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    reason = serializers.CharField(max_length=4000, required=False, **TEXT)
+    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
 class ScheduleSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -219,7 +217,7 @@ class RsvpSerializer(serializers.Serializer):  # type: ignore[type-arg]
     response = serializers.ChoiceField(
         choices=[Attendee.Rsvp.ACCEPTED.value, Attendee.Rsvp.ANOTHER_TIME.value]
     )
-    note = serializers.CharField(max_length=500, required=False, **TEXT)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -230,7 +228,7 @@ class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
         slot = ScopedPrimaryKeyField(scope=_visible_slots, noun="slot")
 
     bookings = Choice(many=True)
-    interpreter_language = serializers.CharField(max_length=64, required=False, **TEXT)
+    interpreter_language = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate_bookings(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not value or len(value) > 12:
@@ -241,13 +239,13 @@ class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class WorkSampleCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     conference = ScopedPrimaryKeyField(scope=_visible_conferences, noun="conference")
     evidence = ScopedPrimaryKeyField(scope=_own_evidence, noun="piece of evidence")
-    proud_of = serializers.CharField(max_length=2000, required=False, **TEXT)
-    do_differently = serializers.CharField(max_length=2000, required=False, **TEXT)
+    proud_of = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    do_differently = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class WorkSampleUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    proud_of = serializers.CharField(max_length=2000, **TEXT)
-    do_differently = serializers.CharField(max_length=2000, **TEXT)
+    proud_of = serializers.CharField(max_length=2000, allow_blank=True)
+    do_differently = serializers.CharField(max_length=2000, allow_blank=True)
 
 
 class CommitmentCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -263,7 +261,7 @@ class CommitmentUpdateSerializer(serializers.Serializer):  # type: ignore[type-a
 
 class NextGoalCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     title = serializers.CharField(max_length=200)
-    why = serializers.CharField(max_length=2000, required=False, **TEXT)
+    why = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     category = ScopedPrimaryKeyField(
         scope=_own_school_categories, noun="category", required=False, allow_null=True
     )
