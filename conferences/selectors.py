@@ -74,7 +74,9 @@ def slot_list_for_viewer(*, viewer: Viewer) -> QuerySet[ConferenceSlot]:
 def conference_list_for_viewer(*, viewer: Viewer) -> QuerySet[Conference]:
     return (
         Conference.objects.filter(visible_conferences_q(viewer))
-        .select_related("student", "advisor", "slot", "window__school", "window__template")
+        .select_related(
+            "student", "advisor", "slot", "window__school", "window__template", "window__term"
+        )
         .order_by("-window__starts_on", "student__family_name", "student__given_name", "id")
     )
 
@@ -268,9 +270,7 @@ def agenda_assemble(*, viewer: Viewer, conference: Conference) -> Agenda:
         .order_by("order", "id")
     )
     previous_commitments = (
-        list(Commitment.objects.filter(conference=previous).order_by("who", "id"))
-        if previous
-        else []
+        list(Commitment.objects.filter(conference=previous).order_by("id")) if previous else []
     )
     ticked = set(conference.checklist)
     return Agenda(
@@ -287,7 +287,7 @@ def agenda_assemble(*, viewer: Viewer, conference: Conference) -> Agenda:
         samples=samples,
         previous=previous,
         previous_commitments=previous_commitments,
-        commitments=list(conference.commitments.order_by("who", "id")),
+        commitments=list(conference.commitments.order_by("id")),
         next_goals=list(conference.next_goals.select_related("category", "goal")),
         attendees=list(conference.attendees.select_related("user").order_by("role", "id")),
         checklist=[(i, i in ticked) for i in conference.window.template.checklist],
