@@ -768,13 +768,11 @@ def next_goal_add(
     why: str = "",
     category: GoalCategory | None = None,
 ) -> NextTermGoal:
-    """A goal for next term: the student names it while preparing; at the conference the
-    advisor may add one the student agreed to."""
+    """A goal for next term: the student names it while preparing; the advisor may add one the
+    student agreed to, up to and at the conference, until they are turned into drafts."""
     conference = _lock(conference)
-    if can_prepare_conference(actor, conference) and conference.status in PREPARING_STATES:
-        _start_preparing(conference, actor)
-    elif can_run_conference(actor, conference):
-        _transition(conference, (S.READY, S.HELD), "given goals by the advisor yet")
+    if can_run_conference(actor, conference):
+        _transition(conference, (*OPEN_STATES, S.HELD), "given goals")
         if conference.goals_created_at is not None:
             raise ValidationFailed(
                 "The next-term goals were already turned into drafts.",
@@ -782,9 +780,9 @@ def next_goal_add(
                 field="status",
             )
     elif can_prepare_conference(actor, conference):
-        _transition(conference, PREPARING_STATES, "changed now (it has gone to your advisor)")
+        _start_preparing(conference, actor)
     else:
-        raise NotAllowed("The student (or their advisor at the conference) names next goals.")
+        raise NotAllowed("The student (or their advisor) names next-term goals.")
     if category is not None and category.school_id != conference.window.school_id:
         raise ValidationFailed("Pick one of the school's categories.", field="category")
     if conference.next_goals.count() >= MAX_NEXT_GOALS:

@@ -41,7 +41,7 @@ class Rule:
     method: str = "get"
     scoped_list: bool = False
     target: Callable[[World], int] = lambda w: w.student.pk
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] | Callable[[World], dict[str, Any]] = field(default_factory=dict)
     signed_in_status: int | None = None  # e.g. the login page redirects signed-in people
 
 
@@ -189,6 +189,17 @@ from tests.goals.matrix_rows import API_ROWS as GOALS_API_ROWS  # noqa: E402
 
 MATRIX.update(GOALS_API_ROWS)
 
+from tests.conferences.matrix_rows import ROWS as CONFERENCE_ROWS  # noqa: E402
+
+MATRIX.update(CONFERENCE_ROWS)
+
+
+def _body_kind(data: dict[str, Any]) -> dict[str, str]:
+    """JSON for nested bodies (the API's family booking); the client's default otherwise."""
+    if any(isinstance(v, list | dict) for v in data.values()):
+        return {"content_type": "application/json"}
+    return {}
+
 
 def _walk(patterns: list[Any], namespace: str | None = None):
     for p in patterns:
@@ -228,7 +239,8 @@ def test_authorization_matrix(key: str, persona: str, world: World, client: Any)
     if persona != "anonymous":
         client.force_login(getattr(world, persona))
     url = _url_for(key, world)
-    response = getattr(client, rule.method)(url, rule.data)
+    data = rule.data(world) if callable(rule.data) else rule.data
+    response = getattr(client, rule.method)(url, data, **_body_kind(data))
     if rule.scoped_list:
         if persona == "anonymous":
             assert response.status_code in (401, 403)
