@@ -65,6 +65,7 @@ class TemplateSectionSerializer(serializers.ModelSerializer):  # type: ignore[ty
     class Meta:
         model = TemplateSection
         fields = ["id", "order", "kind", "title", "prompts", "minutes"]
+        read_only_fields = fields
 
 
 class ConferenceTemplateSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -73,6 +74,7 @@ class ConferenceTemplateSerializer(serializers.ModelSerializer):  # type: ignore
     class Meta:
         model = ConferenceTemplate
         fields = ["id", "school", "name", "description", "checklist", "is_default", "sections"]
+        read_only_fields = fields
 
 
 class ConferenceWindowSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -90,6 +92,7 @@ class ConferenceWindowSerializer(serializers.ModelSerializer):  # type: ignore[t
             "booking_opens_at",
             "booking_closes_at",
         ]
+        read_only_fields = fields
 
 
 class ConferenceSlotSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -108,6 +111,7 @@ class ConferenceSlotSerializer(serializers.ModelSerializer):  # type: ignore[typ
             "booked",
             "is_blocked",
         ]
+        read_only_fields = fields
 
 
 class AttendeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -116,6 +120,7 @@ class AttendeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Attendee
         fields = ["id", "user", "name", "role", "rsvp", "rsvp_note", "rsvp_at"]
+        read_only_fields = fields
 
     def get_name(self, attendee: Attendee) -> str:
         return attendee.user.display_name if attendee.user else attendee.name
@@ -125,6 +130,7 @@ class SlotBriefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
     class Meta:
         model = ConferenceSlot
         fields = ["id", "starts_at", "ends_at", "room"]
+        read_only_fields = fields
 
 
 class ConferenceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -154,6 +160,7 @@ class ConferenceSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "version",
             "attendees",
         ]
+        read_only_fields = fields
 
     def get_notes(self, conference: Conference) -> str:
         staff = self.context.get("staff_schools", set())
@@ -164,12 +171,14 @@ class WorkSampleSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
     class Meta:
         model = WorkSample
         fields = ["id", "conference", "evidence", "proud_of", "do_differently", "order"]
+        read_only_fields = fields
 
 
 class CommitmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Commitment
         fields = ["id", "conference", "who", "text", "due_on", "outcome", "reviewed_at"]
+        read_only_fields = fields
 
 
 # --- writing --------------------------------------------------------------------------------
