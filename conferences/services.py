@@ -688,6 +688,39 @@ def agenda_item_save(
     return item
 
 
+@service
+def agenda_items_save(
+    *, actor: User, conference: Conference, responses: Mapping[int, str]
+) -> list[AgendaItem]:
+    """The student saves several sections at once (section id → answer): one "save all"."""
+    conference = _lock(conference)
+    _start_preparing(conference, actor)
+    sections = {
+        s.pk: s for s in TemplateSection.objects.filter(template_id=conference.window.template_id)
+    }
+    if set(responses) - set(sections):
+        raise ValidationFailed("That section isn't on this agenda.", field="section")
+    existing = {
+        i.section_id: i
+        for i in AgendaItem.objects.select_for_update().filter(
+            conference=conference, section_id__in=list(responses)
+        )
+    }
+    fresh, changed = [], []
+    for section_id, response in responses.items():
+        text = _text(response, field="response", limit=4000)
+        item = existing.get(section_id)
+        if item is None:
+            fresh.append(AgendaItem(conference=conference, section_id=section_id, response=text))
+        else:
+            item.response = text
+            item.version += 1
+            changed.append(item)
+    AgendaItem.objects.bulk_create(fresh)
+    AgendaItem.objects.bulk_update(changed, ["response", "version"])
+    return [*fresh, *changed]
+
+
 def _student_evidence(conference: Conference, evidence: Evidence) -> Evidence:
     if evidence.student_id != conference.student_id or evidence.status == "returned":
         raise ValidationFailed("Pick a piece of your own evidence.", field="evidence")

@@ -78,6 +78,12 @@ def _days(first: dt.date, count: int) -> list[dt.date]:
     return days
 
 
+def _window_days(window: ConferenceWindow) -> list[dt.date]:
+    """The school days of a window, first to last."""
+    span = (window.ends_on - window.starts_on).days + 1
+    return [d for d in _days(window.starts_on, span) if d <= window.ends_on]
+
+
 def _term_for(school: School, day: dt.date) -> Term | None:
     terms = Term.objects.filter(school=school, start_date__lte=day, end_date__gte=day)
     return (
@@ -163,7 +169,7 @@ class _Seeder:
 
     def slots(self, window: ConferenceWindow, advisors: dict[str, User]) -> None:
         """Blocks first (before booking opened), then back-to-back slots around them."""
-        days = _days(window.starts_on, (window.ends_on - window.starts_on).days + 1)
+        days = _window_days(window)
         before_booking = (window.booking_opens_at or self.noon) - dt.timedelta(days=1)
         by_email = {a.email: a for a in advisors.values()}
         for block in self.data["blocks"]:
@@ -220,21 +226,22 @@ class _Seeder:
         return None
 
     def prepare(
-        self, conference: Conference, i: int, sections_to_answer: int | None = None
+        self,
+        conference: Conference,
+        i: int,
+        sections_to_answer: int | None = None,
+        next_goals: int = 2,
     ) -> None:
         student = conference.student
         responses = self.data["responses"]
         sections = list(conference.window.template.sections.order_by("order"))
         names = {"advisor": conference.advisor.display_name, "name": student.get_short_name()}
-        for section in sections[:sections_to_answer]:
-            options = responses.get(section.kind)
-            if options:
-                svc.agenda_item_save(
-                    actor=student,
-                    conference=conference,
-                    section=section,
-                    response=options[i % len(options)].format(**names),
-                )
+        answers = {
+            section.pk: options[i % len(options)].format(**names)
+            for section in sections[:sections_to_answer]
+            if (options := responses.get(section.kind))
+        }
+        svc.agenda_items_save(actor=student, conference=conference, responses=answers)
         used = set(
             Conference.objects.filter(student=student)
             .exclude(pk=conference.pk)
@@ -263,7 +270,7 @@ class _Seeder:
                 do_differently=text["do_differently"],
             )
         goals = self.data["next_goals"]
-        for k in range(2):
+        for k in range(next_goals):
             spec = goals[(i + k) % len(goals)]
             svc.next_goal_add(
                 actor=student,
@@ -348,7 +355,7 @@ class _Seeder:
             slot = self.place(conference, i // self.data["slots"]["capacity"])
             if slot is None:
                 continue
-            self.prepare(conference, i)
+            self.prepare(conference, i, next_goals=1)
             self.review(conference, i, approve=True)
             self.hold(conference, i, slot)
 
@@ -388,7 +395,7 @@ class _Seeder:
         self, window: ConferenceWindow, by_email: dict[str, Conference], featured: dict[str, Any]
     ) -> None:
         guardian = self.users[featured["guardian"]]
-        days = _days(window.starts_on, (window.ends_on - window.starts_on).days + 1)
+        days = _window_days(window)
         choices: dict[int, ConferenceSlot] = {}
         for email, pick in zip(
             (featured["student"], featured["sibling"]), featured["upcoming_slots"], strict=True
