@@ -116,9 +116,9 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def conference_template_default_create(*, school: School) -> None:
-    """LEARNHUB_SCHOOL_SETUP step: every school starts with the default template."""
-    with transaction.atomic():
-        default_template_write(ConferenceTemplate, TemplateSection, school.pk)
+    """LEARNHUB_SCHOOL_SETUP step: every school starts with the default template. One query
+    when it has it; run inside the caller's transaction (the school's creation)."""
+    default_template_write(ConferenceTemplate, TemplateSection, school.pk)
 
 
 def template_for_school(school: School) -> ConferenceTemplate:

@@ -192,7 +192,7 @@ def test_the_advisors_notes_stay_with_staff(world, client):
 
 
 def test_lead_mode_shows_every_section_with_the_students_words(world, client):
-    conference = in_state(world, "ready")
+    in_state(world, "ready")
     page = _page(client, world.student, reverse("conference-lead")).content.decode()
     assert page.count('class="slide"') == 8
     assert "Hello everyone, thank you for coming." in page

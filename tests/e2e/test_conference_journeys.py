@@ -48,9 +48,7 @@ def test_prepare_review_rsvp_lead_and_follow_through(
     page.get_by_role("link", name="My conference").click()
     expect(page.get_by_role("heading", name="My conference", exact=True)).to_be_visible()
     assert_accessible()
-    welcome = page.locator(
-        "#section-%d" % conference.window.template.sections.get(kind="welcome").pk
-    )
+    welcome = page.locator(f"#section-{conference.window.template.sections.get(kind='welcome').pk}")
     welcome.get_by_label("What I'll say").fill("Welcome! Today I'll show you my goals.")
     welcome.get_by_role("button", name="Save welcome and introductions").click()
     expect(welcome.get_by_text("Saved.")).to_be_visible()  # swapped in place (HTMX)
@@ -80,9 +78,7 @@ def test_prepare_review_rsvp_lead_and_follow_through(
     log_in("sam@example.org")
     page.get_by_role("link", name="My conference").click()
     expect(page.get_by_text("Say what you'd do differently next time, too.")).to_be_visible()
-    about = page.locator(
-        "#section-%d" % conference.window.template.sections.get(kind="about_me").pk
-    )
+    about = page.locator(f"#section-{conference.window.template.sections.get(kind='about_me').pk}")
     about.get_by_label("What I'll say").fill("I'm curious and I don't give up.")
     about.get_by_role("button", name="Save about me").click()
     expect(about.get_by_text("Saved.")).to_be_visible()
@@ -148,7 +144,8 @@ def test_prepare_review_rsvp_lead_and_follow_through(
     expect(page.get_by_text("Commitment added.")).to_be_visible()
     page.get_by_role("button", name="Mark as held").click()
     expect(page.get_by_text("Marked held.")).to_be_visible()
-    page.get_by_role("textbox", name=re.compile("^Summary")).fill("Sam led the whole conference. Well done!")
+    summary = page.get_by_role("textbox", name=re.compile("^Summary"))
+    summary.fill("Sam led the whole conference. Well done!")
     page.get_by_role("button", name="Save summary").click()
     expect(page.get_by_text("Summary saved")).to_be_visible()
     page.get_by_role("button", name=re.compile("into draft goals")).click()
