@@ -18,6 +18,7 @@ from profiles.admin_base import SchoolScopedAdmin, SchoolScopedInline, register_
 
 from . import services as svc
 from .models import (
+    AgendaItem,
     Attendee,
     Commitment,
     Conference,
@@ -25,12 +26,17 @@ from .models import (
     ConferenceSlot,
     ConferenceTemplate,
     ConferenceWindow,
+    NextTermGoal,
     TemplateSection,
+    WorkSample,
 )
 
 register_school_path(TemplateSection, "template__school")
 register_school_path(Attendee, "conference__window__school")
 register_school_path(Commitment, "conference__window__school")
+register_school_path(AgendaItem, "conference__window__school")
+register_school_path(WorkSample, "conference__window__school")
+register_school_path(NextTermGoal, "conference__window__school")
 
 
 class _DryRun(Exception):
@@ -263,6 +269,27 @@ class CommitmentInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
+class AgendaItemInline(_ReadOnlyInline):
+    model = AgendaItem
+    school_path = "conference__window__school"
+    fields = ("section", "response", "advisor_comment", "updated_at")
+    readonly_fields = fields
+
+
+class WorkSampleInline(_ReadOnlyInline):
+    model = WorkSample
+    school_path = "conference__window__school"
+    fields = ("evidence", "proud_of", "do_differently")
+    readonly_fields = fields
+
+
+class NextTermGoalInline(_ReadOnlyInline):
+    model = NextTermGoal
+    school_path = "conference__window__school"
+    fields = ("title", "why", "category", "goal")
+    readonly_fields = fields
+
+
 @admin.register(Conference)
 class ConferenceAdmin(SchoolScopedAdmin):
     """Conferences are run on their pages (the advisor's and the student's); here a school
@@ -273,7 +300,13 @@ class ConferenceAdmin(SchoolScopedAdmin):
     list_filter = ["window", "status"]
     list_select_related = ["student", "advisor", "window", "slot"]
     search_fields = ["student__family_name", "student__given_name", "student__email"]
-    inlines = [AttendeeInline, CommitmentInline]
+    inlines = [
+        AttendeeInline,
+        AgendaItemInline,
+        WorkSampleInline,
+        CommitmentInline,
+        NextTermGoalInline,
+    ]
     actions = ["cancel"]
     readonly_fields = [
         "window",

@@ -181,6 +181,10 @@ class ConferenceSlot(models.Model):
             ),
             ExclusionConstraint(
                 name="advisor_in_one_slot_at_a_time",
+                violation_error_message=(
+                    "This advisor already has a slot or a blocked time then: an advisor "
+                    "can't be in two places at once."
+                ),
                 expressions=[
                     ("advisor", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
@@ -304,6 +308,10 @@ class Attendee(models.Model):
             ),
             ExclusionConstraint(
                 name="family_at_one_conference_at_a_time",
+                violation_error_message=(
+                    "This person already has a conference at that time: siblings' "
+                    "conferences never overlap."
+                ),
                 expressions=[
                     ("user", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
