@@ -4,13 +4,10 @@ from typing import Any
 
 from django import forms
 
+from core.forms import DateInput, SchoolDateField
 from mastery.models import Competency
 
 from .models import Goal, GoalCategory
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class GoalForm(forms.Form):
@@ -31,7 +28,7 @@ class GoalForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    target_date = forms.DateField(label="Target date", required=False, widget=DateInput)
+    target_date = SchoolDateField(label="Target date", required=False, widget=DateInput)
     competencies = forms.ModelMultipleChoiceField(
         queryset=Competency.objects.none(),
         required=False,

@@ -19,9 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.dates import plausible_date
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from mastery.models import Competency, MasteryRecord
-from profiles.models import Membership, Role, User
+from profiles.models import Membership, Role, School, User
 
 from .models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 from .permissions import (
@@ -44,19 +45,23 @@ EDITABLE_FIELDS = (
 DEFAULT_CATEGORIES = ("Literacy", "Numeracy", "Social-emotional", "Personal")
 
 
+def goal_categories_default_create(*, school: School) -> None:
+    """A new school starts with the usual four categories (``LEARNHUB_SCHOOL_SETUP``); a school
+    that already has categories, even retired ones, keeps its own list."""
+    if GoalCategory.objects.filter(school=school).exists():
+        return
+    GoalCategory.objects.bulk_create(
+        [
+            GoalCategory(school=school, name=name, order=i)
+            for i, name in enumerate(DEFAULT_CATEGORIES)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def goal_categories_for(school_id: int) -> list[GoalCategory]:
-    """The school's categories; the usual four are created on first use."""
-    categories = list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
-    if not categories and not GoalCategory.objects.filter(school_id=school_id).exists():
-        GoalCategory.objects.bulk_create(
-            [
-                GoalCategory(school_id=school_id, name=name, order=i)
-                for i, name in enumerate(DEFAULT_CATEGORIES)
-            ],
-            ignore_conflicts=True,
-        )
-        categories = list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
-    return categories
+    """The school's active categories (created with the school: reading never writes)."""
+    return list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
 
 
 def _student_school_id(student: User) -> int:
@@ -86,6 +91,8 @@ def _clean(changes: Mapping[str, Any], school_id: int) -> dict[str, Any]:
         elif name == "target_date":
             if value is not None and not isinstance(value, dt.date):
                 raise ValidationFailed("Give the target as a date.", field="target_date")
+            if value is not None:
+                plausible_date(value, field="target_date", today=timezone.localdate())
             cleaned[name] = value
         else:
             text = str(value or "").strip()
@@ -183,9 +190,9 @@ def goal_create(
         goal.competencies.set(_competencies(student, competencies))
         ActionStep.objects.bulk_create(
             [
-                ActionStep(goal=goal, title=t.strip()[:200], due_date=d, order=i)
-                for i, (t, d) in enumerate(steps)
-                if t.strip()
+                ActionStep(goal=goal, title=t, due_date=d, order=i)
+                for i, (t, d) in enumerate(_step(t, d) for t, d in steps)
+                if t
             ]
         )
     return goal
@@ -456,9 +463,17 @@ def action_step_add(
 ) -> ActionStep:
     if not can_edit_goal(actor, goal):
         raise NotAllowed("Only the student and their teachers add steps.")
-    if not title.strip():
+    title, due_date = _step(title, due_date)
+    if not title:
         raise ValidationFailed("Name the step.", field="title")
     order = goal.steps.count()
-    return ActionStep.objects.create(
-        goal=goal, title=title.strip()[:200], due_date=due_date, order=order
-    )
+    return ActionStep.objects.create(goal=goal, title=title, due_date=due_date, order=order)
+
+
+def _step(title: str, due_date: dt.date | None) -> tuple[str, dt.date | None]:
+    text = str(title or "").strip()
+    if len(text) > 200:
+        raise ValidationFailed("Keep a step under 200 characters.", field="title")
+    if due_date is not None:
+        plausible_date(due_date, field="due_date", today=timezone.localdate())
+    return text, due_date

@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import DomainError
+from core.http import render_form
 from mastery.selectors import student_progress
 from profiles.models import Role, Term, User
 from profiles.permissions import roles_of
@@ -73,6 +74,7 @@ def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
 
 
 @role_required(Role.STUDENT)
+@require_safe
 def my_goals(request: HttpRequest) -> HttpResponse:
     student: User = request.user  # type: ignore[assignment]
     return render(
@@ -125,7 +127,8 @@ def goal_new(request: HttpRequest) -> HttpResponse:
     if template and template.category_id:
         initial["category"] = template.category_id
     form = _goal_form(request, student, initial=initial)
-    hints: list[Any] = []
+    # Until the form holds a usable goal, the hints say what a goal still needs.
+    hints: list[Any] = _hints_for({}, school_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         hints = _hints_for(data, school_id)
@@ -155,10 +158,11 @@ def goal_new(request: HttpRequest) -> HttpResponse:
                     "Sent to your advisor for approval." if propose else "Saved as a draft.",
                 )
                 return redirect("goal-detail", pk=goal.pk)
-    return render(
+    return render_form(
         request,
         "goals/goal_form.html",
         {"form": form, "templates": templates, "template": template, "hints": hints, "new": True},
+        forms=[form],
     )
 
 
@@ -174,7 +178,22 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
     data = {
         k: form.cleaned_data.get(k) for k in ("title", "success_criteria", "target_date", "horizon")
     }
-    return render(request, "goals/_hints.html", {"hints": _hints_for(data, _school_id(student))})
+    # A field still being typed (required, empty) is a hint; anything else wrong is an error.
+    errors = [
+        f"{form.fields[name].label}: {message}"
+        for name, messages_ in form.errors.items()
+        if name in form.fields
+        for message, code in zip(
+            messages_, [e.code for e in form.errors.as_data()[name]], strict=True
+        )
+        if code != "required"
+    ]
+    return render(
+        request,
+        "goals/_hints.html",
+        {"hints": _hints_for(data, _school_id(student)), "errors": errors},
+        status=400 if errors else 200,
+    )
 
 
 # --- a goal -----------------------------------------------------------------------------------
@@ -197,7 +216,14 @@ def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
     }
 
 
+def _detail_refused(request: HttpRequest, goal: Goal, error: str, **forms: Any) -> HttpResponse:
+    """The goal's page again, with what was typed and why it could not be used (a 400)."""
+    context = {**_detail_context(request, goal), **forms, "error": error}
+    return render_form(request, "goals/goal_detail.html", context, error=error)
+
+
 @login_required
+@require_safe
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     return render(request, "goals/goal_detail.html", _detail_context(request, goal))
@@ -258,10 +284,12 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     hints = _hints_for(
         form.cleaned_data if form.is_bound and form.is_valid() else initial, _school_id(student)
     )
-    return render(
+    return render_form(
         request,
         "goals/goal_form.html",
         {"form": form, "goal": goal, "hints": hints, "conflict": conflict, "new": False},
+        forms=[form],
+        conflict=bool(conflict),
     )
 
 
@@ -310,23 +338,26 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not may[action]:
         raise PermissionDenied("This step belongs to the student or their teachers.")
     form = TransitionForm(request.POST)
-    form.is_valid()
     error = None
-    try:
-        TRANSITIONS[action](request.user, goal, form)
-    except DomainError as exc:
-        error = exc.message
+    if not form.is_valid():
+        error = " ".join(str(m) for messages_ in form.errors.values() for m in messages_)
+    else:
+        try:
+            TRANSITIONS[action](request.user, goal, form)
+        except DomainError as exc:
+            error = exc.message
     if request.htmx and request.POST.get("from") == "advisory":  # type: ignore[attr-defined]
         goal = _goal_or_404(request, pk)
-        return render(
+        return render_form(
             request,
             "goals/_advisory_item.html",
             {"goal": goal, "error": error, "done": DONE[action]},
+            error=error,
         )
     if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, DONE[action])
+        goal = _goal_or_404(request, pk)
+        return _detail_refused(request, goal, error)
+    messages.success(request, DONE[action])
     return redirect("goal-detail", pk=goal.pk)
 
 
@@ -353,18 +384,27 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
     else:
-        error = "Choose how confident you feel (1 to 5)."
+        error = " ".join(
+            f"{form.fields[name].label}: {message}" if name in form.fields else str(message)
+            for name, messages_ in form.errors.items()
+            for message in messages_
+        )
     if request.htmx:  # type: ignore[attr-defined]
         goal = _goal_or_404(request, pk)
-        return render(
+        return render_form(
             request,
             "goals/_goal_card.html",
-            {"goal": goal, "checkin_form": CheckInForm(), "error": error, "checked_in": not error},
+            {
+                "goal": goal,
+                "checkin_form": form if error else CheckInForm(),
+                "error": error,
+                "checked_in": not error,
+            },
+            error=error,
         )
     if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, "Checked in.")
+        return _detail_refused(request, goal, error, checkin_form=form)
+    messages.success(request, "Checked in.")
     return redirect("goal-detail", pk=goal.pk)
 
 
@@ -375,15 +415,13 @@ def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_comment_on_goal(request.user, goal):
         raise PermissionDenied("Only the student, their teachers and their family comment here.")
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])  # type: ignore[arg-type]
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Comment added.")
-    else:
-        messages.error(request, "Write something first.")
+    if not form.is_valid():
+        return _detail_refused(request, goal, "Check your comment.", comment_form=form)
+    try:
+        goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _detail_refused(request, goal, exc.message, comment_form=form)
+    messages.success(request, "Comment added.")
     return redirect("goal-detail", pk=goal.pk)
 
 
@@ -395,10 +433,13 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such step.")
     if not can_edit_goal(request.user, step.goal):
         raise PermissionDenied("Only the student and their teachers update the steps.")
+    done = request.POST.get("done", "")
+    if done not in ("0", "1"):
+        return _detail_refused(request, step.goal, "Mark the step done (1) or not done (0).")
     try:
-        action_step_set_done(actor=request.user, step=step, done=request.POST.get("done") == "1")  # type: ignore[arg-type]
+        action_step_set_done(actor=request.user, step=step, done=done == "1")  # type: ignore[arg-type]
     except DomainError as exc:
-        messages.error(request, exc.message)
+        return _detail_refused(request, step.goal, exc.message)
     return redirect("goal-detail", pk=step.goal_id)
 
 
@@ -406,6 +447,7 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.TEACHER)
+@require_safe
 def advisory_goals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -415,6 +457,7 @@ def advisory_goals(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(request.user, pk)
     if student is None:

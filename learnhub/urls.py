@@ -1,18 +1,22 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from core.health import healthz
-from profiles.forms import EmailAuthenticationForm, QueuedPasswordResetForm
+from profiles.api.views import TokenView
+from profiles.views import (
+    LoginPage,
+    PasswordChangePage,
+    PasswordResetConfirmPage,
+    PasswordResetPage,
+)
 
 admin.site.site_header = "LearnHub school admin"
 admin.site.site_title = "LearnHub admin"
 admin.site.index_title = "Run the school"
 
 api_v1: list[URLPattern | URLResolver] = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),
     path("", include("profiles.api.urls")),
     path("", include("mastery.api.urls")),
     path("", include("goals.api.urls")),
@@ -21,17 +25,13 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("accounts/login/", LoginPage.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetPage.as_view(), name="password_reset"),
+    path("accounts/password_change/", PasswordChangePage.as_view(), name="password_change"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
-        name="password_reset",
+        "accounts/reset/<uidb64>/<token>/",
+        PasswordResetConfirmPage.as_view(),
+        name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
@@ -44,4 +44,7 @@ urlpatterns = [
     path("", include("conferences.urls")),
 ]
 
-handler403 = "django.views.defaults.permission_denied"
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

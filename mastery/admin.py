@@ -224,7 +224,8 @@ class FrameworkAdmin(SchoolScopedAdmin):
                 source_name=upload.name,
             )
             if result.applied and result.framework is not None:
-                messages.success(request, f"Imported {upload.name}: {result.summary_text}.")
+                # summary_text is a sentence already (it ends with its full stop).
+                messages.success(request, f"Imported {upload.name}: {result.summary_text}")
                 for warning in result.warnings[:20]:
                     messages.warning(request, warning)
                 return HttpResponseRedirect(

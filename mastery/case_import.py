@@ -116,7 +116,7 @@ class CaseImportResult:
     def summary_text(self) -> str:
         if self.errors:
             problems = "problem" if len(self.errors) == 1 else "problems"
-            return f"Not imported: {len(self.errors)} {problems} found, nothing was written."
+            return f"{len(self.errors)} {problems} found, nothing was written."
         name = self.framework.title if self.framework is not None else self.title
         text = (
             f"{name}: {self.created} competencies created, {self.updated} updated, "

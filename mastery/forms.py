@@ -5,18 +5,16 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from core.forms import DateInput, SchoolDateField
+
 from .models import Competency, Evidence
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class EvidenceForm(forms.Form):
     """One scored observation, added from a grid cell."""
 
     score = forms.ChoiceField(label="Level")
-    observed_on = forms.DateField(
+    observed_on = SchoolDateField(
         label="Date observed", widget=DateInput, initial=timezone.localdate
     )
     kind = forms.ChoiceField(
@@ -41,7 +39,7 @@ class ClassScoresForm(forms.Form):
 
     competency = forms.ModelChoiceField(queryset=Competency.objects.none(), label="Learning target")
     title = forms.CharField(label="Assessment", max_length=255, required=False)
-    observed_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
+    observed_on = SchoolDateField(label="Date", widget=DateInput, initial=timezone.localdate)
     kind = forms.ChoiceField(choices=Evidence.Kind.choices, initial=Evidence.Kind.ASSESSMENT)
     note = forms.CharField(label="Note (for everyone assessed)", required=False, max_length=2000)
 

@@ -20,6 +20,7 @@ import pghistory
 from django.db import transaction
 from django.utils import timezone
 
+from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
 from core.tasks import enqueue_after_commit
 from profiles.models import Enrollment, Membership, Role, School, Section, User
@@ -46,11 +47,23 @@ DEFAULT_LEVELS = (
 # --- scales ------------------------------------------------------------------------------------
 
 
+def scale_default_create(*, school: School) -> None:
+    """A new school starts with the usual 4-level scale as its default
+    (``LEARNHUB_SCHOOL_SETUP``)."""
+    if not ProficiencyScale.objects.filter(school=school, is_default=True).exists():
+        _scale_default_make(school)
+
+
 def scale_default_for(school: School) -> ProficiencyScale:
-    """The school's default scale, created as the usual 4-level scale on first use."""
+    """The school's default scale (created with the school; on a school set up before scales
+    existed it is made here, once — the data migration makes that rare)."""
     scale = ProficiencyScale.objects.filter(school=school, is_default=True).first()
     if scale is not None:
         return scale
+    return _scale_default_make(school)
+
+
+def _scale_default_make(school: School) -> ProficiencyScale:
     scale, created = ProficiencyScale.objects.get_or_create(
         school=school, name="4-point scale", defaults={"is_default": True}
     )
@@ -240,7 +253,8 @@ def mastery_rebuild(*, framework_id: int) -> int:
 
 
 def mastery_rebuild_enqueue(*, framework_ids: Iterable[int]) -> None:
-    """Queue a rebuild after commit (the worker does it; if Redis is down, the next scan does)."""
+    """Queue a rebuild after commit (the worker does it; if Redis is down it is kept and queued
+    when Redis is back: core.tasks.pending_tasks_send)."""
     from .tasks import mastery_rebuild_task
 
     for framework_id in sorted(set(framework_ids)):
@@ -274,7 +288,7 @@ def _observed_on(value: dt.date | None) -> dt.date:
     day = value or today
     if day > today:
         raise ValidationFailed("Evidence can't be dated in the future.", field="observed_on")
-    return day
+    return plausible_date(day, field="observed_on", today=today)
 
 
 def _check_competency_for(student: User, competency: Competency) -> None:

@@ -14,10 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.charts import growth_chart
 from core.errors import DomainError
+from core.http import render_form
 from profiles.models import Role, Section, Term, User
 from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer
@@ -69,6 +70,7 @@ def _grid_params(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
+@require_safe
 def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
     section = _section_for_teacher(request, pk)
     grid = class_grid(section, request.user, **_grid_params(request))
@@ -91,6 +93,7 @@ def _csv_cell(cell: Any) -> str:
 
 
 @login_required
+@require_safe
 def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The grid as shown (same filter and sort), for a spreadsheet."""
     section = _section_for_teacher(request, pk)
@@ -167,7 +170,7 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
     template = "mastery/_cell_panel.html"
     if not request.htmx:  # type: ignore[attr-defined]
         template = "mastery/cell_page.html"
-    return render(request, template, context)
+    return render_form(request, template, context, forms=[form])
 
 
 @login_required
@@ -211,7 +214,7 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
             (c for c in competencies if str(c.pk) == cid), competencies[0] if competencies else None
         )
     levels = levels_of(scale_for(selected.framework)) if selected else []
-    return render(
+    return render_form(
         request,
         "mastery/section_record.html",
         {
@@ -220,6 +223,7 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [(s, request.POST.get(f"score_{s.pk}", "")) for s in students],
             "levels": levels,
         },
+        forms=[form],
     )
 
 
@@ -227,7 +231,12 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.TEACHER)
+@require_safe
 def evidence_review(request: HttpRequest) -> HttpResponse:
+    return render(request, "mastery/evidence_review.html", _review_context(request))
+
+
+def _review_context(request: HttpRequest) -> dict[str, Any]:
     waiting = list(evidence_waiting_for(request.user))
     levels_by_framework = {}
     for e in waiting:
@@ -235,7 +244,7 @@ def evidence_review(request: HttpRequest) -> HttpResponse:
         if fw.pk not in levels_by_framework:
             levels_by_framework[fw.pk] = levels_of(scale_for(fw))
         e.levels = levels_by_framework[fw.pk]  # type: ignore[attr-defined]
-    return render(request, "mastery/evidence_review.html", {"waiting": waiting})
+    return {"waiting": waiting}
 
 
 @login_required
@@ -276,9 +285,14 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
     evidence.refresh_from_db()
     evidence.levels = levels_of(scale_for(evidence.competency.framework))  # type: ignore[attr-defined]
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "mastery/_review_item.html", {"e": evidence, "error": error})
+        return render_form(
+            request, "mastery/_review_item.html", {"e": evidence, "error": error}, error=error
+        )
     if error:
         messages.error(request, error)
+        return render_form(
+            request, "mastery/evidence_review.html", _review_context(request), error=error
+        )
     return redirect("evidence-review")
 
 
@@ -331,6 +345,7 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
 
 
 @role_required(Role.STUDENT)
+@require_safe
 def my_mastery(request: HttpRequest) -> HttpResponse:
     student: User = request.user  # type: ignore[assignment]
     context = _progress_context(request, student)
@@ -344,6 +359,7 @@ def my_mastery(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(request.user, pk)
     if student is None:
@@ -383,4 +399,4 @@ def submit_evidence(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Sent to your teacher. You'll see their answer here.")
             return redirect("my-mastery")
-    return render(request, "mastery/submit_evidence.html", {"form": form})
+    return render_form(request, "mastery/submit_evidence.html", {"form": form}, forms=[form])

@@ -6,8 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -31,6 +32,8 @@ from .models import (
     Term,
     User,
 )
+from .oneroster import ENTITY_FILES
+from .roster_changes import ENTITIES, NOUNS
 from .services import membership_create
 
 
@@ -217,6 +220,13 @@ class SchoolAdmin(SchoolScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Binding a school to its OneRoster org is an operator's (decision 0006).
+            fields.append("sourced_id")
+        return fields
+
     def save_model(self, request: HttpRequest, obj: School, form: Any, change: bool) -> None:
         from .services import school_setup
 
@@ -343,8 +353,29 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="OneRoster 1.1 CSV export (.zip)",
         help_text="A zip holding manifest.csv, orgs.csv, academicSessions.csv, courses.csv, "
-        "classes.csv, users.csv and enrollments.csv. Importing the same export twice changes "
-        "nothing; a file with errors writes nothing.",
+        "classes.csv, users.csv and enrollments.csv. You will see what it would change before "
+        "anything is written.",
+    )
+
+
+class RosterConfirmForm(forms.Form):
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    confirmation = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Type the words above to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def _problem_list(items: list[dict[str, Any]], *, empty: str) -> str:
+    """Warnings or errors as sentences ("users.csv, line 5 (email): …")."""
+    from .oneroster import problem_text
+
+    if not items:
+        return empty
+    return format_html(
+        "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((problem_text(p),) for p in items))
     )
 
 
@@ -352,16 +383,21 @@ class RosterUploadForm(forms.Form):
 class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["source_name", "status", "created_at", "created_by"]
     list_filter = ["status"]
-    readonly_fields = [
+    fields = (
         "source_name",
         "status",
+        "next_step",
         "created_at",
         "created_by",
+        "applied_at",
         "counts",
+        "renamed",
+        "examples",
         "warnings",
         "problems",
-    ]
-    exclude = ["summary", "errors"]
+        "columns",
+    )
+    readonly_fields = fields
     change_list_template = "admin/profiles/rosterimport/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -370,52 +406,88 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="next step")
+    def next_step(self, obj: RosterImport) -> str:
+        if obj.status == RosterImport.Status.PREVIEWED:
+            return format_html(
+                '<a href="{}">Check the preview and confirm or cancel it</a>',
+                reverse("admin:profiles_rosterimport_preview", args=[obj.pk]),
+            )
+        if obj.status == RosterImport.Status.REJECTED:
+            onboarding = obj.summary.get("onboarding")
+            if onboarding:
+                return _onboarding_step(onboarding)
+            return "Nothing was written. Fix the problems below and upload the file again."
+        if obj.status == RosterImport.Status.DISCARDED:
+            return "Nothing was written: the preview was cancelled or expired."
+        return "None: the changes below were written."
+
     @admin.display(description="what changed")
     def counts(self, obj: RosterImport) -> str:
         rows = [
-            (
-                name,
-                c.get("created", 0),
-                c.get("updated", 0),
-                c.get("deactivated", 0),
-                c.get("unchanged", 0),
-            )
-            for name, c in obj.summary.items()
-            if isinstance(c, dict) and "created" in c
+            (row["label"], row["created"], row["updated"], row["deactivated"], row["unchanged"])
+            for row in _count_rows(obj.summary)
         ]
         if not rows:
-            return "Nothing written."
+            return "Nothing."
         return format_html(
-            "<table><thead><tr><th>record</th><th>created</th><th>updated</th>"
-            "<th>deactivated</th><th>unchanged</th></tr></thead><tbody>{}</tbody></table>",
+            '<table><thead><tr><th scope="col">record</th><th scope="col">created</th>'
+            '<th scope="col">updated</th><th scope="col">deactivated</th>'
+            '<th scope="col">unchanged</th></tr></thead><tbody>{}</tbody></table>',
             format_html_join(
-                "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
+                "",
+                '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+                rows,
             ),
+        )
+
+    @admin.display(description="renamed")
+    def renamed(self, obj: RosterImport) -> str:
+        lines = [line for group in (obj.summary.get("renames") or {}).values() for line in group]
+        if not lines:
+            return "Nothing."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((x,) for x in lines))
+        )
+
+    @admin.display(description="examples")
+    def examples(self, obj: RosterImport) -> str:
+        items = [
+            (
+                group["title"].replace(" would be ", " "),
+                "; ".join(group["examples"])
+                + (f"; and {group['more']} more" if group["more"] > 0 else ""),
+            )
+            for group in _example_groups(obj.summary)
+        ]
+        if not items:
+            return "Nothing."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li><strong>{}</strong>: {}</li>", items)
         )
 
     @admin.display(description="warnings")
     def warnings(self, obj: RosterImport) -> str:
-        items = obj.summary.get("warnings") or []
-        if not items:
-            return "None."
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in items))
-        )
+        return _problem_list(obj.summary.get("warnings") or [], empty="None.")
 
-    @admin.display(description="problems (nothing was written)")
+    @admin.display(description="problems")
     def problems(self, obj: RosterImport) -> str:
-        if not obj.errors:
-            return "None."
+        return _problem_list(obj.errors or [], empty="None.")
+
+    @admin.display(description="columns")
+    def columns(self, obj: RosterImport) -> str:
+        rows = _column_rows(obj.summary.get("columns") or {})
+        if not rows:
+            return "Not read."
         return format_html(
-            "<table><thead><tr><th>file</th><th>line</th><th>field</th><th>reason</th></tr>"
-            "</thead><tbody>{}</tbody></table>",
+            '<table><thead><tr><th scope="col">file</th><th scope="col">read</th>'
+            '<th scope="col">not kept</th><th scope="col">not in OneRoster 1.1, not read</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
             format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (e.get("file", ""), e.get("line", ""), e.get("field", ""), e.get("reason", ""))
-                    for e in obj.errors
-                ),
+                "", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>', rows
             ),
         )
 
@@ -426,49 +498,279 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return self.has_module_permission(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RosterImport]:
-        qs = super().get_queryset(request)
+        qs = super().get_queryset(request).defer("upload")
         return qs if request.user.is_superuser else qs.filter(created_by=request.user)
 
     def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
         return [
+            path("upload/", view(self.upload_view), name="profiles_rosterimport_upload"),
             path(
-                "upload/",
-                self.admin_site.admin_view(self.upload_view),
-                name="profiles_rosterimport_upload",
+                "<int:pk>/preview/",
+                view(self.preview_view),
+                name="profiles_rosterimport_preview",
+            ),
+            path(
+                "<int:pk>/discard/",
+                view(self.discard_view),
+                name="profiles_rosterimport_discard",
             ),
             *super().get_urls(),
         ]
 
-    def upload_view(self, request: HttpRequest) -> HttpResponse:
-        from .oneroster import roster_import
-
+    def _require_importer(self, request: HttpRequest) -> None:
         if not self.has_module_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        from core.errors import DomainError
+
+        from .services import MAX_UPLOAD_BYTES, roster_import_preview
+
+        self._require_importer(request)
         form = RosterUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = roster_import(
-                source=upload,
-                source_name=upload.name,
-                actor=request.user,  # type: ignore[arg-type]
-            )
-            if result.status == RosterImport.Status.APPLIED:
-                messages.success(request, f"Imported {upload.name}: {result.summary_text}.")
-            else:
-                messages.error(
-                    request,
-                    f"{upload.name} was not imported: {len(result.errors)} problem(s), "
-                    "nothing was written. See the report below.",
-                )
-            return HttpResponseRedirect(
-                reverse("admin:profiles_rosterimport_change", args=[result.pk])
-            )
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    record = roster_import_preview(
+                        actor=request.user,  # type: ignore[arg-type]
+                        upload=upload.read(MAX_UPLOAD_BYTES + 1),
+                        source_name=upload.name,
+                    )
+                except DomainError as exc:
+                    form.add_error("file", exc.message)
+                else:
+                    if record.status == RosterImport.Status.PREVIEWED:
+                        return HttpResponseRedirect(
+                            reverse("admin:profiles_rosterimport_preview", args=[record.pk])
+                        )
+                    count = len(record.errors)
+                    messages.error(
+                        request,
+                        f"{upload.name} cannot be imported: {count} "
+                        f"{'problem' if count == 1 else 'problems'}, listed below.",
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:profiles_rosterimport_change", args=[record.pk])
+                    )
         context = {
             **self.admin_site.each_context(request),
             "title": "Import a OneRoster roster",
             "form": form,
             "opts": self.model._meta,
         }
-        return render(request, "admin/profiles/rosterimport/upload.html", context)
+        return render(request, "admin/profiles/rosterimport/upload.html", context, status=status)
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from core.errors import Conflict, DomainError, ValidationFailed
+
+        from .services import roster_import_confirm, roster_import_expired, roster_import_refresh
+
+        self._require_importer(request)
+        record = (
+            RosterImport.objects.filter(pk=pk, created_by_id=request.user.pk)
+            .defer("upload")
+            .first()
+        )
+        if record is None:
+            raise Http404("There is no such roster import of yours.")
+        if record.status != RosterImport.Status.PREVIEWED:
+            return HttpResponseRedirect(
+                reverse("admin:profiles_rosterimport_change", args=[record.pk])
+            )
+        form = RosterConfirmForm(request.POST or None, initial={"digest": record.plan_digest})
+        status, notice = 200, ""
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    applied = roster_import_confirm(
+                        actor=request.user,  # type: ignore[arg-type]
+                        roster_import_id=record.pk,
+                        digest=form.cleaned_data["digest"],
+                        confirmation=form.cleaned_data["confirmation"],
+                    )
+                except ValidationFailed as exc:
+                    form.add_error("confirmation", exc.message)
+                except Conflict as exc:
+                    status, notice = 409, exc.message
+                    if exc.code == "stale_preview":
+                        record = roster_import_refresh(
+                            actor=request.user,  # type: ignore[arg-type]
+                            roster_import_id=record.pk,
+                        )
+                        if record.status != RosterImport.Status.PREVIEWED:
+                            messages.error(
+                                request,
+                                f"{exc.message} {record.source_name} now has "
+                                "problems, listed below.",
+                            )
+                            return HttpResponseRedirect(
+                                reverse("admin:profiles_rosterimport_change", args=[record.pk])
+                            )
+                        form = RosterConfirmForm(initial={"digest": record.plan_digest})
+                except DomainError as exc:
+                    status, notice = exc.status, exc.message
+                else:
+                    if applied.status == RosterImport.Status.APPLIED:
+                        messages.success(
+                            request, f"Imported {applied.source_name}: {applied.summary_text}."
+                        )
+                    else:
+                        messages.error(
+                            request,
+                            f"{applied.source_name} was not imported: the database refused it.",
+                        )
+                    return HttpResponseRedirect(
+                        reverse("admin:profiles_rosterimport_change", args=[applied.pk])
+                    )
+        summary = record.summary
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Check before importing {record.source_name}",
+            "opts": self.model._meta,
+            "record": record,
+            "form": form,
+            "notice": notice,
+            "expired": roster_import_expired(record),
+            "rows": _count_rows(summary),
+            "renames": [
+                line for group in (summary.get("renames") or {}).values() for line in group
+            ],
+            "groups": _example_groups(summary),
+            "deactivation": summary.get("deactivation") or {},
+            "warnings": _sentences(summary.get("warnings") or []),
+            "columns": _column_rows(summary.get("columns") or {}),
+            "nothing": not any(row["changed"] for row in _count_rows(summary)),
+        }
+        return render(request, "admin/profiles/rosterimport/preview.html", context, status=status)
+
+    def discard_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from core.errors import NotFound
+
+        from .services import roster_import_discard
+
+        self._require_importer(request)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:profiles_rosterimport_preview", args=[pk]))
+        try:
+            record = roster_import_discard(actor=request.user, roster_import_id=pk)  # type: ignore[arg-type]
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        messages.info(
+            request, f"The preview of {record.source_name} was discarded: nothing was written."
+        )
+        return HttpResponseRedirect(reverse("admin:profiles_rosterimport_upload"))
+
+
+def _onboarding_step(onboarding: dict[str, Any]) -> str:
+    """What a school admin refused for a school they do not run does next (docs/decisions/0006)."""
+    names = onboarding.get("names", {})
+    orgs = ", ".join(
+        f"{sid} ({names[sid]})" if names.get(sid) else sid for sid in onboarding["org_sids"]
+    )
+    schools = onboarding.get("schools") or []
+    unbound = [s for s in schools if not s["sourced_id"]]
+    if onboarding.get("unknown") and len(schools) == 1:
+        school = schools[0]
+        bind = format_html(
+            'bind <a href="{}">{}</a> to it (its sourcedId field)', school["url"], school["name"]
+        )
+        if not unbound:
+            bind = format_html(
+                'change the sourcedId of <a href="{}">{}</a> (now {}) if this is its export, or '
+                'add the school on <a href="{}">Schools → Add</a> and make you its admin',
+                school["url"],
+                school["name"],
+                school["sourced_id"],
+                onboarding["add_url"],
+            )
+    elif onboarding.get("unknown"):
+        bind = format_html(
+            'add the school on <a href="{}">Schools → Add</a> with that sourcedId and make you '
+            "its admin",
+            onboarding["add_url"],
+        )
+    else:
+        return format_html(
+            "Nothing was written. This file is for {}, a school in LearnHub you do not "
+            "administer: ask its school admin or your LearnHub operator to import it.",
+            orgs,
+        )
+    return format_html(
+        "Nothing was written. This file is for {}, which LearnHub does not know yet. Only a "
+        "LearnHub operator binds a school to its OneRoster sourcedId: ask yours to {}, then "
+        "upload the file again.",
+        orgs,
+        bind,
+    )
+
+
+def _sentences(items: list[dict[str, Any]]) -> list[str]:
+    from .oneroster import problem_text
+
+    return [problem_text(p) for p in items]
+
+
+# Record types and files in the order they are written and listed in OneRoster, whatever
+# order the JSON column gives back (PostgreSQL's jsonb does not keep it).
+FILE_ORDER = [f"{key}.csv" for key in ("manifest", *ENTITY_FILES)]
+
+
+def _count_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, _ in ENTITIES:
+        counts = summary.get(name)
+        if isinstance(counts, dict) and "unchanged" in counts:
+            rows.append(
+                {
+                    "label": NOUNS[name][1].capitalize() if name in NOUNS else name,
+                    **counts,
+                    "changed": counts["created"] + counts["updated"] + counts["deactivated"],
+                }
+            )
+    return rows
+
+
+def _example_groups(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    verbs = {"created": "created", "updated": "updated", "deactivated": "deactivated"}
+    groups = []
+    changes = summary.get("changes") or {}
+    for entity, _ in ENTITIES:
+        actions = changes.get(entity)
+        if not actions:
+            continue
+        singular, plural = NOUNS[entity]
+        for action in ("deactivated", "created", "updated"):
+            shown = actions.get(action)
+            if not shown:
+                continue
+            count = shown["count"]
+            groups.append(
+                {
+                    "title": f"{count} {singular if count == 1 else plural} would be "
+                    f"{verbs[action]}",
+                    "action": action,
+                    "examples": shown["examples"],
+                    "more": count - len(shown["examples"]),
+                }
+            )
+    return groups
+
+
+def _column_rows(columns: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for filename in sorted(columns, key=lambda f: FILE_ORDER.index(f) if f in FILE_ORDER else 99):
+        report = columns[filename]
+        read = ", ".join(
+            [*(c for c in report.get("read", []) if c not in report.get("mapped", {}).values())]
+            + [f"{new} (from {old})" for old, new in report.get("mapped", {}).items()]
+        )
+        not_kept = ", ".join([*report.get("not_kept", []), *report.get("extensions", [])])
+        rows.append(
+            (filename, read or "–", not_kept or "–", ", ".join(report.get("unknown", [])) or "–")
+        )
+    return rows

@@ -23,7 +23,9 @@ from datetime import date
 import pghistory
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import demo_data as data
@@ -131,12 +133,21 @@ class DemoLogin:
 
 @dataclass(frozen=True)
 class DemoSummary:
-    """What a seed run did: ``created`` is False when the demo school was already there."""
+    """What a seed run did: ``created`` is False when the demo school was already there, or
+    when it was not safe to create (``skipped`` says why, in a sentence). ``logins`` are the
+    demo accounts that work; ``unavailable`` says why the others do not. ``intact`` is True when
+    the demo school is the demo (every login works), so the later demo steps may build on it."""
 
     created: bool
-    school_id: int
+    school_id: int | None
     logins: tuple[DemoLogin, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    skipped: str = ""
+    unavailable: tuple[str, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        return self.school_id is not None and not self.skipped and not self.unavailable
 
 
 def email_for(*names: str) -> str:
@@ -601,26 +612,142 @@ def build_demo_plan() -> DemoPlan:
 # --- Writing it --------------------------------------------------------------------------------
 
 
-def demo_school_seed(*, today: date | None = None) -> DemoSummary:
-    """Create the demo school, or do nothing when it exists (one query).
+LOGIN_ROLES = {
+    "teacher": Role.TEACHER,
+    "student": Role.STUDENT,
+    "parent": Role.GUARDIAN,
+    "admin": Role.ADMIN,
+}
 
-    Everything is written in one transaction, so the school exists only together with all of
-    its people; a second run racing the first waits for it and then finds the school.
+
+def demo_school_seed(*, today: date | None = None) -> DemoSummary:
+    """Create the demo school, or do nothing when it exists (a few queries).
+
+    It is created only where that is safe: when no person or class in the database already
+    uses one of the demo's sourcedIds or email addresses (a real roster imported first may);
+    otherwise nothing is written and ``skipped`` says why. Everything is written in one
+    transaction, so the school exists only together with all of its people; a second run
+    racing the first waits for it and then finds the school.
     """
     today = today or timezone.localdate()
     logins = demo_logins()
-    with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school, created = School.objects.get_or_create(
-            sourced_id=data.SCHOOL_SOURCED_ID,
-            defaults={"name": data.SCHOOL_NAME, "identifier": data.SCHOOL_IDENTIFIER},
+    existing = School.objects.filter(sourced_id=data.SCHOOL_SOURCED_ID).first()
+    if existing is not None:
+        return _existing_demo(existing, logins)
+    plan = build_demo_plan()
+    taken = demo_conflicts(plan)
+    if taken:
+        return DemoSummary(
+            created=False,
+            school_id=None,
+            logins=(),
+            skipped="Skipped the demo school: this database already has "
+            + _and(taken[:3])
+            + (f" and {len(taken) - 3} more" if len(taken) > 3 else "")
+            + " that the demo would create (a roster import may have brought them). The demo "
+            "is only added to a database without them, so nothing was changed.",
         )
-        from .services import school_setup
+    from .services import school_setup
 
-        school_setup(school=school)
-        if not created:
-            return DemoSummary(created=False, school_id=school.pk, logins=logins)
-        counts = _write_plan(school, build_demo_plan(), demo_terms(today))
+    try:
+        with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
+            school, created = School.objects.get_or_create(
+                sourced_id=data.SCHOOL_SOURCED_ID,
+                defaults={"name": data.SCHOOL_NAME, "identifier": data.SCHOOL_IDENTIFIER},
+            )
+            if not created:  # another run made it meanwhile
+                return _existing_demo(school, logins)
+            # Existing schools got later apps' defaults from those apps' data migrations.
+            school_setup(school=school)
+            counts = _write_plan(school, plan, demo_terms(today))
+    except IntegrityError as exc:  # a conflicting row appeared between the check and the write
+        reason = " ".join(str(exc).split())
+        return DemoSummary(
+            created=False,
+            school_id=None,
+            logins=(),
+            skipped=f"Skipped the demo school: the database refused it ({reason}). Nothing "
+            "was changed.",
+        )
     return DemoSummary(created=True, school_id=school.pk, logins=logins, counts=counts)
+
+
+def demo_conflicts(plan: DemoPlan) -> list[str]:
+    """What in the database already uses a sourcedId or email the demo would create."""
+    people = [
+        *(t.person for t in plan.teachers),
+        plan.admin,
+        *(s.person for s in plan.students),
+        *plan.guardians,
+    ]
+    sids = {p.sourced_id for p in people}
+    emails = {p.email.lower() for p in people}
+    taken: list[str] = []
+    for sid, email in (
+        User.objects.annotate(email_lower=Lower("email"))
+        .filter(Q(sourced_id__in=sids) | Q(email_lower__in=emails))
+        .order_by("email_lower")
+        .values_list("sourced_id", "email_lower")
+    ):
+        taken.append(f"the sourcedId {sid}" if sid in sids else f"the email {email}")
+    section_sids = [s.sourced_id for s in plan.sections]
+    taken += [
+        f"the class sourcedId {sid}"
+        for sid in Section.objects.filter(sourced_id__in=section_sids)
+        .order_by("sourced_id")
+        .values_list("sourced_id", flat=True)
+    ]
+    return taken
+
+
+def _existing_demo(school: School, logins: tuple[DemoLogin, ...]) -> DemoSummary:
+    """The demo school is there: which of its logins still work, and why the others do not
+    (a roster import may have deactivated or re-roled them)."""
+    emails = [login.email for login in logins]
+    accounts = {
+        u.email.lower(): u
+        for u in User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(school=school, is_active=True),
+                to_attr="demo_memberships",
+            )
+        )
+    }
+    working: list[DemoLogin] = []
+    unavailable: list[str] = []
+    for login in logins:
+        account = accounts.get(login.email)
+        roles = {m.role for m in getattr(account, "demo_memberships", [])}
+        if account is None:
+            unavailable.append(f"{login.email} does not exist any more")
+        elif not account.is_active:
+            unavailable.append(f"{login.email} has been deactivated")
+        elif not account.has_usable_password():
+            unavailable.append(f"{login.email} has no password any more")
+        elif LOGIN_ROLES[login.role] not in roles:
+            unavailable.append(f"{login.email} is no longer a {login.role} at {school.name}")
+        else:
+            working.append(login)
+    return DemoSummary(
+        created=False,
+        school_id=school.pk,
+        logins=tuple(working),
+        unavailable=tuple(unavailable),
+    )
+
+
+def format_demo_unavailable(summary: DemoSummary) -> str:
+    """Why the demo is not (all) there, for the run command."""
+    if summary.skipped:
+        return summary.skipped
+    return (
+        "The demo school has changed since it was seeded (a roster import may have changed "
+        "it): " + "; ".join(summary.unavailable) + ". Its frameworks, evidence and goals are "
+        "only added to an unchanged demo school, so they were left as they are."
+    )
 
 
 def _write_plan(

@@ -190,7 +190,9 @@ class Term(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
-    sourced_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # One OneRoster academic session is a term at every school whose classes use it (a
+    # district's "Fall 2026"), so the sourcedId is unique per school, not globally.
+    sourced_id = models.CharField(max_length=255, null=True, blank=True, db_index=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -199,6 +201,9 @@ class Term(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end_date__gt=models.F("start_date")),
                 name="term_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "sourced_id"], name="term_sourced_id_unique_per_school"
             ),
         ]
 
@@ -333,11 +338,17 @@ class LearnerProfile(models.Model):
 
 
 class RosterImport(models.Model):
-    """One OneRoster upload or command run, with its outcome and per-row report."""
+    """One OneRoster upload or command run: its preview, then its outcome and per-row report.
+
+    An admin upload is first *previewed*: the file's bytes are kept here (and nowhere else)
+    with their SHA-256 and the digest of the planned changes, until the uploader confirms it
+    (*applied*, the bytes are dropped), discards it, or it expires (*discarded*)."""
 
     class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed, not applied yet"
         APPLIED = "applied", "Applied"
-        REJECTED = "rejected", "Rejected (nothing written)"
+        REJECTED = "rejected", "Rejected"
+        DISCARDED = "discarded", "Preview discarded"
 
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
@@ -345,9 +356,18 @@ class RosterImport(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     summary = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    upload = models.BinaryField(
+        default=b"", blank=True, help_text="The uploaded file, kept only while it is previewed."
+    )
+    upload_sha256 = models.CharField(max_length=64, blank=True)
+    plan_digest = models.CharField(
+        max_length=64, blank=True, help_text="Names every change the preview showed."
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.get_status_display()}, {self.created_at:%Y-%m-%d %H:%M})"
@@ -357,6 +377,10 @@ class RosterImport(models.Model):
         """e.g. "3 created, 12 updated, 0 deactivated" over all the file's records."""
         parts = []
         for key in ("created", "updated", "deactivated", "unchanged"):
-            total = sum(v.get(key, 0) for v in self.summary.values() if isinstance(v, dict))
+            total = sum(
+                v.get(key, 0)
+                for v in self.summary.values()
+                if isinstance(v, dict) and "unchanged" in v
+            )
             parts.append(f"{total} {key}")
         return ", ".join(parts)

@@ -6,16 +6,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.errors import DomainError
+from core.http import render_form
 
-from .forms import AboutMeForm, SupportNotesForm
+from .forms import (
+    AboutMeForm,
+    EmailAuthenticationForm,
+    QueuedPasswordResetForm,
+    SupportNotesForm,
+)
 from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, Section, User
 from .permissions import (
     can_edit_staff_fields,
@@ -62,6 +69,7 @@ def role_required(role: str) -> Callable[[ViewFunc], ViewFunc]:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their own home after login."""
     roles = roles_of(request.user)
@@ -74,6 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.TEACHER)
+@require_safe
 def teacher_home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     if search:
@@ -90,6 +99,7 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     section = (
         Section.objects.filter(visible_sections_q(request.user), pk=pk)
@@ -108,6 +118,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(request.user, pk)
     if student is None:
@@ -128,6 +139,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.STUDENT)
+@require_safe
 def student_home(request: HttpRequest) -> HttpResponse:
     student: User = request.user  # type: ignore[assignment]
     profile = learner_profile_for(student)
@@ -139,6 +151,7 @@ def student_home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.GUARDIAN)
+@require_safe
 def family_home(request: HttpRequest) -> HttpResponse:
     children = list(children_of(request.user))  # type: ignore[arg-type]
     return render(request, "profiles/family_home.html", {"children": children})
@@ -196,7 +209,7 @@ def _edit_profile(
         form = form_class(
             initial={**{f: getattr(profile, f) for f in fields}, "version": profile.version}
         )
-    return render(
+    return render_form(
         request,
         template,
         {
@@ -206,6 +219,8 @@ def _edit_profile(
             "saved": saved,
             "is_self": request.user.pk == student.pk,
         },
+        forms=[form],
+        conflict=bool(conflict),
     )
 
 
@@ -233,3 +248,29 @@ def support_notes_edit(request: HttpRequest, pk: int) -> HttpResponse:
         allowed=can_edit_staff_fields,
         template="profiles/support_notes_edit.html",
     )
+
+
+class InvalidFormIs400:
+    """Django's auth views re-render an invalid form with a 200; ours say 400."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 400
+        return response
+
+
+class LoginPage(InvalidFormIs400, auth_views.LoginView):
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetPage(InvalidFormIs400, auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+
+
+class PasswordResetConfirmPage(InvalidFormIs400, auth_views.PasswordResetConfirmView):
+    pass
+
+
+class PasswordChangePage(InvalidFormIs400, auth_views.PasswordChangeView):
+    pass

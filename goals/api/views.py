@@ -27,6 +27,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import IdFilter
 from core.errors import ValidationFailed
 from core.viewsets import ScopedViewSetMixin
 from mastery.models import Competency
@@ -110,9 +111,9 @@ def _present(goal: Goal) -> dict[str, Any]:
 
 
 class GoalFilter(django_filters.FilterSet):
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+    student = IdFilter(field_name="student_id")
     status = django_filters.ChoiceFilter(choices=Goal.Status.choices)
-    category = django_filters.NumberFilter(field_name="category_id", min_value=1)
+    category = IdFilter(field_name="category_id")
     origin = django_filters.ChoiceFilter(choices=Goal.Origin.choices)
 
     class Meta:

@@ -49,12 +49,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage met by any middleware below is a 503, not a 500 (core.E001).
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compresses HTML (Django mitigates BREACH with random padding): the 150-student grid is
     # ~400 KB of markup and ~25 KB on the wire.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.RejectHostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,11 +155,18 @@ CELERY_TASK_TIME_LIMIT = 50 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when Redis is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+# A worker that loses Redis waits for it and reconnects, however long it takes (None: forever);
+# publishing from a request never waits (enqueue_after_commit sends with retry=False).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
 # Installed into django-celery-beat's tables when beat starts; admins can change times there.
 CELERY_BEAT_SCHEDULE = {
+    "queue what Redis missed": {
+        "task": "core.pending_tasks_send",
+        "schedule": 60.0,
+    },
     "goal check-in nudges": {
         "task": "goals.checkin_nudges",
         "schedule": crontab(hour=15, minute=30, day_of_week="mon-fri"),
@@ -182,6 +191,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    # The API speaks JSON (the token endpoint also takes a form, for curl -d).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -203,6 +214,11 @@ SPECTACULAR_SETTINGS = {
         "PathwayStatusEnum": "mastery.api.serializers.PATHWAY_STATUSES",
         "CommitmentOutcomeEnum": "conferences.models.Commitment.Outcome",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.add_error_responses",
+        "core.schema.describe_input_rules",
+    ],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SERVE_AUTHENTICATION": [
         "rest_framework.authentication.SessionAuthentication",
@@ -210,12 +226,17 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# No form or JSON body LearnHub reads comes near this; uploads (rosters, CASE packages) are files
+# and are not counted. A bigger body is a 400 before any field is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
 # --- Security -------------------------------------------------------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form posts the email as "username" (Django's AuthenticationForm field name).
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "core.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -262,7 +283,15 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # What every school gets when it is created (profiles.services.school_setup): each app's
 # defaults, so that no page has to create them on first read.
 LEARNHUB_SCHOOL_SETUP: list[str] = [
+    "mastery.services.scale_default_create",
+    "goals.services.goal_categories_default_create",
     "conferences.services.conference_template_default_create",
 ]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
+
+# Roster imports (profiles/oneroster.py): an import that would deactivate more than this share
+# of a school's people needs a confirmation in words (the command line: --yes); an admin
+# upload's preview can be confirmed for this many seconds.
+LEARNHUB_ROSTER_CONFIRM_SHARE = env.float("LEARNHUB_ROSTER_CONFIRM_SHARE", default=0.10)
+LEARNHUB_ROSTER_PREVIEW_MAX_AGE = env.int("LEARNHUB_ROSTER_PREVIEW_MAX_AGE", default=3600)

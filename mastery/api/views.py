@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import IdFilter, StrictBooleanFilter
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.viewsets import ScopedViewSetMixin
 from profiles.models import Role, Section, User
@@ -82,13 +83,13 @@ class FrameworkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
 
 class CompetencyFilter(django_filters.FilterSet):
-    framework = django_filters.NumberFilter(field_name="framework_id", min_value=1)
-    parent = django_filters.NumberFilter(field_name="parent_id", min_value=1)
-    is_leaf = django_filters.BooleanFilter()
+    framework = IdFilter(field_name="framework_id")
+    parent = IdFilter(field_name="parent_id")
+    is_leaf = StrictBooleanFilter()
     search = django_filters.CharFilter(
         method="filter_search", max_length=100, help_text="Words in the code or statement."
     )
-    section = django_filters.NumberFilter(
+    section = IdFilter(
         method="filter_section", min_value=1, help_text="Competencies a section works on."
     )
 
@@ -136,9 +137,9 @@ class CompetencyViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 
 class EvidenceFilter(django_filters.FilterSet):
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
-    competency = django_filters.NumberFilter(field_name="competency_id", min_value=1)
-    section = django_filters.NumberFilter(field_name="section_id", min_value=1)
+    student = IdFilter(field_name="student_id")
+    competency = IdFilter(field_name="competency_id")
+    section = IdFilter(field_name="section_id")
     status = django_filters.ChoiceFilter(choices=Evidence.Status.choices)
     observed_after = django_filters.DateFilter(
         field_name="observed_on", lookup_expr="gte", help_text="On or after this date."
@@ -347,10 +348,10 @@ class EvidenceViewSet(
 
 
 class MasteryRecordFilter(django_filters.FilterSet):
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
-    competency = django_filters.NumberFilter(field_name="competency_id", min_value=1)
-    framework = django_filters.NumberFilter(field_name="competency__framework_id", min_value=1)
-    mastered = django_filters.BooleanFilter()
+    student = IdFilter(field_name="student_id")
+    competency = IdFilter(field_name="competency_id")
+    framework = IdFilter(field_name="competency__framework_id")
+    mastered = StrictBooleanFilter()
 
     class Meta:
         model = MasteryRecord

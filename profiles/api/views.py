@@ -5,10 +5,15 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import IdFilter
+from core.parsers import SafeJSONParser
 from core.viewsets import ScopedViewSetMixin
 
 from ..models import (
@@ -38,7 +43,7 @@ from .serializers import (
 
 class StudentFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", max_length=100)
-    section = django_filters.NumberFilter(method="filter_section", min_value=1)
+    section = IdFilter(method="filter_section")
     grade_level = django_filters.CharFilter(field_name="memberships__grade_level", max_length=16)
 
     class Meta:
@@ -66,7 +71,7 @@ class StudentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
 
 
 class ProfileFilter(django_filters.FilterSet):
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+    student = IdFilter(field_name="student_id")
 
     class Meta:
         model = LearnerProfile
@@ -165,7 +170,7 @@ class SectionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
 
 
 class GuardianLinkFilter(django_filters.FilterSet):
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+    student = IdFilter(field_name="student_id")
 
     class Meta:
         model = GuardianLink
@@ -180,3 +185,40 @@ class GuardianLinkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retr
 
     def get_scoped_queryset(self) -> QuerySet[Any]:
         return guardian_link_list_for_viewer(self.request.user).filter(is_active=True)
+
+
+class TokenSerializer(AuthTokenSerializer):
+    """DRF's token login with the limits of the login page: an email is at most 254 characters,
+    a password at most 4,096 (anything longer is a 400, not work for the password hasher)."""
+
+    username = serializers.CharField(label="Email", max_length=254, write_only=True)
+    password = serializers.CharField(
+        label="Password",
+        max_length=4096,
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    token = serializers.CharField(read_only=True)
+
+
+class TokenView(ObtainAuthToken):
+    """POST an email and password, get the API token to send as ``Authorization: Token <key>``."""
+
+    serializer_class = TokenSerializer
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]  # hostile JSON is a 400 too
+
+    @extend_schema(
+        request=TokenSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description="Wrong email or password, or a field too long."),
+            403: OpenApiResponse(description="Locked out after too many failed attempts."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)

@@ -575,7 +575,7 @@ def test_a_goal_cannot_be_untitled(world):
 
 
 def test_a_goal_takes_only_its_own_schools_categories(world):
-    foreign = GoalCategory.objects.create(school=world.other_school, name="Literacy")
+    foreign = GoalCategory.objects.create(school=world.other_school, name="Reading")
 
     with pytest.raises(ValidationFailed) as raised:
         _draft(world, category=foreign)
@@ -1013,27 +1013,27 @@ def test_anonymous_visitors_see_no_goals(world):
 # --- categories ----------------------------------------------------------------------------------
 
 
-def test_goal_categories_for_creates_the_usual_four_once(world):
-    first = goal_categories_for(world.school.pk)
-    again = goal_categories_for(world.school.pk)
+def test_a_new_school_starts_with_the_usual_four_categories(world):
+    names = [c.name for c in goal_categories_for(world.school.pk)]
 
-    assert [c.name for c in first] == ["Literacy", "Numeracy", "Social-emotional", "Personal"]
-    assert [c.pk for c in again] == [c.pk for c in first]
-    assert GoalCategory.objects.filter(school=world.school).count() == 4
-    assert GoalCategory.objects.filter(school=world.other_school).count() == 0
+    assert names == ["Literacy", "Numeracy", "Social-emotional", "Personal"]
+    assert GoalCategory.objects.filter(school=world.other_school).count() == 4
 
 
-def test_a_school_with_its_own_categories_keeps_them(world):
+def test_reading_the_categories_never_writes(world, django_assert_num_queries):
+    GoalCategory.objects.filter(school=world.school).delete()
+
+    with django_assert_num_queries(1):
+        assert goal_categories_for(world.school.pk) == []
+    assert not GoalCategory.objects.filter(school=world.school).exists()
+
+
+def test_setting_up_a_school_again_keeps_its_own_categories(world):
+    from goals.services import goal_categories_default_create
+
+    GoalCategory.objects.filter(school=world.school).update(is_active=False)
     own = GoalCategory.objects.create(school=world.school, name="Wellbeing")
 
+    goal_categories_default_create(school=world.school)
+
     assert goal_categories_for(world.school.pk) == [own]
-    assert GoalCategory.objects.filter(school=world.school).count() == 1
-
-
-def test_a_school_that_retired_all_its_categories_does_not_get_the_defaults_back(world):
-    GoalCategory.objects.create(school=world.school, name="Old", is_active=False)
-
-    assert goal_categories_for(world.school.pk) == []
-    assert list(
-        GoalCategory.objects.filter(school=world.school).values_list("name", flat=True)
-    ) == ["Old"]

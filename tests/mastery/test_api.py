@@ -673,8 +673,9 @@ def test_evidence_filters(world, maths, api):
         ({"observed_after": "last week"}, 400),
         ({"student": "abc"}, 400),
         ({"student": "-1"}, 400),
-        ({"student": "99999999999999999999"}, 200),
-        ({"page": "zz"}, 404),
+        ({"student": "99999999999999999999"}, 400),
+        ({"page": "zz"}, 400),
+        ({"page": "99"}, 404),
     ],
 )
 def test_bad_evidence_filters_are_a_400_or_404_never_a_500(world, maths, api, params, status):

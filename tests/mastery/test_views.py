@@ -32,7 +32,7 @@ def test_grid_shows_levels_pacing_and_links_each_cell(world, maths, client):
     page = client.get(reverse("section-grid", args=[world.math.pk])).content.decode()
     assert "Math 7: mastery" in page
     assert "7.RP.1" in page and "7.EE.2" in page
-    exceeds = ProficiencyLevel.objects.get(label="Exceeds")
+    exceeds = ProficiencyLevel.objects.get(label="Exceeds", scale__school=world.school)
     row = page.split(f'<tr id="row-{world.student.pk}" data-s="{world.student.pk}"')[1].split(
         "</tr>"
     )[0]
@@ -69,7 +69,7 @@ def test_adding_evidence_in_a_cell_returns_the_panel_and_the_updated_cell(world,
     body = response.content.decode()
     assert "<html" not in body
     assert "Evidence added." in body
-    meets = ProficiencyLevel.objects.get(label="Meets")
+    meets = ProficiencyLevel.objects.get(label="Meets", scale__school=world.school)
     assert 'hx-swap-oob="true"' in body
     assert f'<td class="v{meets.pk} m"><button>3</button></td>' in body
     assert f'id="row-{world.student.pk}"' in body

@@ -87,3 +87,24 @@ def test_admin_edits_go_through_the_service_and_are_recorded(world, client):
     page = client.get(url).content.decode()
     assert "Ada Park" in page  # the history line names who changed it
     assert LearnerProfile.pgh_event_model.objects.filter(pgh_obj_id=profile.pk).count() == 2
+
+
+def test_a_school_admin_cannot_rebind_their_schools_sourced_id(world, client):
+    world.school.sourced_id = "org-maple"
+    world.school.save()
+    client.force_login(world.admin)
+    url = reverse("admin:profiles_school_change", args=[world.school.pk])
+    response = client.post(
+        url,
+        {
+            "name": "Maple Grove",
+            "identifier": "",
+            "time_zone": "America/New_York",
+            "sourced_id": "org-stolen",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    world.school.refresh_from_db()
+    assert world.school.sourced_id == "org-maple"
+    assert world.school.name == "Maple Grove"

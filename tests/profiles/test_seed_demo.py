@@ -389,3 +389,94 @@ def test_the_logins_block_names_each_account_and_who_it_is():
         "  admin    admin@demo.learnhub.school            "
         "(Dana Whitfield: school admin, at /admin/)",
     ]
+
+
+# --- Existing data: seed only where it is safe, and still start --------------------------------
+
+
+def _roster_reusing_the_demo(tmp_path: Path) -> Path:
+    """The real sample, with one person given a demo teacher's sourcedId and another a demo
+    email (what a school's first real roster might bring)."""
+    from tests.profiles import roster_files as rf
+
+    folder = rf.copy_sample(tmp_path)
+    rf.set_value(folder, "users.csv", "us0003", "sourcedId", "demo-teacher-rivera")
+    rf.edit(folder, "enrollments.csv", '"us0003"', '"demo-teacher-rivera"', count=2)
+    rf.set_value(folder, "users.csv", "us0004", "email", "ms.rivera@demo.learnhub.school")
+    return folder
+
+
+def test_a_roster_that_reused_demo_ids_makes_the_seed_skip_the_demo_and_say_why(db, tmp_path):
+    from profiles.oneroster import roster_import
+
+    roster_import(source=_roster_reusing_the_demo(tmp_path), source_name="x", actor=None)
+    before = _snapshot()
+    out = StringIO()
+
+    call_command("seed_demo", "--today", "2026-03-02", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Skipped the demo school: this database already has the email "
+        "ms.rivera@demo.learnhub.school and the sourcedId demo-teacher-rivera that the demo "
+        "would create (a roster import may have brought them). The demo is only added to a "
+        "database without them, so nothing was changed.",
+        "No demo logins work on this database: sign in with an account of your own "
+        "(manage.py createsuperuser makes an operator's account).",
+    ]
+    assert _snapshot() == before
+    assert not School.objects.filter(sourced_id="demo-school").exists()
+
+
+def test_a_real_school_that_took_the_demo_schools_sourced_id_gets_no_demo_data(db, tmp_path):
+    from mastery.models import Framework
+    from profiles.oneroster import roster_import
+    from tests.profiles import roster_files as rf
+
+    folder = rf.copy_sample(tmp_path)
+    for name in ("orgs.csv", "classes.csv", "courses.csv", "enrollments.csv", "users.csv"):
+        text = (folder / name).read_text()
+        (folder / name).write_text(text.replace('"or0001"', '"demo-school"'))
+    roster_import(source=folder, source_name="x", actor=None)
+    out = StringIO()
+
+    call_command("seed_demo", "--today", "2026-03-02", stdout=out)
+
+    text = out.getvalue()
+    assert text.startswith("The demo school has changed since it was seeded")
+    assert "ms.rivera@demo.learnhub.school does not exist any more" in text
+    assert "No demo logins work on this database" in text
+    assert Framework.objects.count() == 0  # nothing demo-made in a real school
+    assert User.objects.count() == 20
+
+
+def test_after_an_import_deactivated_the_demo_people_the_seed_prints_what_still_works(db, tmp_path):
+    """Issue 9: a bulk export for the demo school listing other people, confirmed."""
+    from profiles.oneroster import roster_import
+    from tests.profiles import roster_files as rf
+
+    call_command("seed_demo", "--today", "2026-03-02", stdout=StringIO())
+    folder = rf.copy_sample(tmp_path)
+    for name in ("orgs.csv", "classes.csv", "courses.csv", "enrollments.csv", "users.csv"):
+        text = (folder / name).read_text()
+        (folder / name).write_text(text.replace('"or0001"', '"demo-school"'))
+    result = roster_import(source=folder, source_name="x", actor=None, confirmed=True)
+    assert result.summary["deactivation"]["needed"] is True
+    assert result.status == "applied"
+    before = _snapshot()
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == (
+        "The demo school has changed since it was seeded (a roster import may have changed "
+        "it): ms.rivera@demo.learnhub.school has been deactivated; "
+        "sofia.martinez@demo.learnhub.school has been deactivated; "
+        "carmen.martinez@demo.learnhub.school has been deactivated. Its frameworks, evidence "
+        "and goals are only added to an unchanged demo school, so they were left as they are."
+    )
+    assert lines[1:] == [
+        "Demo logins (password: learnhub-demo)",
+        "  admin    admin@demo.learnhub.school  (Dana Whitfield: school admin, at /admin/)",
+    ]
+    assert _snapshot() == before

@@ -124,7 +124,7 @@ def test_conflicting_edit_keeps_my_text_and_shows_theirs(world, client):
     )
     response = client.post(url, {"interests": "Drawing", "version": 1})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Not saved yet" in page
     assert "Chess" in page  # theirs, shown
     assert "Drawing</textarea>" in page  # mine, kept in the form

@@ -16,7 +16,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from conferences.demo import demo_conferences_seed, format_conferences_created
 from goals.demo import demo_goals_seed, format_goals_created
 from mastery.demo import demo_mastery_seed, format_mastery_created
-from profiles.demo import demo_school_seed, format_demo_created, format_demo_logins
+from profiles.demo import (
+    demo_school_seed,
+    format_demo_created,
+    format_demo_logins,
+    format_demo_unavailable,
+)
 
 
 class Command(BaseCommand):
@@ -26,7 +31,9 @@ class Command(BaseCommand):
         "evidence, then its goals with their check-ins and comments, then a past and an upcoming "
         "window of student-led conferences, then print the demo "
         "logins. Steps whose data already exists write nothing; on a fully seeded database only "
-        "the logins are printed."
+        "the logins are printed. Where the database already holds people or classes the demo "
+        "would create (a roster import), or the demo school has been changed, it says so, "
+        "seeds only what is safe and still exits 0."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,13 +50,23 @@ class Command(BaseCommand):
         school = demo_school_seed(today=today)
         if school.created:
             self.stdout.write(format_demo_created(school))
-        mastery = demo_mastery_seed(today=today)
-        if mastery.created:
-            self.stdout.write(format_mastery_created(mastery))
-        goals = demo_goals_seed(today=today)
-        if goals.created:
-            self.stdout.write(format_goals_created(goals))
-        conferences = demo_conferences_seed(today=today)
-        if conferences.created:
-            self.stdout.write(format_conferences_created(conferences))
-        self.stdout.write(format_demo_logins(school.logins, settings.LEARNHUB_DEMO_PASSWORD))
+        if school.intact:
+            # The later steps build on the demo's people: only on an unchanged demo school.
+            mastery = demo_mastery_seed(today=today)
+            if mastery.created:
+                self.stdout.write(format_mastery_created(mastery))
+            goals = demo_goals_seed(today=today)
+            if goals.created:
+                self.stdout.write(format_goals_created(goals))
+            conferences = demo_conferences_seed(today=today)
+            if conferences.created:
+                self.stdout.write(format_conferences_created(conferences))
+        else:
+            self.stdout.write(self.style.WARNING(format_demo_unavailable(school)))
+        if school.logins:
+            self.stdout.write(format_demo_logins(school.logins, settings.LEARNHUB_DEMO_PASSWORD))
+        else:
+            self.stdout.write(
+                "No demo logins work on this database: sign in with an account of your own "
+                "(manage.py createsuperuser makes an operator's account)."
+            )
