@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import DateInput, SchoolDateField
+
 from .models import Attendee, Commitment
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class TimeInput(forms.TimeInput):
@@ -90,7 +88,7 @@ class SummaryForm(forms.Form):
 class CommitmentForm(forms.Form):
     who = forms.ChoiceField(label="Who", choices=Commitment.Who.choices)
     text = forms.CharField(label="Will do", max_length=500)
-    due_on = forms.DateField(label="By when", required=False, widget=DateInput)
+    due_on = SchoolDateField(label="By when", required=False, widget=DateInput)
 
 
 class CommitmentReviewForm(forms.Form):
@@ -122,7 +120,7 @@ class InviteForm(forms.Form):
 
 
 class SlotsForm(forms.Form):
-    day = forms.DateField(label="Day", widget=DateInput)
+    day = SchoolDateField(label="Day", widget=DateInput)
     start = forms.TimeField(label="From", widget=TimeInput)
     end = forms.TimeField(label="To", widget=TimeInput)
     minutes = forms.IntegerField(label="Minutes each", min_value=10, max_value=120, initial=30)
@@ -131,7 +129,7 @@ class SlotsForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    day = forms.DateField(label="Day", widget=DateInput)
+    day = SchoolDateField(label="Day", widget=DateInput)
     start = forms.TimeField(label="From", widget=TimeInput)
     end = forms.TimeField(label="To", widget=TimeInput)
     reason = forms.CharField(label="Reason (only staff see it)", required=False, max_length=200)

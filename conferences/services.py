@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.dates import plausible_date
 from core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from core.services import service
 from core.tasks import enqueue_after_commit
@@ -200,6 +201,9 @@ def window_save(*, actor: User, window: ConferenceWindow) -> ConferenceWindow:
         raise ValidationFailed("Pick one of the school's templates.", field="template")
     if window.ends_on < window.starts_on:
         raise ValidationFailed("The window ends after it starts.", field="ends_on")
+    today = window.school.today()
+    plausible_date(window.starts_on, field="starts_on", today=today)
+    plausible_date(window.ends_on, field="ends_on", today=today)
     if window.mode not in ConferenceWindow.Mode.values:
         raise ValidationFailed("Choose assigned slots or family booking.", field="mode")
     if window.mode == ConferenceWindow.Mode.BOOKING and window.booking_opens_at is None:
@@ -354,6 +358,7 @@ def slot_create(
     if ends_at - starts_at > dt.timedelta(hours=12):
         raise ValidationFailed("Keep a slot under 12 hours.", field="ends_at")
     tz = window.school.tzinfo
+    plausible_date(starts_at.astimezone(tz).date(), field="starts_at", today=window.school.today())
     if not (
         window.starts_on <= starts_at.astimezone(tz).date() <= window.ends_on
         or is_blocked  # a block may start before the window (away all week)
@@ -994,6 +999,8 @@ def commitment_add(
         raise ValidationFailed("Say who commits: student, family or advisor.", field="who")
     if due_on is not None and not isinstance(due_on, dt.date):
         raise ValidationFailed("Give a date.", field="due_on")
+    if due_on is not None:
+        plausible_date(due_on, field="due_on", today=conference.window.school.today())
     if conference.commitments.count() >= 20:
         raise ValidationFailed("Keep it to twenty commitments.", field="text")
     return Commitment.objects.create(
