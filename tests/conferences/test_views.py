@@ -208,3 +208,15 @@ def test_next_term_goals_become_drafts_from_the_review_page(world, client):
     assert response.status_code == 302
     goal = Goal.objects.get(title="Learn to juggle")
     assert (goal.student_id, goal.status) == (world.student.pk, "draft")
+
+
+def test_the_student_answers_the_invitation_too(world, client):
+    setup = scheduled(world)
+    page = _page(client, world.student, reverse("my-conference")).content.decode()
+    assert "Does the time work for me?" in page
+    response = client.post(
+        reverse("conference-action", args=[setup.conference.pk, "rsvp"]), {"response": "accepted"}
+    )
+    assert response.status_code == 302
+    row = Attendee.objects.get(conference=setup.conference, user=world.student)
+    assert row.rsvp == "accepted"

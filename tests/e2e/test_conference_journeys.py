@@ -38,6 +38,19 @@ def _conference_now(world) -> Conference:
     return setup.conference
 
 
+def _swipe(page, *, from_x: int, to_x: int) -> None:
+    """A one-finger horizontal swipe on lead mode, as touch events."""
+    page.evaluate(
+        """([fromX, toX]) => {
+          const lead = document.querySelector("[data-lead]");
+          const touch = (x) => new Touch({identifier: 1, target: lead, clientX: x, clientY: 400});
+          lead.dispatchEvent(new TouchEvent("touchstart", {changedTouches: [touch(fromX)], bubbles: true}));
+          lead.dispatchEvent(new TouchEvent("touchend", {changedTouches: [touch(toX)], bubbles: true}));
+        }""",
+        [from_x, to_x],
+    )
+
+
 def test_prepare_review_rsvp_lead_and_follow_through(
     world, page, live_server, log_in, log_out, assert_accessible, screenshot
 ):
@@ -132,6 +145,10 @@ def test_prepare_review_rsvp_lead_and_follow_through(
     assert_accessible()
     screenshot("conference-lead-390")
     page.get_by_role("button", name="Next →").click()
+    expect(page.get_by_text("Section 2 of 8")).to_be_visible()
+    _swipe(page, from_x=330, to_x=40)  # a swipe to the left: next
+    expect(page.get_by_text("Section 3 of 8")).to_be_visible()
+    _swipe(page, from_x=40, to_x=330)  # to the right: back
     expect(page.get_by_text("Section 2 of 8")).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 900})
     log_out()
