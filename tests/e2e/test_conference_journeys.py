@@ -44,8 +44,10 @@ def _swipe(page, *, from_x: int, to_x: int) -> None:
         """([fromX, toX]) => {
           const lead = document.querySelector("[data-lead]");
           const touch = (x) => new Touch({identifier: 1, target: lead, clientX: x, clientY: 400});
-          lead.dispatchEvent(new TouchEvent("touchstart", {changedTouches: [touch(fromX)], bubbles: true}));
-          lead.dispatchEvent(new TouchEvent("touchend", {changedTouches: [touch(toX)], bubbles: true}));
+          const fire = (type, x) =>
+            lead.dispatchEvent(new TouchEvent(type, {changedTouches: [touch(x)], bubbles: true}));
+          fire("touchstart", fromX);
+          fire("touchend", toX);
         }""",
         [from_x, to_x],
     )
