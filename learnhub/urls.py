@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("profiles.api.urls")),
     path("", include("mastery.api.urls")),
     path("", include("goals.api.urls")),
+    path("", include("conferences.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("mastery.urls")),
     path("", include("goals.urls")),
+    path("", include("conferences.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -18,12 +18,15 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append({"label": "My students", "url": reverse("teacher-home")})
         items.append({"label": "Evidence to review", "url": reverse("evidence-review")})
         items.append({"label": "Advisory goals", "url": reverse("advisory-goals")})
+        items.append({"label": "Conferences", "url": reverse("conference-schedule")})
     if Role.STUDENT in roles:
         items.append({"label": "About me", "url": reverse("student-home")})
         items.append({"label": "My goals", "url": reverse("my-goals")})
         items.append({"label": "My mastery", "url": reverse("my-mastery")})
+        items.append({"label": "My conference", "url": reverse("my-conference")})
     if Role.GUARDIAN in roles:
         items.append({"label": "My children", "url": reverse("family-home")})
+        items.append({"label": "Conferences", "url": reverse("family-conferences")})
     if user.is_staff:
         items.append({"label": "School admin", "url": reverse("admin:index")})
     if Role.TEACHER in roles or Role.ADMIN in roles or user.is_superuser:

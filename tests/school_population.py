@@ -103,6 +103,7 @@ def populate_school(school: School, tag: str) -> dict[str, object]:
     GoalComment.objects.create(goal=goal, author=teacher, body=f"Comment {tag}")
     ReminderSent.objects.create(kind=ReminderSent.Kind.CHECKIN_NUDGE, user=student, week="2026-W40")
     RosterImport.objects.create(source_name=f"roster-{tag}.zip", status="applied")
+    _populate_conferences(school, tag, term, teacher, student, guardian)
     return {
         "term": term,
         "section": section,
@@ -114,6 +115,51 @@ def populate_school(school: School, tag: str) -> dict[str, object]:
         "goal": goal,
         "category": category,
     }
+
+
+def _populate_conferences(
+    school: School, tag: str, term: Term, teacher: User, student: User, guardian: User
+) -> None:
+    """A window with the school's default template, a slot, a conference with its people,
+    a commitment and a reminder sent."""
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    from conferences.models import (
+        Attendee,
+        Commitment,
+        Conference,
+        ConferenceReminder,
+        ConferenceSlot,
+        ConferenceTemplate,
+        ConferenceWindow,
+    )
+
+    template = ConferenceTemplate.objects.get(school=school, is_default=True)
+    window = ConferenceWindow.objects.create(
+        school=school,
+        term=term,
+        name=f"Window {tag}",
+        template=template,
+        starts_on=dt.date(2026, 12, 14),
+        ends_on=dt.date(2026, 12, 15),
+    )
+    start = timezone.make_aware(dt_.datetime(2026, 12, 14, 15, 0))
+    slot = ConferenceSlot.objects.create(
+        window=window,
+        advisor=teacher,
+        starts_at=start,
+        ends_at=start + dt_.timedelta(minutes=30),
+        room=f"Room {tag}",
+    )
+    conference = Conference.objects.create(
+        window=window, student=student, advisor=teacher, slot=slot
+    )
+    for user, role in ((student, "student"), (guardian, "guardian"), (teacher, "advisor")):
+        Attendee.objects.create(conference=conference, user=user, role=role)
+    Commitment.objects.create(conference=conference, who="student", text=f"Commit {tag}")
+    ConferenceReminder.objects.create(conference=conference, event="invitation")
 
 
 # Names in the first school that must never show in a second school's admin pages.
@@ -128,6 +174,8 @@ def victim_names() -> list[str]:
         f"Category {VICTIM_TAG}",
         f"Template {VICTIM_TAG}",
         f"Goal {VICTIM_TAG}",
+        f"Window {VICTIM_TAG}",
+        f"Room {VICTIM_TAG}",
         f"Student{VICTIM_TAG}",
         f"Teacher{VICTIM_TAG}",
         f"Guardian{VICTIM_TAG}",

@@ -42,7 +42,7 @@ class Rule:
     method: str = "get"
     scoped_list: bool = False
     target: Callable[[World], int] = lambda w: w.student.pk
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] | Callable[[World], dict[str, Any]] = field(default_factory=dict)
     signed_in_status: int | None = None  # e.g. the login page redirects signed-in people
 
 
@@ -209,6 +209,10 @@ from tests.goals.matrix_rows import API_ROWS as GOALS_API_ROWS  # noqa: E402
 
 MATRIX.update(GOALS_API_ROWS)
 
+from tests.conferences.matrix_rows import ROWS as CONFERENCE_ROWS  # noqa: E402
+
+MATRIX.update(CONFERENCE_ROWS)
+
 
 def _walk(patterns: list[Any], namespace: str | None = None):
     for p in patterns:
@@ -248,13 +252,14 @@ def test_authorization_matrix(key: str, persona: str, world: World, client: Any)
     if persona != "anonymous":
         client.force_login(getattr(world, persona))
     url = _url_for(key, world)
+    data = rule.data(world) if callable(rule.data) else rule.data
     if url.startswith("/api/") and rule.method != "get":
         # The API speaks JSON.
         response = getattr(client, rule.method)(
-            url, json.dumps(rule.data), content_type="application/json"
+            url, json.dumps(data), content_type="application/json"
         )
     else:
-        response = getattr(client, rule.method)(url, rule.data)
+        response = getattr(client, rule.method)(url, data)
     if rule.scoped_list:
         if persona == "anonymous":
             assert response.status_code in (401, 403)

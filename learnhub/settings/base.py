@@ -175,6 +175,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "goals.advisor_summaries",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
     },
+    # Invitations, the day-before reminder and summaries; each at most once per conference.
+    "conference emails": {
+        "task": "conferences.send_reminders",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------------
@@ -207,6 +212,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "mastery.models.Evidence.Kind",
         "EvidenceStatusEnum": "mastery.models.Evidence.Status",
         "PathwayStatusEnum": "mastery.api.serializers.PATHWAY_STATUSES",
+        "CommitmentOutcomeEnum": "conferences.models.Commitment.Outcome",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -279,6 +285,7 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LEARNHUB_SCHOOL_SETUP: list[str] = [
     "mastery.services.scale_default_create",
     "goals.services.goal_categories_default_create",
+    "conferences.services.conference_template_default_create",
 ]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")

@@ -1,8 +1,8 @@
 """``manage.py seed_demo``: the demo school the README's run command starts with.
 
 A project-level command because it spans apps: each app seeds its own demo rows, in dependency
-order (profiles, then mastery, then goals), and each step on its own does nothing when its rows
-exist.
+order (profiles, then mastery, then goals, then conferences), and each step on its own does
+nothing when its rows exist.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from conferences.demo import demo_conferences_seed, format_conferences_created
 from goals.demo import demo_goals_seed, format_goals_created
 from mastery.demo import demo_mastery_seed, format_mastery_created
 from profiles.demo import (
@@ -27,7 +28,8 @@ class Command(BaseCommand):
     help = (
         "Create the demo school (Maple Grove Learning Community) with its staff, students, "
         "families and learner profiles, then its frameworks, pacing plans and a term of "
-        "evidence, then its goals with their check-ins and comments, then print the demo "
+        "evidence, then its goals with their check-ins and comments, then a past and an upcoming "
+        "window of student-led conferences, then print the demo "
         "logins. Steps whose data already exists write nothing; on a fully seeded database only "
         "the logins are printed. Where the database already holds people or classes the demo "
         "would create (a roster import), or the demo school has been changed, it says so, "
@@ -56,6 +58,9 @@ class Command(BaseCommand):
             goals = demo_goals_seed(today=today)
             if goals.created:
                 self.stdout.write(format_goals_created(goals))
+            conferences = demo_conferences_seed(today=today)
+            if conferences.created:
+                self.stdout.write(format_conferences_created(conferences))
         else:
             self.stdout.write(self.style.WARNING(format_demo_unavailable(school)))
         if school.logins:
