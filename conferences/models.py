@@ -13,13 +13,19 @@ Invariants live here as constraints:
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import (
+    BigIntegerRangeField,
+    DateTimeRangeField,
+    RangeOperators,
+)
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import F, Func, Q, Value
 
 from goals.models import Goal, GoalCategory
 from mastery.models import Evidence
@@ -29,6 +35,19 @@ from profiles.models import School, Term, tracked_events
 class TsTzRange(Func):
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
+
+
+class SameId(Func):
+    """``[id, id]`` as an int8range. An exclusion constraint says "the same person, at an
+    overlapping time" with ``SameId(person) &&`` instead of ``person =``, so it needs only
+    PostgreSQL's own GiST range support, not the btree_gist extension (which the embedded
+    PostgreSQL of bin/run does not ship)."""
+
+    function = "int8range"
+    output_field = BigIntegerRangeField()
+
+    def __init__(self, expression: Any, **extra: Any) -> None:
+        super().__init__(expression, expression, Value("[]"), **extra)
 
 
 class SectionKind(models.TextChoices):
@@ -186,7 +205,7 @@ class ConferenceSlot(models.Model):
                     "can't be in two places at once."
                 ),
                 expressions=[
-                    ("advisor", RangeOperators.EQUAL),
+                    (SameId("advisor"), RangeOperators.OVERLAPS),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
                 ],
             ),
@@ -313,7 +332,7 @@ class Attendee(models.Model):
                     "conferences never overlap."
                 ),
                 expressions=[
-                    ("user", RangeOperators.EQUAL),
+                    (SameId("user"), RangeOperators.OVERLAPS),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(

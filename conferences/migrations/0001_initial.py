@@ -7,7 +7,6 @@ import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
 from django.conf import settings
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
 
@@ -24,7 +23,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistExtension(),
         migrations.CreateModel(
             name='Commitment',
             fields=[
@@ -302,7 +300,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='attendee',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('ends_at__isnull', False), ('is_active', True), ('role__in', ['student', 'guardian']), ('starts_at__isnull', False), ('user__isnull', False)), expressions=[('user', '='), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='family_at_one_conference_at_a_time'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('ends_at__isnull', False), ('is_active', True), ('role__in', ['student', 'guardian']), ('starts_at__isnull', False), ('user__isnull', False)), expressions=[(conferences.models.SameId('user'), '&&'), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='family_at_one_conference_at_a_time'),
         ),
         migrations.AddConstraint(
             model_name='conferencereminder',
@@ -342,7 +340,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='conferenceslot',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[('advisor', '='), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='advisor_in_one_slot_at_a_time'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(conferences.models.SameId('advisor'), '&&'), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='advisor_in_one_slot_at_a_time'),
         ),
         migrations.AddIndex(
             model_name='conference',

@@ -17,11 +17,11 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='attendee',
             name='family_at_one_conference_at_a_time',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('ends_at__isnull', False), ('is_active', True), ('role__in', ['student', 'guardian']), ('starts_at__isnull', False), ('user__isnull', False)), expressions=[('user', '='), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='family_at_one_conference_at_a_time', violation_error_message="This person already has a conference at that time: siblings' conferences never overlap."),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('ends_at__isnull', False), ('is_active', True), ('role__in', ['student', 'guardian']), ('starts_at__isnull', False), ('user__isnull', False)), expressions=[(conferences.models.SameId('user'), '&&'), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='family_at_one_conference_at_a_time', violation_error_message="This person already has a conference at that time: siblings' conferences never overlap."),
         ),
         migrations.AlterConstraint(
             model_name='conferenceslot',
             name='advisor_in_one_slot_at_a_time',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[('advisor', '='), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='advisor_in_one_slot_at_a_time', violation_error_message="This advisor already has a slot or a blocked time then: an advisor can't be in two places at once."),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(conferences.models.SameId('advisor'), '&&'), (conferences.models.TsTzRange('starts_at', 'ends_at'), '&&')], name='advisor_in_one_slot_at_a_time', violation_error_message="This advisor already has a slot or a blocked time then: an advisor can't be in two places at once."),
         ),
     ]
