@@ -286,6 +286,7 @@ LEARNHUB_SCHOOL_SETUP: list[str] = [
     "mastery.services.scale_default_create",
     "goals.services.goal_categories_default_create",
     "conferences.services.conference_template_default_create",
+    "followups.services.risk_policy_default_create",
 ]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
