@@ -41,6 +41,8 @@ from tests.factories import PASSWORD
 
 # isort: off
 from tests.test_authorization_matrix import MATRIX  # first: the row modules import it
+from tests.conferences.matrix_rows import _booking, _commitment, _sample
+from tests.conferences.support import at, conference_setup, in_state
 from tests.goals.matrix_rows import goal_of_student, step_of_student
 from tests.mastery.conftest import build_maths
 from tests.mastery.matrix_rows import accepted_evidence, submitted_evidence
@@ -471,6 +473,51 @@ class ApiCase:
     data: Callable[[World], dict[str, Any]]
 
 
+def _conference_kwargs(status: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"id": in_state(w, status).pk}
+
+
+def _first_section(w: World) -> int:
+    conference = in_state(w, "preparing")
+    return conference.window.template.sections.order_by("order").first().pk  # type: ignore[union-attr]
+
+
+def _held_commitment(w: World) -> int:
+    """A commitment of a held conference (one is reviewed only afterwards)."""
+    commitment = _commitment(w)
+    in_state(w, "held")
+    return commitment.pk
+
+
+def _new_slot(w: World) -> dict[str, Any]:
+    window = conference_setup(w).window
+    start = at(w, window.starts_on, 18)
+    return {
+        "window": window.pk,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(minutes=30)).isoformat(),
+        "room": "Room 3",
+        "capacity": 1,
+        "is_blocked": False,
+        "block_reason": "",
+    }
+
+
+def _new_work_sample(w: World) -> dict[str, Any]:
+    from mastery.services import evidence_record
+
+    conference = in_state(w, "preparing")
+    evidence = evidence_record(
+        actor=w.teacher, student=w.student, competency=build_maths(w).t1, score=3
+    )
+    return {
+        "conference": conference.pk,
+        "evidence": evidence.pk,
+        "proud_of": "The budget adds up",
+        "do_differently": "Start earlier",
+    }
+
+
 def _goal_kwargs(status: str, origin: str = "student") -> Callable[[World], dict[str, Any]]:
     return lambda w: {"id": goal_of_student(w, status, origin).pk}
 
@@ -547,6 +594,73 @@ API_BODIES: dict[str, ApiCase] = {
     ),
     "v1_goals_steps_create": ApiCase(
         "student", _goal_kwargs("active"), lambda w: {"title": "Library on Fridays"}
+    ),
+    "v1_commitments_create": ApiCase(
+        "teacher",
+        lambda w: {},
+        lambda w: {
+            "conference": in_state(w, "ready").pk,
+            "who": "student",
+            "text": "Use a planner",
+            "due_on": (w.school.today() + dt.timedelta(days=30)).isoformat(),
+        },
+    ),
+    "v1_commitments_partial_update": ApiCase(
+        "teacher", lambda w: {"id": _held_commitment(w)}, lambda w: {"outcome": "kept"}
+    ),
+    "v1_conference_slots_create": ApiCase("teacher", lambda w: {}, _new_slot),
+    "v1_conference_windows_book_create": ApiCase(
+        "guardian",
+        lambda w: {"id": _booking(w).window.pk},
+        lambda w: {
+            "bookings": [{"student": w.student.pk, "slot": _booking(w).slots[0].pk}],
+            "interpreter_language": "Spanish",
+        },
+    ),
+    "v1_conferences_agenda_create": ApiCase(
+        "student",
+        _conference_kwargs("preparing"),
+        lambda w: {"section": _first_section(w), "response": "Hello, thank you for coming."},
+    ),
+    "v1_conferences_approve_create": ApiCase(
+        "teacher",
+        _conference_kwargs("submitted"),
+        lambda w: {
+            "comment": "Well prepared",
+            "section_comments": {str(_first_section(w)): "A warm welcome"},
+        },
+    ),
+    "v1_conferences_cancel_create": ApiCase(
+        "teacher", _conference_kwargs("scheduled"), lambda w: {"reason": "The family moved"}
+    ),
+    "v1_conferences_next_goals_create": ApiCase(
+        "student",
+        _conference_kwargs("preparing"),
+        lambda w: {"title": "Try a new genre", "why": "I only read fantasy"},
+    ),
+    "v1_conferences_return_create": ApiCase(
+        "teacher",
+        _conference_kwargs("submitted"),
+        lambda w: {
+            "comment": "Add a work sample",
+            "section_comments": {str(_first_section(w)): "Say more"},
+        },
+    ),
+    "v1_conferences_rsvp_create": ApiCase(
+        "guardian",
+        _conference_kwargs("scheduled"),
+        lambda w: {"response": "another_time", "note": "After 16:00 please"},
+    ),
+    "v1_conferences_schedule_create": ApiCase(
+        "teacher",
+        _conference_kwargs("scheduled"),
+        lambda w: {"slot": conference_setup(w).slots[1].pk},
+    ),
+    "v1_work_samples_create": ApiCase("student", lambda w: {}, _new_work_sample),
+    "v1_work_samples_partial_update": ApiCase(
+        "student",
+        lambda w: {"id": _sample(w).pk},
+        lambda w: {"proud_of": "The graph", "do_differently": "Check units"},
     ),
     "v1_profiles_partial_update": ApiCase(
         "student",
