@@ -23,8 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -48,6 +50,17 @@ TRAJECTORIES = (
 )
 FALLING = ("falling_slow", "falling_sudden", "absent")
 STEADY = ("steady", "ahead")
+
+
+@contextmanager
+def _bulk_writes() -> Iterator[Any]:
+    """A transaction whose rows skip the history and foreign-key triggers (see above)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        try:
+            yield cur
+        finally:
+            cur.execute("SET LOCAL session_replication_role = origin")
 
 
 @dataclass
@@ -102,8 +115,7 @@ def district_seed(
     district.students = made
 
     t0 = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL session_replication_role = replica")
+    with _bulk_writes() as cur:
         cur.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
         _evidence_insert(cur, start=start, today=today)
         district.evidence = cur.rowcount
@@ -111,8 +123,7 @@ def district_seed(
     progress(f"  evidence: {district.evidence:,} rows")
 
     t0 = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL session_replication_role = replica")
+    with _bulk_writes() as cur:
         _checkins_insert(cur, start=start, today=today)
         checkins = cur.rowcount
         _attendance_insert(cur, start=start, today=today)
@@ -441,9 +452,7 @@ def _records_recompute(progress: Callable[[str], None]) -> None:
                 [part],
             )
             pairs = cur.fetchall()
-        with transaction.atomic():
-            cur2 = connection.cursor()
-            cur2.execute("SET LOCAL session_replication_role = replica")
+        with _bulk_writes():
             mastery_recompute(pairs=pairs)
         if (n // chunk) % 20 == 0 or n + chunk >= len(ids):
             progress(f"  mastery records: {min(n + chunk, len(ids)):,} of {len(ids):,} students")
