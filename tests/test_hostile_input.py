@@ -1051,9 +1051,10 @@ def _query_kind(parameter: dict[str, Any]) -> str:
 
 
 QUERY_HOSTILE: dict[str, dict[str, str]] = {
-    "choice": {"not_a_choice": "definitely-not-a-choice", "megabyte_ish": "z" * 5000},
-    "number": {"not_a_number": "twelve", "huge_number": "9" * 30, "negative": "-5"},
-    "date": {"not_a_date": "31/31/2026", "far_future": "99999-12-31"},
+    # "empty": the schema's value is an id, a choice or a date, never "" (schemathesis sends it).
+    "choice": {"not_a_choice": "definitely-not-a-choice", "megabyte_ish": "z" * 5000, "empty": ""},
+    "number": {"not_a_number": "twelve", "huge_number": "9" * 30, "negative": "-5", "empty": ""},
+    "date": {"not_a_date": "31/31/2026", "far_future": "99999-12-31", "empty": ""},
     "text": {"long": "w" * 5000},
 }
 

@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     # The API speaks JSON (the token endpoint also takes a form, for curl -d).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
