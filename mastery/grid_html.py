@@ -35,32 +35,40 @@ def level_class(index: int, *, mastered: bool) -> str:
     return f"{'m' if mastered else 'l'}{index}"
 
 
-class CellFormatter:
-    """Formats each distinct ``GridCell`` once per page."""
+class CellFormatter(dict[GridCell | None, str]):
+    """Each distinct ``GridCell`` formatted once per page (cells hash by identity, so a row is
+    ``"".join(map(formatter.__getitem__, row.cells))``, a lookup per cell)."""
 
     def __init__(self, grid: ClassGrid) -> None:
+        super().__init__({None: EMPTY_CELL})
         self.index = {lv.pk: i for i, lv in enumerate(grid.levels)}
-        self.memo: dict[int, str] = {}
 
-    def __call__(self, cell: GridCell | None) -> str:
-        if cell is None:
-            return EMPTY_CELL
-        key = id(cell)
-        html = self.memo.get(key)
-        if html is None:
-            if cell.level is not None:
-                css = level_class(self.index[cell.level.pk], mastered=cell.mastered)
-                html = f"<td class={css}>{_score(cell.score)}</td>"
-            elif cell.mastered:
-                html = f"<td class=m>{_score(cell.score)}</td>"
-            else:
-                html = f"<td>{_score(cell.score)}</td>"
-            self.memo[key] = html
+    def __missing__(self, cell: GridCell) -> str:
+        if cell.level is not None:
+            css = level_class(self.index[cell.level.pk], mastered=cell.mastered)
+            html = f"<td class={css}>{_score(cell.score)}</td>"
+        elif cell.mastered:
+            html = f"<td class=m>{_score(cell.score)}</td>"
+        else:
+            html = f"<td>{_score(cell.score)}</td>"
+        self[cell] = html
         return html
 
 
+_PK = 2_147_483_647  # a placeholder id: one reverse() per page, not one per student
+
+
+def _student_url() -> str:
+    return reverse("student-detail", args=[_PK]).replace(str(_PK), "{}")
+
+
 def grid_row_html(
-    row: GridRow, grid: ClassGrid, *, oob: bool = False, cell: CellFormatter | None = None
+    row: GridRow,
+    grid: ClassGrid,
+    *,
+    oob: bool = False,
+    cell: CellFormatter | None = None,
+    student_url: str | None = None,
 ) -> SafeString:
     cell = cell or CellFormatter(grid)
     student = row.student
@@ -70,7 +78,7 @@ def grid_row_html(
         ' class="grid__row--behind"' if behind else "",
         ' hx-swap-oob="true"' if oob else "",
         '><th scope="row" class="grid__student">',
-        f'<a href="{reverse("student-detail", args=[student.pk])}">',
+        f'<a href="{(student_url or _student_url()).format(student.pk)}">',
         escape(student.display_name),
         "</a>",
         (
@@ -79,17 +87,37 @@ def grid_row_html(
             else ""
         ),
         f'</th><td class="grid__num">{row.mastered}</td>',
-        "".join([cell(c) for c in row.cells]),
+        "".join(map(cell.__getitem__, row.cells)),
         "</tr>",
     ]
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or numeric
 
 
 def grid_body_html(grid: ClassGrid) -> SafeString:
-    cell = CellFormatter(grid)
+    cell, url = CellFormatter(grid), _student_url()
     return mark_safe(  # noqa: S308 - see grid_row_html
-        "\n".join(grid_row_html(row, grid, cell=cell) for row in grid.rows)
+        "\n".join(grid_row_html(row, grid, cell=cell, student_url=url) for row in grid.rows)
     )
+
+
+def _header(text: str, limit: int = 18) -> str:
+    """Like the ``truncatechars`` filter: at most ``limit`` characters, "…" included."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def grid_head_html(grid: ClassGrid) -> SafeString:
+    """The column headers: one per learning target, its code (or label) and due date; the
+    statement in ``title``. Built here for the same reason as the body (60 columns)."""
+    parts = []
+    for c in grid.competencies:
+        due = grid.expected_by.get(c.pk)
+        parts.append(
+            f'<th scope="col" class="grid__target" title="{escape(c.statement)}" '
+            f'data-c="{c.pk}"><span>{escape(_header(c.code or c.label))}</span>'
+            + (f"<small>by {due:%b} {due.day}</small>" if due else "")
+            + "</th>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or numeric
 
 
 def level_styles(grid: ClassGrid) -> SafeString:

@@ -26,7 +26,7 @@ from profiles.views import role_required
 
 from .calculation import explain
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
-from .grid_html import grid_body_html, grid_row_html, level_styles
+from .grid_html import grid_body_html, grid_head_html, grid_row_html, level_styles
 from .models import Competency, Evidence
 from .permissions import can_record_evidence, visible_evidence_q
 from .selectors import (
@@ -81,6 +81,7 @@ def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "grid": grid,
             "section": section,
+            "grid_head": grid_head_html(grid),
             "grid_body": grid_body_html(grid),
             "level_styles": level_styles(grid),
         },
