@@ -24,8 +24,9 @@ from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer
 from profiles.views import role_required
 
+from .calculation import explain
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
-from .grid_html import grid_body_html, grid_row_html, level_styles
+from .grid_html import grid_body_html, grid_head_html, grid_row_html, level_styles
 from .models import Competency, Evidence
 from .permissions import can_record_evidence, visible_evidence_q
 from .selectors import (
@@ -80,6 +81,7 @@ def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "grid": grid,
             "section": section,
+            "grid_head": grid_head_html(grid),
             "grid_body": grid_body_html(grid),
             "level_styles": level_styles(grid),
         },
@@ -110,7 +112,7 @@ def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
         writer.writerow(
             [row.student.display_name, row.student.email, row.mastered]
             + [row.pacing.behind_by if row.pacing else ""]
-            + [_csv_cell(cell) for _, cell in row.cells]
+            + [_csv_cell(cell) for cell in row.cells]
         )
     return response
 
@@ -123,12 +125,20 @@ def _cell_context(
     form: EvidenceForm | None = None,
 ) -> dict[str, Any]:
     levels = levels_of(scale_for(competency.framework))
+    evidence = cell_evidence(request.user, student, competency)
+    # The record counts accepted scores, oldest first (the list is newest first).
+    scores = [
+        e.score
+        for e in reversed(evidence)
+        if e.status == Evidence.Status.ACCEPTED and e.score is not None
+    ]
     return {
         "section": section,
         "student": student,
         "competency": competency,
         "record": cell_record(student, competency),
-        "evidence": cell_evidence(request.user, student, competency),
+        "evidence": evidence,
+        "explanation": explain(competency.method, scores, levels, parameter=competency.parameter),
         "form": form or EvidenceForm(levels=levels),
     }
 
@@ -166,7 +176,7 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
     if context["updated"]:
         # The row (its cells, mastered count and pacing) is swapped in out of band.
         grid = class_grid(section, request.user, only_student=student, **_grid_params(request))
-        context["row_html"] = grid_row_html(grid.rows[0], oob=True) if grid.rows else None
+        context["row_html"] = grid_row_html(grid.rows[0], grid, oob=True) if grid.rows else None
     template = "mastery/_cell_panel.html"
     if not request.htmx:  # type: ignore[attr-defined]
         template = "mastery/cell_page.html"
