@@ -16,7 +16,7 @@
 3. **Workers** (``--workers 1,2``): the full scan again, one Celery task per school, with 1 and
    with 2 worker processes on the same Redis.
 
-Scratch databases ``learnhub_bench_scan`` are created on the PostgreSQL server named by
+The scratch database ``learnhub_bench_district`` is created on the PostgreSQL server named by
 DATABASE_URL (localhost only) and dropped at the end (``--keep`` keeps the last). Writes
 bench/results/scan.json.
 """
@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench.grid import create_database, drop_database, server_url, with_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scan.json"
-DB = "learnhub_bench_scan"
+DB = "learnhub_bench_district"
 BARS = {
     "ratio": 2.0,
     "scan_s": 60.0,
@@ -320,7 +321,12 @@ def main() -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--db-name", default=DB, help=f"scratch database ({DB})")
     args = parser.parse_args()
+    if not re.fullmatch(r"[a-z0-9_]*bench[a-z0-9_]*", args.db_name):
+        parser.error("--db-name must be lower-case letters, digits, _ and contain 'bench'")
+    global DB
+    DB = args.db_name
 
     server = server_url()
     os.environ["LEARNHUB_BENCH_DATABASE_URL"] = with_database(server, DB)
