@@ -41,11 +41,28 @@ class RiskPolicyAdmin(SchoolScopedAdmin):
         (None, {"fields": ["school", "scan_hour"]}),
         (
             "Behind pace",
-            {"fields": ["behind_pace_enabled", "behind_pace_targets", "behind_pace_percent"]},
+            {
+                "fields": [
+                    "behind_pace_enabled",
+                    "behind_pace_targets",
+                    "behind_pace_percent",
+                    "behind_pace_grace_days",
+                ]
+            },
         ),
         ("No recent evidence", {"fields": ["no_evidence_enabled", "no_evidence_school_days"]}),
         ("Stalled goals", {"fields": ["stalled_goals_enabled", "stalled_goal_checkin_days"]}),
-        ("Slipping", {"fields": ["slipping_enabled", "slipping_scores"]}),
+        (
+            "Slipping",
+            {
+                "fields": [
+                    "slipping_enabled",
+                    "slipping_scores",
+                    "slipping_targets",
+                    "slipping_recent_days",
+                ]
+            },
+        ),
         (
             "Many below approaching",
             {"fields": ["below_approaching_enabled", "below_approaching_targets"]},

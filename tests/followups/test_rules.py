@@ -124,7 +124,7 @@ def test_slipping() -> None:
     finding = rules.slipping(facts(dropped=("MA.3",)), T)
     assert finding is not None
     assert finding.measured == {"targets": 1, "dropped": ["MA.3"], "trending_down": []}
-    assert finding.threshold == {"scores": 3}
+    assert finding.threshold == {"scores": 3, "targets": 1}
     assert finding.severity == Severity.MEDIUM
     both = rules.slipping(facts(dropped=("MA.3",), trending_down=("EN.1", "MA.3")), T)
     assert both is not None and both.measured["targets"] == 2
