@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from core.errors import NotFound
 from profiles.models import User
@@ -169,3 +169,26 @@ def feedback_summary_per_rule(
         )
         for rule in Rule
     ]
+
+
+def assignable_teachers_by_student(*, student_ids: Collection[int]) -> dict[int, list[User]]:
+    """For each student, their active teachers (whom a flag may go to): one query."""
+    from profiles.models import Enrollment
+
+    rows = (
+        Enrollment.objects.filter(
+            role=Enrollment.Role.TEACHER,
+            is_active=True,
+            section__is_active=True,
+            section__enrollments__user_id__in=list(student_ids),
+            section__enrollments__role=Enrollment.Role.STUDENT,
+            section__enrollments__is_active=True,
+        )
+        .annotate(student_id=F("section__enrollments__user_id"))
+        .select_related("user")
+        .order_by("user__family_name", "user__given_name", "user_id")
+    )
+    found: dict[int, dict[int, User]] = {}
+    for row in rows:
+        found.setdefault(row.student_id, {})[row.user_id] = row.user  # type: ignore[attr-defined]
+    return {sid: list(teachers.values()) for sid, teachers in found.items()}

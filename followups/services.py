@@ -14,13 +14,16 @@ takes only feedback.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
 from core.services import service
-from profiles.models import School, User
+from profiles.models import Enrollment, School, Section, User
+from profiles.permissions import can_teach_section
 
-from .models import ACTIVE_STATUSES, Flag, FollowUp, RiskPolicy
+from .attendance import is_school_day
+from .models import ACTIVE_STATUSES, Attendance, Flag, FollowUp, RiskPolicy
 from .permissions import can_be_assigned, visible_flags_q
 
 SNOOZE_MAX_DAYS = 90
@@ -199,3 +202,59 @@ def flag_feedback(*, actor: User, flag: Flag, feedback: str) -> Flag:
     locked.feedback = feedback
     locked.feedback_by = actor
     return _save(locked, ["feedback", "feedback_by"])
+
+
+@service
+def attendance_take(
+    *, actor: User, section: Section, date: dt.date, marks: Mapping[int, str]
+) -> int:
+    """The advisor takes attendance for their advisory on one school day: one mark per
+    student given (present, absent, tardy or excused), replacing an earlier mark of that day.
+    Returns how many marks were saved."""
+    if section.kind != Section.Kind.ADVISORY or not can_teach_section(actor, section):
+        raise NotAllowed("Attendance is taken by the advisory's teacher.", code="not_allowed")
+    school = section.school
+    today = school.today()
+    if not isinstance(date, dt.date):
+        raise ValidationFailed("Give the day as a date.", field="date")
+    if date > today:
+        raise ValidationFailed(
+            "Attendance is taken for today or an earlier day.", code="future_date", field="date"
+        )
+    if not is_school_day(school, date):
+        raise ValidationFailed(
+            f"{date:%A %B} {date.day} is not a school day.", code="not_a_school_day", field="date"
+        )
+    roster = set(
+        Enrollment.objects.filter(
+            section=section, role=Enrollment.Role.STUDENT, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    unknown = set(marks) - roster
+    if unknown:
+        raise ValidationFailed(
+            "Take attendance only for the students of this advisory.", field="marks"
+        )
+    bad = [status for status in marks.values() if status not in Attendance.Status.values]
+    if bad:
+        raise ValidationFailed(
+            "Mark each student present, absent, tardy or excused.", field="marks"
+        )
+    rows = [
+        Attendance(
+            school=school,
+            student_id=student_id,
+            date=date,
+            status=status,
+            source=Attendance.Source.ADVISOR,
+            recorded_by=actor,
+        )
+        for student_id, status in marks.items()
+    ]
+    Attendance.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["student", "date"],
+        update_fields=["status", "source", "recorded_by", "school", "updated_at"],
+    )
+    return len(rows)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("mastery.urls")),
     path("", include("goals.urls")),
     path("", include("conferences.urls")),
+    path("", include("followups.urls")),
 ]
 
 handler400 = "core.views.bad_request"

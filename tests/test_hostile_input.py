@@ -33,6 +33,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 
+from followups.forms import FollowUpForm
 from goals.forms import CheckInForm, CommentForm, GoalForm, TransitionForm
 from mastery.forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from profiles.forms import AboutMeForm, SupportNotesForm
@@ -41,6 +42,7 @@ from tests.factories import PASSWORD
 
 # isort: off
 from tests.test_authorization_matrix import MATRIX  # first: the row modules import it
+from tests.followups.matrix_rows import attendance_body, flag_of_student
 from tests.goals.matrix_rows import goal_of_student, step_of_student
 from tests.mastery.conftest import build_maths
 from tests.mastery.matrix_rows import accepted_evidence, submitted_evidence
@@ -228,9 +230,23 @@ PAGE_BODIES: dict[str, Body] = {
         kwargs=lambda w: {"pk": step_of_student(w).pk},
         types={"done": "choice"},
     ),
+    "flag-action": Body(
+        "teacher",
+        lambda w: {
+            "action": "talked",
+            "note": "Talked after class",
+            "occurred_on": w.school.today().isoformat(),
+        },
+        forms=(FollowUpForm,),
+        kwargs=lambda w: {"pk": flag_of_student(w).pk, "action": "follow-up"},
+    ),
+    "attendance-take": Body(
+        "teacher", attendance_body, types={"status-*": "choice", "date": "date"}
+    ),
 }
 # POST endpoints without fields of their own.
 NO_FIELDS = {
+    "section-scan": "the button queues a scan of the section and takes no input",
     "logout": "signing out takes no input",
     "password_reset_confirm": "the matrix's reset link is invalid, so no form is shown or read",
 }

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "profiles.context_processors.navigation",
+                "followups.context_processors.followups",
             ],
         },
     },
