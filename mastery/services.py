@@ -20,6 +20,7 @@ import pghistory
 from django.db import transaction
 from django.utils import timezone
 
+from core import hooks
 from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
 from core.tasks import enqueue_after_commit
@@ -351,6 +352,7 @@ def evidence_record(
             status=Evidence.Status.ACCEPTED,
         )
         mastery_recompute(pairs=[(student.pk, competency.pk)])
+        hooks.student_changed(student.pk)
     return evidence
 
 
@@ -418,6 +420,7 @@ def evidence_record_for_class(
     with pghistory.context(user=actor.pk, service="evidence_record_for_class"):
         created = Evidence.objects.bulk_create(rows)
         mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
+        hooks.students_changed(e.student_id for e in created)
     return created
 
 
@@ -441,6 +444,7 @@ def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, An
     with pghistory.context(user=actor.pk, service="evidence_update"):
         evidence.save()
         mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+        hooks.student_changed(evidence.student_id)
     return evidence
 
 
@@ -452,6 +456,7 @@ def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     with pghistory.context(user=actor.pk, service="evidence_delete"):
         evidence.delete()
         mastery_recompute(pairs=[pair])
+        hooks.student_changed(pair[0])
 
 
 @transaction.atomic
@@ -514,6 +519,7 @@ def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str
     with pghistory.context(user=actor.pk, service="evidence_accept"):
         evidence.save()
         mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+        hooks.student_changed(evidence.student_id)
     return evidence
 
 

@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conferences.send_reminders",
         "schedule": crontab(minute=15),
     },
+    # Every hour: queue the scan of each school whose RiskPolicy.scan_hour it is, school time.
+    "follow-ups nightly scans": {
+        "task": "followups.nightly_dispatch",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------------
@@ -289,6 +294,10 @@ LEARNHUB_SCHOOL_SETUP: list[str] = [
     "conferences.services.conference_template_default_create",
     "followups.services.risk_policy_default_create",
 ]
+
+# Called with a student's id after a write about them commits (core.hooks.student_changed):
+# evidence, goals, check-ins, attendance. The follow-ups scan rescans that student, debounced.
+LEARNHUB_STUDENT_CHANGED: list[str] = ["followups.tasks.student_changed"]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
 
