@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("mastery.api.urls")),
     path("", include("goals.api.urls")),
     path("", include("conferences.api.urls")),
+    path("", include("followups.api.urls")),
 ]
 
 urlpatterns = [

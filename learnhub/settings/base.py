@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "EvidenceStatusEnum": "mastery.models.Evidence.Status",
         "PathwayStatusEnum": "mastery.api.serializers.PATHWAY_STATUSES",
         "CommitmentOutcomeEnum": "conferences.models.Commitment.Outcome",
+        "FlagStatusEnum": "followups.models.Flag.Status",
+        "AttendanceStatusEnum": "followups.models.Attendance.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -37,22 +37,59 @@ ROWS: dict[str, Rule] = {
 }
 
 
-def attendance_body(world: World) -> dict[str, str]:
-    """A valid attendance POST for world.advisory on the latest school day (an active term
-    around today is made once)."""
+def followup_of_student(world: World) -> int:
+    from followups.models import FollowUp
+
+    flag = flag_of_student(world)
+    existing = FollowUp.objects.filter(flag=flag).first()
+    if existing is None:
+        existing = FollowUp.objects.create(
+            flag=flag, action="talked", author=world.teacher, occurred_on=flag.first_detected_on
+        )
+    return existing.pk
+
+
+def mark_of_student(world: World) -> None:
+    from followups.models import Attendance
+
+    Attendance.objects.get_or_create(
+        school=world.school,
+        student=world.student,
+        date=world.school.today(),
+        defaults={"status": "absent"},
+    )
+
+
+def _made(build):
+    return lambda w: (build(w), {})[1]
+
+
+def _flag(w: World) -> dict[str, int]:
+    return {"pk": flag_of_student(w).pk}
+
+
+def _snooze(w: World) -> dict[str, str]:
     import datetime as dt
 
-    from profiles.models import Term
+    return {"until": (w.school.today() + dt.timedelta(days=5)).isoformat()}
 
-    today = world.school.today()
-    if not Term.objects.filter(school=world.school, start_date__lte=today, end_date__gte=today):
-        Term.objects.create(
-            school=world.school,
-            title="This term",
-            start_date=today - dt.timedelta(days=60),
-            end_date=today + dt.timedelta(days=60),
-        )
-    day = today
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return {"date": day.isoformat(), f"status-{world.student.pk}": "present"}
+
+API_ROWS: dict[str, Rule] = {
+    "api:flag-list": Rule(STAFF, kwargs=_made(flag_of_student), scoped_list=True),
+    "api:flag-detail": Rule(STAFF, kwargs=_flag),
+    "api:flag-acknowledge": Rule(STAFF, kwargs=_flag, method="post"),
+    "api:flag-assign": Rule(
+        STAFF, kwargs=_flag, method="post", data=lambda w: {"assignee": w.teacher.pk}
+    ),
+    "api:flag-snooze": Rule(STAFF, kwargs=_flag, method="post", data=_snooze),
+    "api:flag-resolve": Rule(STAFF, kwargs=_flag, method="post", data={"outcome": "Caught up"}),
+    "api:flag-feedback": Rule(STAFF, kwargs=_flag, method="post", data={"feedback": "useful"}),
+    "api:follow-up-list": Rule(
+        STAFF, kwargs=_made(followup_of_student), scoped_list=True, target=followup_of_student
+    ),
+    "api:attendance-list": Rule(STAFF, kwargs=_made(mark_of_student), scoped_list=True),
+    "api:section-scan": Rule(
+        STAFF, kwargs=lambda w: {"pk": w.advisory.pk}, method="post", ok_status=202
+    ),
+}
+ROWS.update(API_ROWS)
