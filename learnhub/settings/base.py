@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15),
     },
     # Every hour: queue the scan of each school whose RiskPolicy.scan_hour it is, school time.
+    # Each teacher's new flags, once a day at most, only when there are any.
+    "follow-ups daily digest": {
+        "task": "followups.flag_digests",
+        "schedule": crontab(hour=6, minute=45, day_of_week="mon-fri"),
+    },
     "follow-ups nightly scans": {
         "task": "followups.nightly_dispatch",
         "schedule": crontab(minute=5),
