@@ -126,7 +126,7 @@ def _parse_day(text: str) -> dt.date | None:
 
 
 def attendance_rows_read(
-    *, school: School, content: str
+    *, school: School, content: str, today: dt.date | None = None
 ) -> tuple[ImportResult, list[tuple[int, dt.date, str]]]:
     """Read and check every row; nothing is written. The marks found, and a per-row report
     of what is wrong (students of other schools, unknown spellings, future or implausible
@@ -168,7 +168,7 @@ def attendance_rows_read(
         if sourced_id:
             by_key[sourced_id.strip().lower()] = user_id
         by_key[email.strip().lower()] = user_id
-    today = school.today()
+    today = today or school.today()
     oldest = today - dt.timedelta(days=OLDEST_DAYS)
     marks: list[tuple[int, dt.date, str]] = []
     seen: dict[tuple[int, dt.date], int] = {}
@@ -220,12 +220,19 @@ def attendance_rows_read(
 
 @service
 def attendance_import(
-    *, actor: User | None, school: School, content: str, file_name: str = "", dry_run: bool = False
+    *,
+    actor: User | None,
+    school: School,
+    content: str,
+    file_name: str = "",
+    dry_run: bool = False,
+    today: dt.date | None = None,
 ) -> tuple[ImportResult, AttendanceImport | None]:
     """Import the information system's attendance export for ``school``: every row or none.
     Idempotent: a mark already there with the same status is unchanged. With ``dry_run`` the
-    counts are worked out and nothing is written (the admin's preview)."""
-    result, marks = attendance_rows_read(school=school, content=content)
+    counts are worked out and nothing is written (the admin's preview). ``today`` is the
+    school's today unless given (the demo replays a term)."""
+    result, marks = attendance_rows_read(school=school, content=content, today=today)
     if result.ok and marks:
         existing = {
             (student_id, day): status
