@@ -83,9 +83,13 @@ def flag_get_for_teacher(*, viewer: Viewer, flag_id: int) -> Flag:
     return flag
 
 
-def open_flag_count(*, viewer: Viewer) -> int:
-    """Flags that need the viewer's attention (open or acknowledged): one query."""
-    return flag_list_for_viewer(viewer=viewer).filter(status__in=NEEDS_ATTENTION).count()
+def open_flag_count(*, viewer: Viewer, assigned_to_me: bool = False) -> int:
+    """Flags that need attention (open or acknowledged), or only those given to the viewer:
+    one query."""
+    flags = flag_list_for_viewer(viewer=viewer).filter(status__in=NEEDS_ATTENTION)
+    if assigned_to_me:
+        flags = flags.filter(assigned_to_id=viewer.pk)
+    return flags.count()
 
 
 def flagged_student_ids(*, viewer: Viewer, student_ids: Collection[int]) -> set[int]:

@@ -66,7 +66,8 @@ def _card_context(flag: Flag, teachers: list[User] | None = None, **extra: Any) 
 @require_safe
 def followup_queue(request: HttpRequest) -> HttpResponse:
     """My open flags, most serious and oldest first, with the numbers in plain words."""
-    mine = request.GET.get("mine") == "1"
+    # My flags (given to me: the advisor's by default); "all" adds every flag of my students.
+    mine = request.GET.get("all") != "1"
     flags = list(flags_list_for_teacher(viewer=request.user, assigned_to_me=mine))
     snoozed = list(
         flags_list_for_teacher(viewer=request.user, statuses=["snoozed"], assigned_to_me=mine)

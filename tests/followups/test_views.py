@@ -22,7 +22,7 @@ def _action(flag, action):
 
 
 def test_queue_shows_the_numbers_in_plain_words_and_links_the_student(world, client):
-    flag = make_flag(world.student, Rule.BEHIND_PACE)
+    flag = make_flag(world.student, Rule.BEHIND_PACE, assigned_to=world.teacher)
     client.force_login(world.teacher)
     page = client.get(reverse("followup-queue")).content.decode()
     assert "3 targets behind the pacing plan: expected 9 by today, mastered 6" in page
@@ -31,12 +31,24 @@ def test_queue_shows_the_numbers_in_plain_words_and_links_the_student(world, cli
 
 
 def test_nav_shows_the_open_flag_count(world, client):
-    make_flag(world.student, Rule.BEHIND_PACE)
-    make_flag(world.student, Rule.SLIPPING)
+    make_flag(world.student, Rule.BEHIND_PACE, assigned_to=world.teacher)
+    make_flag(world.student, Rule.SLIPPING, assigned_to=world.teacher)
+    make_flag(world.student, Rule.CHRONIC_ABSENCE)  # not given to the teacher: not counted
     client.force_login(world.teacher)
     page = client.get(reverse("teacher-home")).content.decode()
     assert '<span class="badge nav__count">2<span class="visually-hidden"> open</span>' in page
     assert "flag-marker" in page
+
+
+def test_queue_shows_my_flags_and_all_my_students_flags_on_request(world, client):
+    mine = make_flag(world.student, Rule.BEHIND_PACE, assigned_to=world.teacher)
+    colleague = f.teacher(world.school)
+    theirs = make_flag(world.student, Rule.SLIPPING, assigned_to=colleague)
+    client.force_login(world.teacher)
+    page = client.get(reverse("followup-queue")).content.decode()
+    assert f'id="flag-{mine.pk}"' in page and f'id="flag-{theirs.pk}"' not in page
+    page = client.get(reverse("followup-queue"), {"all": "1"}).content.decode()
+    assert f'id="flag-{mine.pk}"' in page and f'id="flag-{theirs.pk}"' in page
 
 
 @pytest.mark.parametrize("persona", ["student", "guardian"])
@@ -230,9 +242,8 @@ def _grow(world, n):
             school=world.school, student=kid, date=world.school.today(), status="tardy"
         )
         for rule in (Rule.BEHIND_PACE, Rule.CHRONIC_ABSENCE):
-            flag = make_flag(
-                kid, rule, severity="high" if rule == Rule.CHRONIC_ABSENCE else "medium"
-            )
+            severity = "high" if rule == Rule.CHRONIC_ABSENCE else "medium"
+            flag = make_flag(kid, rule, severity=severity, assigned_to=world.teacher)
             followup_log(actor=world.teacher, flag=flag, action="talked", note="Checked in")
 
 
