@@ -240,7 +240,7 @@ def _roll_up(
 
 
 def _mastery_as_of(
-    school: School, student_ids: list[int], as_of: dt.date, k: int
+    school: School, student_ids: list[int], as_of: dt.date, k: int, errors: list[str]
 ) -> dict[int, _Mastery]:
     """One query over the evidence (ordered), rolled up in Python per student × competency."""
     competencies = _competencies(school)
@@ -265,7 +265,11 @@ def _mastery_as_of(
             facts.last_evidence_on = last
         if competency is None or not competency.levels:
             return
-        mastered, dropped, down, below = _roll_up(competency, scores, k)
+        try:
+            mastered, dropped, down, below = _roll_up(competency, scores, k)
+        except calc.CalculationError as exc:  # a misconfigured scale: skip it, say so
+            errors.append(f"student {student_id}, {competency.code}: {exc.message}")
+            return
         if mastered:
             facts.mastered.add(competency_id)
         if dropped:
@@ -375,14 +379,18 @@ def facts_for(
     student_ids: Iterable[int],
     as_of: dt.date,
     thresholds: Thresholds,
+    errors: list[str] | None = None,
 ) -> list[StudentFacts]:
-    """The facts of each student (in id order) as of the date; a constant number of queries."""
+    """The facts of each student (in id order) as of the date; a constant number of queries.
+    A student × competency that cannot be rolled up (a misconfigured scale) is left out and
+    described in ``errors``."""
+    errors = [] if errors is None else errors
     ids = sorted(set(student_ids))
     if not ids:
         return []
     calendar = calendar_for(school, as_of)
     window = calendar.last(thresholds.attendance_school_days)
-    mastery = _mastery_as_of(school, ids, as_of, thresholds.slipping_scores)
+    mastery = _mastery_as_of(school, ids, as_of, thresholds.slipping_scores, errors)
     expected = _expected(school, ids, as_of)
     goals = _goals(school, ids, as_of, thresholds.stalled_goal_checkin_days)
     attendance = _attendance(school, ids, window)

@@ -131,7 +131,7 @@ def _apply(
     ids = facts_.student_ids_for(school, section=section, student_ids=student_ids)
     findings: dict[tuple[int, str], Finding] = {}
     errors: list[str] = []
-    for student_facts in facts_.facts_for(school, ids, as_of, thresholds):
+    for student_facts in facts_.facts_for(school, ids, as_of, thresholds, errors):
         try:
             for finding in evaluate(student_facts, thresholds):
                 findings[(student_facts.student_id, finding.rule)] = finding

@@ -246,3 +246,19 @@ def test_overlapping_scans_wait_for_each_other_and_open_one_flag(world) -> None:
     assert len(flags_of(world.student)) == 1
     assert sorted(r.flags_opened for r in runs) == [0, 1]
     assert sorted(r.flags_kept for r in runs) == [0, 1]
+
+
+@pytest.mark.django_db
+def test_a_misconfigured_scale_is_an_error_not_a_failed_scan(world) -> None:
+    from mastery.models import Framework, ProficiencyLevel
+
+    _setup(world)
+    # n number of times needs a mastery level to count against; this scale has none.
+    Framework.objects.filter(school=world.school).update(
+        calculation_method="n_mastery", calculation_parameter=2
+    )
+    ProficiencyLevel.objects.filter(scale__school=world.school).update(is_mastery=False)
+    run = school_scan(school=world.school, as_of=w.AS_OF)
+    assert run.errors == 2  # Sam's two targets
+    assert "7.RP.1" in run.error_text and "mastery level" in run.error_text
+    assert flags_of(world.student)  # the other rules still ran

@@ -186,3 +186,23 @@ def test_beat_runs_the_dispatcher_hourly() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["follow-ups nightly scans"]
     assert entry["task"] == tasks.nightly_dispatch.name
     assert entry["schedule"].hour == set(range(24))
+
+
+def test_recording_evidence_queues_one_rescan_of_the_student(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    """The real chain: mastery service → core.hooks → followups.tasks.student_changed →
+    student_scan queued once, in DEBOUNCE_SECONDS, however many scores were recorded."""
+    maths = build_maths(world)
+    with mock.patch.object(tasks.student_scan, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            evidence_record(
+                actor=world.teacher, student=world.student, competency=maths.t1, score=3
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            evidence_record(
+                actor=world.teacher, student=world.student, competency=maths.t2, score=2
+            )
+    send.assert_called_once_with(
+        args=(world.student.pk,), countdown=tasks.DEBOUNCE_SECONDS, retry=False
+    )
