@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from core import hooks
 from core.services import service
 from profiles.models import Membership, Role, School, Term, User
 
@@ -218,6 +219,21 @@ def attendance_rows_read(
     return result, marks
 
 
+RESCAN_ONE_BY_ONE = 50
+
+
+def _rescan(school: School, student_ids: set[int]) -> None:
+    """After commit: a few students' debounced rescans, or one scan of the whole school."""
+    if len(student_ids) <= RESCAN_ONE_BY_ONE:
+        hooks.students_changed(student_ids)
+        return
+    from core.tasks import enqueue_after_commit
+
+    from .tasks import school_scan_task
+
+    enqueue_after_commit(school_scan_task, school.pk, None, "command")
+
+
 @service
 def attendance_import(
     *,
@@ -227,11 +243,14 @@ def attendance_import(
     file_name: str = "",
     dry_run: bool = False,
     today: dt.date | None = None,
+    rescan: bool = True,
 ) -> tuple[ImportResult, AttendanceImport | None]:
     """Import the information system's attendance export for ``school``: every row or none.
     Idempotent: a mark already there with the same status is unchanged. With ``dry_run`` the
     counts are worked out and nothing is written (the admin's preview). ``today`` is the
-    school's today unless given (the demo replays a term)."""
+    school's today unless given (the demo replays a term). After commit the students whose
+    marks changed are rescanned (a few one by one, many as one scan of the school) unless
+    ``rescan`` is off (the demo scans itself)."""
     result, marks = attendance_rows_read(school=school, content=content, today=today)
     if result.ok and marks:
         existing = {
@@ -270,6 +289,8 @@ def attendance_import(
                 unique_fields=["student", "date"],
                 update_fields=["status", "source", "recorded_by", "school", "updated_at"],
             )
+            if rescan and changed:
+                _rescan(school, {mark.student_id for mark in changed})
     if dry_run:
         return result, None
     record = AttendanceImport.objects.create(

@@ -165,6 +165,7 @@ def demo_followups_seed(*, today: dt.date | None = None) -> FollowupsDemoSummary
                 content=content,
                 file_name="demo-attendance.csv",
                 today=today,
+                rescan=False,  # the demo's own scan follows
             )
             counts["attendance"] = result.created + result.updated
         school_scan(school=school, as_of=today, trigger=ScanRun.Trigger.DEMO)

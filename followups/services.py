@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from core import hooks
 from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
 from core.services import service
@@ -257,4 +258,5 @@ def attendance_take(
         unique_fields=["student", "date"],
         update_fields=["status", "source", "recorded_by", "school", "updated_at"],
     )
+    hooks.students_changed(marks)  # rescanned after commit (debounced)
     return len(rows)

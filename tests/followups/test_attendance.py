@@ -128,3 +128,37 @@ def test_school_days_skip_weekends_closures_and_days_outside_terms(world):
     )
     days = school_days(world.school, dt.date(2026, 11, 23), dt.date(2026, 12, 2))
     assert days == [dt.date(2026, 11, d) for d in (23, 24, 25, 27, 30)]
+
+
+def test_an_applied_import_rescans_the_changed_students_after_commit(
+    world, school, settings, django_capture_on_commit_callbacks
+):
+    seen: list[int] = []
+    settings.LEARNHUB_STUDENT_CHANGED = ["tests.followups.test_attendance.record_change"]
+    RECORDED.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_import(actor=world.admin, school=school, content=CSV)
+    assert sorted(RECORDED) == sorted([world.student.pk, world.other_student.pk])
+    RECORDED.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_import(actor=world.admin, school=school, content=CSV)  # nothing changed
+    assert RECORDED == seen == []
+
+
+def test_a_large_import_scans_the_school_once(world, school, monkeypatch):
+    from followups import attendance
+
+    sent = []
+    monkeypatch.setattr(attendance, "RESCAN_ONE_BY_ONE", 1)
+    monkeypatch.setattr(
+        "core.tasks.enqueue_after_commit", lambda task, *args, **kw: sent.append((task.name, args))
+    )
+    attendance_import(actor=world.admin, school=school, content=CSV)
+    assert sent == [("followups.school_scan", (school.pk, None, "command"))]
+
+
+RECORDED: list[int] = []
+
+
+def record_change(student_id: int) -> None:
+    RECORDED.append(student_id)

@@ -182,3 +182,24 @@ def test_follow_up_refuses_a_future_day_and_unknown_action(world):
 def test_admin_of_the_school_works_any_flag_there(world):
     flag = make_flag(world.other_student, Rule.CHRONIC_ABSENCE)
     assert flag_acknowledge(actor=world.admin, flag=flag).status == "acknowledged"
+
+
+def test_taking_attendance_rescans_the_students_after_commit(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from followups.services import attendance_take
+    from tests.followups.support import attendance_body
+
+    day = dt.date.fromisoformat(attendance_body(world)["date"])
+    settings.LEARNHUB_STUDENT_CHANGED = ["tests.followups.test_attendance.record_change"]
+    from tests.followups import test_attendance
+
+    test_attendance.RECORDED.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_take(
+            actor=world.teacher,
+            section=world.advisory,
+            date=day,
+            marks={world.student.pk: "absent"},
+        )
+    assert [world.student.pk] == test_attendance.RECORDED
