@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[dict[str, str]] = []
     if Role.TEACHER in roles:
         items.append({"label": "My students", "url": reverse("teacher-home")})
+        items.append({"label": "Follow-ups", "url": reverse("followup-queue"), "count": "flags"})
         items.append({"label": "Evidence to review", "url": reverse("evidence-review")})
         items.append({"label": "Advisory goals", "url": reverse("advisory-goals")})
         items.append({"label": "Conferences", "url": reverse("conference-schedule")})

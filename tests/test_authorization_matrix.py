@@ -213,6 +213,10 @@ from tests.conferences.matrix_rows import ROWS as CONFERENCE_ROWS  # noqa: E402
 
 MATRIX.update(CONFERENCE_ROWS)
 
+from tests.followups.matrix_rows import ROWS as FOLLOWUP_ROWS  # noqa: E402
+
+MATRIX.update(FOLLOWUP_ROWS)
+
 
 def _walk(patterns: list[Any], namespace: str | None = None):
     for p in patterns:
