@@ -61,6 +61,26 @@ class GoalForm(forms.Form):
                 del self.fields[name]
 
 
+class SuggestGoalForm(GoalForm):
+    """A teacher suggests a goal to a student, worded for the teacher; the student accepts or
+    declines it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {
+            "title": "The goal",
+            "why": "Why it would matter to them",
+            "success_criteria": "How they'll know they got there",
+            "competencies": "Learning targets it builds (optional)",
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+        self.fields[
+            "competencies"
+        ].help_text = "Linked targets let LearnHub work out their progress from their mastery."
+        del self.fields["version"]
+
+
 class CheckInForm(forms.Form):
     progress = forms.IntegerField(
         label="How far along?", min_value=0, max_value=100, required=False

@@ -23,9 +23,15 @@ from profiles.selectors import student_get_for_viewer
 from profiles.views import role_required
 
 from .charts import checkin_chart
-from .forms import CheckInForm, CommentForm, GoalForm, TransitionForm
+from .forms import CheckInForm, CommentForm, GoalForm, SuggestGoalForm, TransitionForm
 from .models import ActionStep, Goal, GoalTemplate
-from .permissions import can_comment_on_goal, can_edit_goal, can_review_goal
+from .permissions import (
+    can_close_goal,
+    can_comment_on_goal,
+    can_edit_goal,
+    can_review_goal,
+    can_suggest_goal,
+)
 from .quality import goal_hints
 from .selectors import (
     advisory_goals_for,
@@ -207,6 +213,7 @@ def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
         "is_student": viewer.pk == goal.student_id,
         "can_edit": can_edit_goal(viewer, goal),
         "can_review": can_review_goal(viewer, goal),
+        "can_close": can_close_goal(viewer, goal),
         "can_comment": can_comment_on_goal(viewer, goal),
         "checkins": list(reversed(checkins)),
         "chart": checkin_chart(checkins) if len(checkins) >= 2 else None,
@@ -333,10 +340,10 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "decline": is_student,
         "approve": can_review_goal(request.user, goal),
         "return": can_review_goal(request.user, goal),
-        "close": is_student or can_review_goal(request.user, goal),
+        "close": can_close_goal(request.user, goal),
     }
     if not may[action]:
-        raise PermissionDenied("This step belongs to the student or their teachers.")
+        raise PermissionDenied("This step belongs to the student, their advisor or their teachers.")
     form = TransitionForm(request.POST)
     error = None
     if not form.is_valid():
@@ -465,5 +472,59 @@ def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "goals/student_goals.html",
-        {"student": student, "goals": student_goals(request.user, student)},
+        {
+            "student": student,
+            "goals": student_goals(request.user, student),
+            "can_suggest": can_suggest_goal(request.user, student.pk),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+    """A teacher of the student (their advisor among them) suggests a goal; it waits for the
+    student to accept or decline it."""
+    student = student_get_for_viewer(request.user, pk)
+    if student is None:
+        raise Http404("No such student.")
+    if not can_suggest_goal(request.user, student.pk):
+        raise PermissionDenied("Only the student's teachers and school admins suggest goals.")
+    competencies = [
+        item.competency
+        for fp in student_progress(request.user, student)
+        for item in fp.items
+        if item.status != "mastered"
+    ]
+    form = SuggestGoalForm(
+        request.POST or None,
+        categories=goal_categories_for(_school_id(student)),
+        competencies=competencies,
+        initial={"horizon": Goal.Horizon.TERM},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            goal = goal_create(
+                actor=request.user,  # type: ignore[arg-type]
+                student=student,
+                title=data["title"],
+                why=data["why"],
+                category=data["category"],
+                horizon=data["horizon"],
+                success_criteria=data["success_criteria"],
+                target_date=data["target_date"],
+                competencies=data["competencies"],
+                steps=[(data[f"step_{i}"], None) for i in (1, 2, 3)],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Suggested to {student.get_short_name()}: they accept or decline it.",
+            )
+            return redirect("goal-detail", pk=goal.pk)
+    return render_form(
+        request, "goals/goal_suggest.html", {"form": form, "student": student}, forms=[form]
     )

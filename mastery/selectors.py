@@ -392,14 +392,12 @@ def recent_evidence(viewer: User | AnonymousUser, student: User, limit: int = 10
 
 
 def evidence_waiting_for(viewer: User | AnonymousUser) -> QuerySet[Evidence]:
-    """Student submissions waiting for this teacher's review."""
-    from profiles.permissions import staff_students_q
+    """Student submissions waiting for this teacher's review: those whose learning target is
+    taught in one of the student's sections the viewer teaches (``reviewable_evidence_q``)."""
+    from .permissions import reviewable_evidence_q
 
     return (
-        Evidence.objects.filter(
-            status=Evidence.Status.SUBMITTED,
-            student__in=User.objects.filter(staff_students_q(viewer)),
-        )
+        Evidence.objects.filter(reviewable_evidence_q(viewer), status=Evidence.Status.SUBMITTED)
         .select_related("student", "competency", "competency__framework")
         .order_by("created_at", "id")
     )

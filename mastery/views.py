@@ -27,7 +27,7 @@ from profiles.views import role_required
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from .grid_html import grid_body_html, grid_row_html, level_styles
 from .models import Competency, Evidence
-from .permissions import can_record_evidence, visible_evidence_q
+from .permissions import can_review_evidence, visible_evidence_q
 from .selectors import (
     cell_evidence,
     cell_record,
@@ -39,6 +39,7 @@ from .selectors import (
     student_progress,
 )
 from .services import (
+    REVIEW_REFUSAL,
     evidence_accept,
     evidence_record,
     evidence_record_for_class,
@@ -257,8 +258,8 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
     )
     if evidence is None:
         raise Http404("No such evidence.")
-    if not can_record_evidence(request.user, evidence.student):
-        raise PermissionDenied("Only the student's teachers review their evidence.")
+    if not can_review_evidence(request.user, evidence):
+        raise PermissionDenied(REVIEW_REFUSAL)
     form = ReviewForm(request.POST)
     error = None
     if form.is_valid():

@@ -22,12 +22,14 @@ from profiles.permissions import roles_of, visible_sections_q, visible_students_
 from ..models import Competency, Evidence, Framework, MasteryRecord, ProficiencyScale
 from ..permissions import (
     can_change_evidence,
+    can_review_evidence,
     visible_evidence_q,
     visible_frameworks_q,
     visible_mastery_q,
 )
 from ..selectors import student_progress
 from ..services import (
+    REVIEW_REFUSAL,
     evidence_accept,
     evidence_delete,
     evidence_record,
@@ -157,8 +159,8 @@ class EvidenceFilter(django_filters.FilterSet):
 # change a piece of evidence hears that first, whatever they sent.
 CHANGE_REFUSALS = {
     "partial_update": "Only the student's teachers can change this evidence.",
-    "accept": "Only the student's teachers can accept their evidence.",
-    "return_": "Only the student's teachers can return their evidence.",
+    "accept": REVIEW_REFUSAL,
+    "return_": REVIEW_REFUSAL,
 }
 
 
@@ -204,7 +206,8 @@ class EvidenceViewSet(
 
     def _changeable(self) -> Evidence:
         evidence = self.get_object()
-        if not can_change_evidence(self.request.user, evidence):
+        may = can_review_evidence if self.action in ("accept", "return_") else can_change_evidence
+        if not may(self.request.user, evidence):
             raise NotAllowed(CHANGE_REFUSALS[self.action])
         return evidence
 
