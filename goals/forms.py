@@ -83,13 +83,24 @@ class SuggestGoalForm(GoalForm):
 
 class CheckInForm(forms.Form):
     progress = forms.IntegerField(
-        label="How far along?", min_value=0, max_value=100, required=False
+        label="How far along?",
+        min_value=0,
+        max_value=100,
+        required=False,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"),
+            "Give how far along you are as a whole percent from 0 to 100.",
+        ),
     )
     confidence = forms.TypedChoiceField(
         label="How confident am I?",
         coerce=int,
         choices=[(1, "1"), (2, "2"), (3, "3"), (4, "4"), (5, "5")],
         widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how confident you feel, from 1 to 5.",
+            "invalid_choice": "Choose how confident you feel, from 1 to 5.",
+        },
     )
     what_helped = forms.CharField(label="What helped", required=False, max_length=2000)
     what_got_in_the_way = forms.CharField(

@@ -90,6 +90,11 @@ def my_goals(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _complete(data: dict[str, Any]) -> bool:
+    """A goal the hints may praise: it has a title, success criteria and a date."""
+    return all(data.get(k) for k in ("title", "success_criteria", "target_date"))
+
+
 def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
     term = _current_term(school_id)
     return goal_hints(
@@ -167,7 +172,16 @@ def goal_new(request: HttpRequest) -> HttpResponse:
     return render_form(
         request,
         "goals/goal_form.html",
-        {"form": form, "templates": templates, "template": template, "hints": hints, "new": True},
+        {
+            "form": form,
+            "templates": templates,
+            "template": template,
+            "hints": hints,
+            "complete": request.method == "POST"
+            and form.is_valid()
+            and _complete(form.cleaned_data),
+            "new": True,
+        },
         forms=[form],
     )
 
@@ -197,7 +211,11 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/_hints.html",
-        {"hints": _hints_for(data, _school_id(student)), "errors": errors},
+        {
+            "hints": _hints_for(data, _school_id(student)),
+            "errors": errors,
+            "complete": _complete(data),
+        },
         status=400 if errors else 200,
     )
 
@@ -288,13 +306,19 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Goal updated. The earlier version is kept in its history.")
             return redirect("goal-detail", pk=goal.pk)
-    hints = _hints_for(
-        form.cleaned_data if form.is_bound and form.is_valid() else initial, _school_id(student)
-    )
+    shown = form.cleaned_data if form.is_bound and form.is_valid() else initial
+    hints = _hints_for(shown, _school_id(student))
     return render_form(
         request,
         "goals/goal_form.html",
-        {"form": form, "goal": goal, "hints": hints, "conflict": conflict, "new": False},
+        {
+            "form": form,
+            "goal": goal,
+            "hints": hints,
+            "complete": _complete(shown),
+            "conflict": conflict,
+            "new": False,
+        },
         forms=[form],
         conflict=bool(conflict),
     )
@@ -391,11 +415,8 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
     else:
-        error = " ".join(
-            f"{form.fields[name].label}: {message}" if name in form.fields else str(message)
-            for name, messages_ in form.errors.items()
-            for message in messages_
-        )
+        # Each message names its field ("how far along", "how confident"), so it stands alone.
+        error = " ".join(str(m) for messages_ in form.errors.values() for m in messages_)
     if request.htmx:  # type: ignore[attr-defined]
         goal = _goal_or_404(request, pk)
         return render_form(
