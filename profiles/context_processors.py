@@ -38,4 +38,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     )
     for item in items:
         item["current"] = "page" if item is best else ""
-    return {"nav_items": items, "user_roles": roles}
+    context: dict[str, object] = {"nav_items": items, "user_roles": roles}
+    if Role.GUARDIAN in roles:
+        from .selectors import family_contacts_for
+
+        # Called (one query) only by the pages that show it: every page a family sees.
+        context["family_contacts"] = lambda: family_contacts_for(user)
+    return context
