@@ -135,6 +135,7 @@ def advisory_goals_for(teacher: User, now: dt.datetime | None = None) -> Advisor
             )
         )
         .filter(touched__lte=stale_before)
+        .order_by("touched", "student__family_name", "student__given_name", "id")  # quietest first
     )
     achieved = list(
         mine.filter(status=Goal.Status.ACHIEVED, closed_at__gte=now - dt.timedelta(days=14))

@@ -4,6 +4,7 @@ families. Thin: parse, call a service or selector, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError
 from core.http import render_form
 from mastery.selectors import student_progress
-from profiles.models import Role, Term, User
+from profiles.models import Role, School, Term, User
 from profiles.permissions import roles_of
 from profiles.selectors import student_get_for_viewer
 from profiles.views import role_required
@@ -57,6 +58,14 @@ from .services import (
 
 def _school_id(student: User) -> int:
     return student.memberships.filter(role=Role.STUDENT).values_list("school_id", flat=True)[0]
+
+
+def _school_tz(student: User) -> dt.tzinfo:
+    """The student's school's time zone: check-ins are dated where the school is."""
+    school = School.objects.filter(
+        memberships__user=student, memberships__role=Role.STUDENT
+    ).first()
+    return school.tzinfo if school else timezone.get_current_timezone()
 
 
 def _current_term(school_id: int) -> Term | None:
@@ -234,7 +243,9 @@ def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
         "can_close": can_close_goal(viewer, goal),
         "can_comment": can_comment_on_goal(viewer, goal),
         "checkins": list(reversed(checkins)),
-        "chart": checkin_chart(checkins) if len(checkins) >= 2 else None,
+        "chart": checkin_chart(checkins, tz=_school_tz(goal.student))
+        if len(checkins) >= 2
+        else None,
         "versions": goal_versions(goal),
         "checkin_form": CheckInForm(),
         "comment_form": CommentForm(),

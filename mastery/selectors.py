@@ -361,7 +361,8 @@ def student_progress(
 def mastered_over_time(
     viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, int]]:
-    """Cumulative count of learning targets mastered, week by week from ``start`` to ``end``."""
+    """Cumulative count of learning targets mastered, week by week from ``start``, ending on
+    ``end`` itself (today), so the chart's last point is the count the page's headline gives."""
     dates: list[dt.date] = sorted(
         d
         for d in MasteryRecord.objects.filter(
@@ -380,6 +381,8 @@ def mastered_over_time(
             i += 1
         points.append((day, i))
         day += dt.timedelta(days=7)
+    if points and points[-1][0] < end:
+        points.append((end, sum(1 for d in dates if d <= end)))
     return points
 
 

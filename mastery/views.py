@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.charts import growth_chart
 from core.errors import DomainError
 from core.http import render_form
-from profiles.models import Role, Section, Term, User
+from profiles.models import Role, School, Section, Term, User
 from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer
 from profiles.views import role_required
@@ -301,7 +301,10 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
 
 
 def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
-    today = timezone.localdate()
+    school = School.objects.filter(
+        memberships__user=student, memberships__role=Role.STUDENT
+    ).first()
+    today = school.today() if school else timezone.localdate()  # the school's today
     term = (
         Term.objects.filter(
             school__memberships__user=student,

@@ -88,3 +88,29 @@ def test_any_whole_percent_is_accepted_by_the_page_and_the_input(world, client):
     )
     assert response.status_code == 302
     assert CheckIn.objects.get().progress == 33
+
+
+def test_no_recent_check_in_lists_the_quietest_goal_first(world, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from goals.selectors import advisory_goals_for
+
+    now = timezone.now()
+    quieter, quiet = (
+        goal_approve(
+            actor=world.teacher,
+            goal=goal_create(actor=world.student, student=world.student, title=t, propose=True),
+        )
+        for t in (
+            "Quiet for a month",
+            "Quiet for ten days",
+        )  # the newest is listed first by default
+    )
+    Goal.objects.filter(pk=quiet.pk).update(approved_at=now - dt.timedelta(days=10))
+    Goal.objects.filter(pk=quieter.pk).update(approved_at=now - dt.timedelta(days=30))
+    assert [g.pk for g in advisory_goals_for(world.teacher).stale] == [quieter.pk, quiet.pk]
+    client.force_login(world.teacher)
+    page = client.get(reverse("advisory-goals")).content.decode()
+    assert page.index("Quiet for a month") < page.index("Quiet for ten days")
