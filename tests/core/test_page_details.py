@@ -67,3 +67,13 @@ def test_status_pills_have_a_background_of_their_own():
     assert pill not in ("var(--wash)", "transparent", "none")
     if page_background:
         assert pill != page_background.group(1)
+
+
+def test_the_users_list_shows_the_role_second():
+    """At 1280 px, beside the admin's navigation and filters, a real roster's long emails and
+    names push every column after the third out of view (tests/e2e/test_admin_layout.py)."""
+    from profiles.models import User
+
+    columns = list(admin.site._registry[User].list_display)
+    assert columns[:2] == ["email", "roles"]
+    assert len(columns) <= 5
