@@ -319,7 +319,9 @@ class EvidenceViewSet(
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        """Accept a student's submission with a score; the mastery record is recomputed."""
+        """Accept a student's submission with a score; the mastery record is recomputed. The
+        teachers of the student's sections where the target is taught, and school admins, review
+        (decision 0020)."""
         evidence = self._changeable()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -337,7 +339,8 @@ class EvidenceViewSet(
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
-        """Return a student's submission with a comment saying what to add or change."""
+        """Return a student's submission with a comment saying what to add or change (the same
+        reviewers as ``accept``)."""
         evidence = self._changeable()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

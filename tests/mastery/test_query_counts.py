@@ -48,8 +48,8 @@ PAGES = [
         "guardian",
         lambda w, m: reverse("student-progress", args=[w.student.pk]),
         {},
-        18,
-    ),  # +2: the levels recent evidence is shown as, and the advisor to contact
+        19,
+    ),  # +3: the levels recent evidence is shown as, the advisor to contact, the school's today
     ("student", lambda w, m: reverse("my-mastery"), {}, 16),
 ]
 
