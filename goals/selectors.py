@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from profiles.models import User
-from profiles.permissions import staff_students_q
+from profiles.permissions import advised_student_ids
 
 from .models import CheckIn, Goal, GoalComment, GoalSettings
 from .permissions import visible_goals_q
@@ -108,12 +108,12 @@ class AdvisoryGoals:
 
 
 def advisory_goals_for(teacher: User, now: dt.datetime | None = None) -> AdvisoryGoals:
-    """A teacher's students' goals: waiting for approval, with no recent check-in, achieved
-    lately. Three queries whatever the number of students."""
+    """An advisor's advisees' goals: waiting for their approval, with no recent check-in,
+    achieved lately. Goals of students the teacher only teaches in a class are not theirs to
+    approve, so they are not here (decision 0020). Three queries whatever the number of
+    students."""
     now = now or timezone.now()
-    mine = goal_list_for_viewer(teacher).filter(
-        student__in=User.objects.filter(staff_students_q(teacher))
-    )
+    mine = goal_list_for_viewer(teacher).filter(student_id__in=advised_student_ids(teacher))
     nudge_days = (
         GoalSettings.objects.filter(
             school__memberships__user=teacher, school__memberships__role="teacher"
@@ -135,6 +135,7 @@ def advisory_goals_for(teacher: User, now: dt.datetime | None = None) -> Advisor
             )
         )
         .filter(touched__lte=stale_before)
+        .order_by("touched", "student__family_name", "student__given_name", "id")  # quietest first
     )
     achieved = list(
         mine.filter(status=Goal.Status.ACHIEVED, closed_at__gte=now - dt.timedelta(days=14))

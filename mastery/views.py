@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.charts import growth_chart
 from core.errors import DomainError
 from core.http import render_form
-from profiles.models import Role, Section, Term, User
+from profiles.models import Role, School, Section, Term, User
 from profiles.permissions import can_teach_section, roles_of, visible_sections_q
 from profiles.selectors import student_get_for_viewer, student_list_for_viewer
 from profiles.views import role_required
@@ -28,7 +28,7 @@ from .calculation import explain
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from .grid_html import grid_body_html, grid_head_html, grid_row_html, level_styles
 from .models import Competency, Evidence
-from .permissions import can_record_evidence, visible_evidence_q
+from .permissions import can_review_evidence, visible_evidence_q
 from .selectors import (
     cell_evidence,
     cell_record,
@@ -40,6 +40,7 @@ from .selectors import (
     student_progress,
 )
 from .services import (
+    REVIEW_REFUSAL,
     evidence_accept,
     evidence_record,
     evidence_record_for_class,
@@ -267,8 +268,8 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
     )
     if evidence is None:
         raise Http404("No such evidence.")
-    if not can_record_evidence(request.user, evidence.student):
-        raise PermissionDenied("Only the student's teachers review their evidence.")
+    if not can_review_evidence(request.user, evidence):
+        raise PermissionDenied(REVIEW_REFUSAL)
     form = ReviewForm(request.POST)
     error = None
     if form.is_valid():
@@ -310,7 +311,10 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
 
 
 def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
-    today = timezone.localdate()
+    school = School.objects.filter(
+        memberships__user=student, memberships__role=Role.STUDENT
+    ).first()
+    today = school.today() if school else timezone.localdate()  # the school's today
     term = (
         Term.objects.filter(
             school__memberships__user=student,

@@ -151,6 +151,7 @@ MATRIX: dict[str, Rule] = {
     "goal-hints": Rule(frozenset({"student", "other_student"}), method="post"),
     "advisory-goals": Rule(frozenset({"teacher", "other_teacher"})),
     "student-goals": Rule(SEES_STUDENT, kwargs=STUDENT),
+    "goal-suggest": Rule(STAFF, kwargs=STUDENT),
     "goal-detail": Rule(SEES_STUDENT, kwargs=lambda w: {"pk": _goal(w).pk}),
     "goal-edit": Rule(ABOUT_EDITORS, kwargs=lambda w: {"pk": _goal(w).pk}),
     "goal-checkin": Rule(

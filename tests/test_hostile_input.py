@@ -37,7 +37,7 @@ from conferences import forms as cf
 from conferences import services as svc
 from conferences.models import Commitment
 from followups.forms import FollowUpForm
-from goals.forms import CheckInForm, CommentForm, GoalForm, TransitionForm
+from goals.forms import CheckInForm, CommentForm, GoalForm, SuggestGoalForm, TransitionForm
 from mastery.forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from profiles.forms import AboutMeForm, SupportNotesForm
 from tests.conftest import World
@@ -454,6 +454,18 @@ PAGE_BODIES: dict[str, Body] = {
         },
         forms=(GoalForm,),
         ignore=("step_1", "step_2", "step_3"),
+    ),
+    "goal-suggest": Body(
+        "teacher",
+        lambda w: {
+            "title": "Join the chess club",
+            "horizon": "term",
+            "success_criteria": "Play in the spring tournament",
+            "target_date": "2026-12-15",
+            "step_1": "Go to one Thursday meeting",
+        },
+        forms=(SuggestGoalForm,),
+        ignore=("version",),
     ),
     "goal-checkin": Body(
         "student", lambda w: {"progress": "40", "confidence": "3"}, forms=(CheckInForm,)

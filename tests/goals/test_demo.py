@@ -74,7 +74,7 @@ STATUSES = {
     ("abandoned", "teacher"): 3,
 }
 GOALS = sum(STATUSES.values())
-CHECKINS = 851
+CHECKINS = 850  # one advisee of the login teacher left quiet (GoalPlanner.one_quiet_advisee)
 COMMENTS = 219
 STEPS = 397
 

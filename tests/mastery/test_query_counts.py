@@ -44,7 +44,12 @@ PAGES = [
     ("teacher", lambda w, m: reverse("section-grid-csv", args=[w.math.pk]), {}, 12),
     ("teacher", lambda w, m: reverse("section-record", args=[w.math.pk]), {}, 14),
     ("teacher", lambda w, m: reverse("evidence-review"), {}, 12),
-    ("guardian", lambda w, m: reverse("student-progress", args=[w.student.pk]), {}, 16),
+    (
+        "guardian",
+        lambda w, m: reverse("student-progress", args=[w.student.pk]),
+        {},
+        19,
+    ),  # +3: the levels recent evidence is shown as, the advisor to contact, the school's today
     ("student", lambda w, m: reverse("my-mastery"), {}, 16),
 ]
 
