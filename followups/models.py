@@ -43,26 +43,31 @@ def _between(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]
 
 @pghistory.track(*tracked_events(), model_name="RiskPolicyEvent")
 class RiskPolicy(models.Model):
-    """A school's thresholds: each rule on or off, with the numbers that make it fire."""
+    """A school's thresholds: each rule on or off, with the numbers that make it fire.
+
+    The defaults for behind pace (3 targets or 50 %, 5 school days' grace) and slipping (3
+    targets at once, with evidence in the last 10 school days) come from replaying a term of
+    the benchmark district (bench/tune_rules.py, bench/README.md): the first defaults (2 or
+    25 %, no grace, any one target) flagged every steady student at least once."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="risk_policy")
 
     behind_pace_enabled = models.BooleanField("behind pace: on", default=True)
     behind_pace_targets = models.PositiveSmallIntegerField(
         "behind by at least (targets)",
-        default=2,
+        default=3,
         validators=_between(1, 100),
         help_text="Flag when mastered targets trail the pacing plan by this many …",
     )
     behind_pace_percent = models.PositiveSmallIntegerField(
         "or by at least (% of expected)",
-        default=25,
+        default=50,
         validators=_between(1, 100),
         help_text="… or by this share of the targets expected by today.",
     )
     behind_pace_grace_days = models.PositiveSmallIntegerField(
         "a target is expected (school days after its date)",
-        default=0,
+        default=5,
         validators=_between(0, 30),
         help_text="Time for the evidence of a target to come in after its pacing date.",
     )
@@ -89,13 +94,13 @@ class RiskPolicy(models.Model):
     )
     slipping_targets = models.PositiveSmallIntegerField(
         "on at least (targets)",
-        default=1,
+        default=3,
         validators=_between(1, 50),
         help_text="How many targets must be slipping at once.",
     )
     slipping_recent_days = models.PositiveSmallIntegerField(
         "with evidence in the last (school days)",
-        default=0,
+        default=10,
         validators=_between(0, 60),
         help_text="Only targets with recent evidence count (0: any).",
     )

@@ -38,17 +38,17 @@ class Thresholds:
     """A school's :class:`~followups.models.RiskPolicy`, as plain values."""
 
     behind_pace_enabled: bool = True
-    behind_pace_targets: int = 2
-    behind_pace_percent: int = 25
-    behind_pace_grace_days: int = 0
+    behind_pace_targets: int = 3
+    behind_pace_percent: int = 50
+    behind_pace_grace_days: int = 5
     no_evidence_enabled: bool = True
     no_evidence_school_days: int = 10
     stalled_goals_enabled: bool = True
     stalled_goal_checkin_days: int = 14
     slipping_enabled: bool = True
     slipping_scores: int = 3
-    slipping_targets: int = 1
-    slipping_recent_days: int = 0
+    slipping_targets: int = 3
+    slipping_recent_days: int = 10
     below_approaching_enabled: bool = True
     below_approaching_targets: int = 3
     chronic_absence_enabled: bool = True
