@@ -108,6 +108,9 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--first-defaults", action="store_true", help="sweep from the first defaults (slower)"
+    )
     args = parser.parse_args()
 
     server = server_url()
@@ -139,6 +142,7 @@ def main() -> int:
             trajectories = {sid: (kind, turn) for sid, kind, turn in cur.fetchall()}
 
         base = rules.Thresholds()
+        r = dataclasses.replace
         results: dict[str, Any] = {"students": args.students, "days": len(days), "runs": []}
 
         def run(label: str, facts: Any, thresholds: Any, which: tuple[Any, ...]) -> None:
@@ -151,15 +155,31 @@ def main() -> int:
             results["runs"].append({"label": label, "changed": changed, **outcome})
             log(f"{label:40} {changed} {outcome}")
 
-        r = dataclasses.replace
         # Facts depend on the windows (attendance days, slipping's recency, pacing grace):
         # collected once per window setting, then every candidate is evaluated offline.
-        windows = [
-            base,
-            r(base, behind_pace_grace_days=5, slipping_recent_days=10),
-            r(base, behind_pace_grace_days=10, slipping_recent_days=5),
-            r(base, behind_pace_grace_days=10, slipping_recent_days=10, attendance_school_days=40),
-        ]
+        if args.first_defaults:
+            # The sweep that chose the defaults, starting from the first ones.
+            first = r(
+                base,
+                behind_pace_targets=2,
+                behind_pace_percent=25,
+                behind_pace_grace_days=0,
+                slipping_targets=1,
+                slipping_recent_days=0,
+            )
+            windows = [
+                first,
+                r(first, behind_pace_grace_days=5, slipping_recent_days=10),
+                r(first, behind_pace_grace_days=10, slipping_recent_days=5),
+                r(
+                    first,
+                    behind_pace_grace_days=10,
+                    slipping_recent_days=10,
+                    attendance_school_days=40,
+                ),
+            ]
+        else:
+            windows = [base, r(base, attendance_school_days=40)]
         for window in windows:
             facts = collect(schools, days, window)
             tag = (
