@@ -15,7 +15,7 @@ from tests.mastery.conftest import build_maths
 
 from . import scan_world as w
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollup_path")]
 
 T = Thresholds()
 

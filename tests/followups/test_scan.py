@@ -15,6 +15,8 @@ from tests.mastery.conftest import build_maths
 
 from . import scan_world as w
 
+pytestmark = pytest.mark.usefixtures("rollup_path")
+
 CHRONIC = Rule.CHRONIC_ABSENCE
 
 
