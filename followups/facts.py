@@ -324,7 +324,7 @@ def _mastery_as_of(
             if is_down:
                 down_ids.append(cid)
             below += is_below
-        for cid in err_cids:
+        for cid in sorted(err_cids):
             errors.append(f"student {student_id}, {competencies[cid].code}: {failing[cid]}")
         result[student_id] = _Mastery(
             mastered=set(mastered),

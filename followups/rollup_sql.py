@@ -262,20 +262,21 @@ EVIDENCE_SCORES = """
 
 def per_student_sql(decaying: Sequence[int]) -> str:
     """One row per student with evidence, in id order: newest evidence date, the competencies
-    mastered, dropped, trending down (ids, ascending), how many are below approaching, and the
-    ambiguous groups (ids and their scores) and the groups of erroring competencies
+    mastered, dropped, trending down (ids, in no particular order: an ``ORDER BY`` inside each
+    aggregate costs a sort per student and aggregate), how many are below approaching, and the
+    ambiguous groups (ids and their scores, pairwise) and the groups of erroring competencies
     (``err_cids``) for the caller to handle."""
     return (
         rollup_ctes(evidence_source(), EVIDENCE_SCORES, decaying)
         + """
 SELECT s, max(last_d),
-  coalesce(array_agg(c ORDER BY c) FILTER (WHERE mastered AND NOT ambiguous), '{}'),
-  coalesce(array_agg(c ORDER BY c) FILTER (WHERE dropped AND NOT ambiguous), '{}'),
-  coalesce(array_agg(c ORDER BY c) FILTER (WHERE down AND NOT ambiguous), '{}'),
+  coalesce(array_agg(c) FILTER (WHERE mastered AND NOT ambiguous), '{}'),
+  coalesce(array_agg(c) FILTER (WHERE dropped AND NOT ambiguous), '{}'),
+  coalesce(array_agg(c) FILTER (WHERE down AND NOT ambiguous), '{}'),
   count(*) FILTER (WHERE below AND NOT ambiguous),
-  coalesce(array_agg(c ORDER BY c) FILTER (WHERE ambiguous), '{}'),
-  coalesce(array_agg(amb_scores ORDER BY c) FILTER (WHERE ambiguous), '{}'),
-  coalesce(array_agg(c ORDER BY c) FILTER (WHERE c = ANY(%(err_cids)s)), '{}')
+  coalesce(array_agg(c) FILTER (WHERE ambiguous), '{}'),
+  coalesce(array_agg(amb_scores) FILTER (WHERE ambiguous), '{}'),
+  coalesce(array_agg(c) FILTER (WHERE c = ANY(%(err_cids)s)), '{}')
 FROM groups
 GROUP BY s
 ORDER BY s
