@@ -6,11 +6,13 @@ competencies and scales, its evidence, the pacing targets, the goals with their 
 and the attendance marks of the window.
 
 "Mastered as of" cannot come from :class:`~mastery.models.MasteryRecord`, which is the rollup of
-*all* evidence today: to replay a past day the scan reads the accepted evidence observed up to
-that day in one query ordered by student, competency and date, and rolls each student ×
-competency up in Python with the application's own :mod:`mastery.calculation` (the same code
-that computes the records, so a scan as of today agrees with them). The previous rollup (without
-the latest score) and the last k scores come from the same pass.
+*all* evidence today: to replay a past day the scan rolls up the accepted evidence observed up to
+that day, per student × competency, by the competency's method — in SQL, in one query
+(:mod:`.rollup_sql`, equal to :mod:`mastery.calculation` to the last digit; the rare pair whose
+last digit could differ is handed back and rolled up in Python), or, for fewer than
+``SQL_ROLLUP_MIN_STUDENTS`` students (a rescan), in Python with :mod:`mastery.calculation` over
+the ordered evidence. The previous rollup (without the latest score) and the last k scores come
+from the same pass.
 
 School days are the weekdays inside an active term of the school, minus its
 :class:`~followups.models.SchoolClosure` dates. "No recent evidence" counts the school days of the

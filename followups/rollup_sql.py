@@ -17,9 +17,12 @@ exactly, and ``round(v, 2)`` rounds half away from zero, which for v ≥ 0 is RO
   decimals, everything fits 28 digits); otherwise its value can differ from the exact one in the
   26th digit or so.
 - *decaying_average*: the closed form Σ cᵢ·sᵢ with cᵢ = w·q^(n−i) (c₁ = q^(n−1), q = 1 − w), the
-  powers of q computed exactly by repeated multiplication. Python iterates and rounds at 28
-  significant digits once the running score needs more (after 12 scores: 3 integer digits + 2
-  decimals per step); its error then stays below 10⁻²⁴.
+  powers of q written into the query as literals: exact up to q^15, rounded to 30 decimals
+  beyond, left out beyond q^110 (see ``MAX_POWER``); the sum is exact for up to 12 scores and
+  within 10⁻²⁵ of exact after (111 terms × 1000 × 5·10⁻³¹). The previous score is
+  (D − w·L) / q, exact given D's scale.
+  Python iterates and rounds at 28 significant digits once the running score needs more (after
+  12 scores: 3 integer digits + 2 decimals per step); its error then stays below 10⁻²⁴.
 
 Where Python's value may differ from the exact one (the two cases above), the results can only
 differ when the exact value lies within that error of a tie. Such a student × competency
