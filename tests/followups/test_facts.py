@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -16,7 +17,7 @@ from tests.mastery.conftest import build_maths
 
 from . import scan_world as w
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollup_path")]
 
 # Mechanics first, without the pacing grace or slipping's recency (tested on their own below).
 T = Thresholds(behind_pace_grace_days=0, slipping_recent_days=0)
@@ -157,3 +158,34 @@ def _queries(world, maths, n: int) -> int:
 def test_query_count_does_not_grow_with_students(world, maths, n: int) -> None:
     # terms, closures, levels, competencies, evidence (DECLARE cursor), pacing, goals, attendance
     assert _queries(world, maths, n) == 8
+
+
+def test_ambiguous_pairs_are_rolled_up_in_python(world, maths, monkeypatch) -> None:
+    """Force every decaying-average pair to be 'ambiguous': the SQL hands each back with its
+    scores and Python rolls it up; the facts are those of the plain SQL path."""
+    from followups import facts as facts_module
+    from followups import rollup_sql
+
+    for on, score in [
+        (dt.date(2026, 9, 1), "4"),
+        (dt.date(2026, 9, 8), "3"),
+        (dt.date(2026, 9, 15), "2"),
+    ]:
+        w.evidence(world.student, maths.t1, score, on)
+    w.evidence(world.student, maths.t3, "1", dt.date(2026, 9, 15))
+    w.evidence(world.student, maths.t5, "3.5", dt.date(2026, 9, 15))
+    monkeypatch.setattr(facts_module, "SQL_ROLLUP_MIN_STUDENTS", 0)
+    plain = one(world)
+    monkeypatch.setattr(rollup_sql, "PYTHON_EXACT_DECAYING_LENGTH", 0)
+    monkeypatch.setattr(rollup_sql, "AMBIGUITY", "1")
+    calls = []
+    real = facts_module._roll_up
+    monkeypatch.setattr(
+        facts_module,
+        "_roll_up",
+        lambda *a: calls.append(a[1]) or real(*a),  # type: ignore[func-returns-value]
+    )
+    assert one(world) == plain
+    assert plain.trending_down == ("7.RP.1",) and plain.dropped == ("7.RP.1",)
+    rolled = [c for c in calls if c != [Decimal(0)]]  # not _specs' check of each target
+    assert sorted(map(len, rolled)) == [1, 1, 3]
