@@ -35,9 +35,11 @@ from .scan import school_scan
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 30
-# Below the visibility timeout (settings.CELERY_BROKER_VISIBILITY_TIMEOUT, one hour by default).
-HARD_TIME_LIMIT = settings.CELERY_BROKER_VISIBILITY_TIMEOUT - 10 * 60
-SOFT_TIME_LIMIT = HARD_TIME_LIMIT - 5 * 60
+# Below the visibility timeout (settings.CELERY_BROKER_VISIBILITY_TIMEOUT, one hour by default:
+# 50 and 45 minutes), and still positive when a drill lowers it to a minute.
+_VISIBILITY = settings.CELERY_BROKER_VISIBILITY_TIMEOUT
+HARD_TIME_LIMIT = _VISIBILITY - min(10 * 60, _VISIBILITY // 6)
+SOFT_TIME_LIMIT = HARD_TIME_LIMIT - min(5 * 60, HARD_TIME_LIMIT // 10)
 
 TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,

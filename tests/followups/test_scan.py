@@ -8,9 +8,11 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from followups.models import Attendance, Flag, FlagEvent, RiskPolicy, Rule, ScanRun
-from followups.scan import school_scan
+from followups.scan import ABANDONED, school_scan
+from profiles.models import School
 from tests.mastery.conftest import build_maths
 
 from . import scan_world as w
@@ -188,6 +190,40 @@ def test_a_failed_scan_is_recorded(world, monkeypatch) -> None:
 
 
 @pytest.mark.django_db
+def test_a_run_left_unfinished_by_a_dead_worker_is_closed_by_the_next_scan(world) -> None:
+    """bench/scan_drills.py: a worker killed mid-scan leaves its ScanRun unfinished (the row is
+    written before the scan's transaction, which rolled back); the redelivered scan, holding the
+    school's lock, closes it as abandoned instead of leaving it "running" for ever."""
+    _setup(world)
+    killed = ScanRun.objects.create(
+        school=world.school,
+        as_of=w.AS_OF,
+        trigger=ScanRun.Trigger.NIGHTLY,
+        started_at=timezone.now(),
+    )
+    other_school = ScanRun.objects.create(
+        school=School.objects.create(name="Other school"),
+        as_of=w.AS_OF,
+        trigger=ScanRun.Trigger.NIGHTLY,
+        started_at=timezone.now(),
+    )
+    run = school_scan(school=world.school, as_of=w.AS_OF, trigger=ScanRun.Trigger.NIGHTLY)
+    killed.refresh_from_db()
+    assert killed.finished_at is not None
+    assert killed.errors == 1
+    assert killed.error_text == ABANDONED.format(run.pk)
+    assert (killed.flags_opened, killed.flags_kept) == (0, 0)
+    run.refresh_from_db()
+    assert (run.errors, run.error_text, run.flags_opened) == (0, "", 1)
+    other_school.refresh_from_db()
+    assert other_school.finished_at is None  # another school's scan is none of its business
+    # The next scan finds nothing left to close and leaves the closed run as it is.
+    school_scan(school=world.school, as_of=w.AS_OF)
+    killed.refresh_from_db()
+    assert killed.error_text == ABANDONED.format(run.pk)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("n", [3, 30])
 def test_scan_query_count_does_not_grow_with_students(world, n: int) -> None:
     maths = _setup(world)
@@ -199,10 +235,10 @@ def test_scan_query_count_does_not_grow_with_students(world, n: int) -> None:
     assert Flag.objects.filter(rule=CHRONIC).count() == n + 1
     with CaptureQueriesContext(connection) as second:
         school_scan(school=world.school, as_of=w.AS_OF)
-    # run insert, savepoint, lock, policy, students, 8 facts (the evidence through a server-side
-    # cursor), flags, advisors, flag insert, release, run update
-    assert len(first.captured_queries) == 18
-    assert len(second.captured_queries) == 16  # nothing to open: no advisors, no insert
+    # run insert, savepoint, lock, abandoned runs, policy, students, 8 facts (the evidence
+    # through a server-side cursor), flags, advisors, flag insert, release, run update
+    assert len(first.captured_queries) == 19
+    assert len(second.captured_queries) == 17  # nothing to open: no advisors, no insert
 
 
 def test_the_database_refuses_a_second_active_flag(db, world) -> None:
