@@ -523,6 +523,7 @@ def drill_overlap(workers: Workers, school_id: int, today: dt.date, clean: set) 
                 break
             time.sleep(0.2)
         wait_finished(school_id, 2, 10, "both scans")
+        wait_lock_free(school_id)
         after = snapshot(school_id)
     finally:
         workers.stop(worker)
@@ -539,6 +540,7 @@ def drill_overlap(workers: Workers, school_id: int, today: dt.date, clean: set) 
             "kept": r2.flags_kept,
             "cleared": r2.flags_cleared,
         },
+        "errors": [r1.errors, r2.errors],
         "flags": len(after),
         "same_as_clean_run": after == clean,
         **duplicates(school_id),
@@ -549,7 +551,9 @@ def drill_overlap(workers: Workers, school_id: int, today: dt.date, clean: set) 
         and waiting_seen >= 1
         and r1.flags_opened == len(clean)
         and r2.flags_opened == 0
+        and r2.flags_kept == len(clean)
         and r2.flags_cleared == 0
+        and r1.errors == r2.errors == 0
         and after == clean
         and numbers["active_duplicates"] == 0
         and numbers["row_duplicates"] == 0,

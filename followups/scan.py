@@ -127,8 +127,19 @@ def flags_scan(
 
 def _close_abandoned(school_id: int, run_id: int) -> int:
     """Close the school's earlier runs that never finished. This scan holds the school's lock,
-    so none of them is scanning: their worker died. (One that is only waiting for the lock, or
-    has committed and not yet written its numbers, writes them over this when it finishes.)"""
+    so none of them is scanning; when no other session waits for the lock either, none of them
+    is about to: their worker died. (In the microseconds between writing its run and asking
+    for the lock a scan is neither; if it is closed then, it writes its own numbers over this
+    when it finishes.) Runs waiting for the lock are closed by a later scan, if they die."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND classid = %s AND objid = %s AND objsubid = 2 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()))",
+            [_LOCK_CLASS, school_id],
+        )
+        if cursor.fetchone()[0]:
+            return 0
     return ScanRun.objects.filter(
         school_id=school_id, finished_at__isnull=True, pk__lt=run_id
     ).update(

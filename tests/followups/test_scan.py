@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from followups.models import Attendance, Flag, FlagEvent, RiskPolicy, Rule, ScanRun
-from followups.scan import ABANDONED, school_scan
+from followups.scan import ABANDONED, _close_abandoned, _lock_school, school_scan
 from profiles.models import School
 from tests.mastery.conftest import build_maths
 
@@ -223,6 +224,46 @@ def test_a_run_left_unfinished_by_a_dead_worker_is_closed_by_the_next_scan(world
     assert killed.error_text == ABANDONED.format(run.pk)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_waiting_for_the_lock_is_not_closed_as_abandoned(world) -> None:
+    """Found by bench/scan_drills.py (two scans at once): the scan holding the lock must not
+    close the other one's run while that one waits for the lock."""
+    _setup(world)
+    waiting = ScanRun.objects.create(
+        school=world.school, as_of=w.AS_OF, trigger="command", started_at=timezone.now()
+    )
+    got_it = threading.Event()
+
+    def wait_for_the_lock() -> None:
+        try:
+            with transaction.atomic():
+                _lock_school(world.school.pk)
+                got_it.set()
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        _lock_school(world.school.pk)
+        thread = threading.Thread(target=wait_for_the_lock)
+        thread.start()
+        for _ in range(100):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        assert not got_it.is_set()
+        assert _close_abandoned(world.school.pk, waiting.pk + 1) == 0
+    thread.join(timeout=10)
+    assert got_it.is_set()
+    waiting.refresh_from_db()
+    assert waiting.finished_at is None
+    # Nobody waits any more: the same run, never finished, is closed.
+    with transaction.atomic():
+        _lock_school(world.school.pk)
+        assert _close_abandoned(world.school.pk, waiting.pk + 1) == 1
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [3, 30])
 def test_scan_query_count_does_not_grow_with_students(world, n: int) -> None:
@@ -235,10 +276,10 @@ def test_scan_query_count_does_not_grow_with_students(world, n: int) -> None:
     assert Flag.objects.filter(rule=CHRONIC).count() == n + 1
     with CaptureQueriesContext(connection) as second:
         school_scan(school=world.school, as_of=w.AS_OF)
-    # run insert, savepoint, lock, abandoned runs, policy, students, 8 facts (the evidence
-    # through a server-side cursor), flags, advisors, flag insert, release, run update
-    assert len(first.captured_queries) == 19
-    assert len(second.captured_queries) == 17  # nothing to open: no advisors, no insert
+    # run insert, savepoint, lock, lock waiters, abandoned runs, policy, students, 8 facts (the
+    # evidence through a server-side cursor), flags, advisors, flag insert, release, run update
+    assert len(first.captured_queries) == 20
+    assert len(second.captured_queries) == 18  # nothing to open: no advisors, no insert
 
 
 def test_the_database_refuses_a_second_active_flag(db, world) -> None:
