@@ -17,7 +17,7 @@ DATABASE_URL (localhost only; dropped at the end, ``--keep`` keeps it), seeds on
    whole process group is killed with SIGKILL and a new worker started: nobody is left to
    reject, so Redis hands the message out again only once the **visibility timeout** has passed
    (a worker's sweep of the unacknowledged messages). The drill lowers it to
-   ``--visibility`` seconds (30) through ``CELERY_BROKER_VISIBILITY_TIMEOUT`` (with the sweep
+   ``--visibility`` seconds (60) through ``CELERY_BROKER_VISIBILITY_TIMEOUT`` (with the sweep
    every 2 s) for its own processes only; production keeps one hour. Each time the flags must be
    exactly those of the clean run of drill 1, with no duplicates.
 3. **Redis stopped**: a piece of evidence recorded through ``mastery.services.evidence_record``
@@ -566,7 +566,7 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=3_000, help="one school of N (3,000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--redis-port", type=int, default=6391, help="the drills' own Redis")
-    parser.add_argument("--visibility", type=int, default=30, help="visibility timeout, s (30)")
+    parser.add_argument("--visibility", type=int, default=60, help="visibility timeout, s (60)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--db-name", default=DB, help=f"scratch database ({DB})")
     args = parser.parse_args()
