@@ -213,14 +213,20 @@ def wait_mid_scan(school_id: int, timeout: float = 60) -> float:
     """Until the scan holds the school's lock (its transaction is open) with an unfinished run."""
     from followups.models import ScanRun
 
-    return web_drills.wait_for(
-        lambda: (
-            ScanRun.objects.filter(school_id=school_id, finished_at__isnull=True).exists()
-            and lock_state(school_id)[0] == 1
-        ),
-        timeout,
-        "the scan to be under way",
-    )
+    started = time.monotonic()
+    seen: Any = None
+    while time.monotonic() - started < timeout:
+        try:
+            unfinished = ScanRun.objects.filter(
+                school_id=school_id, finished_at__isnull=True
+            ).exists()
+            seen = (unfinished, lock_state(school_id))
+            if unfinished and seen[1][0] >= 1:
+                return time.monotonic() - started
+        except Exception as exc:  # reported if it never gets there
+            seen = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"the scan was never seen under way; last seen {seen!r}")
 
 
 def wait_lock_free(school_id: int, timeout: float = 60) -> float:
@@ -301,9 +307,10 @@ def drill_kill_pool_process(workers: Workers, school_id: int, today: dt.date, cl
         unfinished = not runs(school_id)[0].finished_at
         os.kill(children[0], signal.SIGKILL)
         killed_at = time.monotonic()
-        log(f"SIGKILL pool process {children[0]} mid-scan (worker {workers.pid(worker)} lives)")
-        wait_lock_free(school_id)
+        # Counted at once: the main process re-queues the task at once, and the redelivered scan
+        # (a few seconds) may take the lock before a poll would see it free.
         flags_after_kill = len(snapshot(school_id))
+        log(f"SIGKILL pool process {children[0]} mid-scan (worker {workers.pid(worker)} lives)")
         wait_finished(school_id, 1, 300, "the redelivered scan")
         redelivered_s = time.monotonic() - killed_at
         after = snapshot(school_id)
