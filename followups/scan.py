@@ -10,7 +10,10 @@ Safe to run twice, to be killed and to overlap:
   teacher's action at the same moment, and a flag is written only when something changed, so a
   second run with the same data writes nothing (no history events either);
 - the database keeps at most one active flag per student and rule
-  (``flag_one_active_per_student_and_rule``).
+  (``flag_one_active_per_student_and_rule``);
+- a run left unfinished by a scan whose worker died (SIGKILL, the machine lost: its transaction
+  rolled back, the task is delivered again) is closed as *abandoned* by the next scan of the
+  school, which holds the lock, so no run stays "running" for ever (bench/scan_drills.py).
 
 Lifecycle (followups-contract.md): a finding with no active flag, and no resolved flag whose
 condition has not cleared yet, opens a flag assigned to the student's advisor; a finding with an
@@ -30,7 +33,7 @@ from typing import Any
 
 import pghistory
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.services import service
@@ -45,6 +48,7 @@ logger = logging.getLogger(__name__)
 # pg_advisory_xact_lock(int, int): the first key says "followups scan", the second the school.
 _LOCK_CLASS = 7_000_701
 _MAX_ERROR_TEXT = 4000
+ABANDONED = "abandoned: the scan stopped before it finished (its worker died); closed by run {}"
 
 
 def _lock_school(school_id: int) -> None:
@@ -82,6 +86,7 @@ def school_scan(
             student_ids=student_ids,
             full=section is None and student_ids is None,
             trigger=trigger,
+            run_id=run.pk,
         )
     except Exception as exc:
         ScanRun.objects.filter(pk=run.pk).update(
@@ -108,14 +113,40 @@ def flags_scan(
     section: Section | None,
     student_ids: Collection[int] | None,
     full: bool,
+    run_id: int,
 ) -> dict[str, Any]:
     """The scan proper, in one transaction under the school's lock; the history context names
     the service, the trigger and the date."""
     _lock_school(school.pk)
+    _close_abandoned(school.pk, run_id)
     with pghistory.context(trigger=trigger, as_of=as_of.isoformat(), school=school.pk):
         return _apply(
             school=school, as_of=as_of, section=section, student_ids=student_ids, full=full
         )
+
+
+def _close_abandoned(school_id: int, run_id: int) -> int:
+    """Close the school's earlier runs that never finished. This scan holds the school's lock,
+    so none of them is scanning; when no other session waits for the lock either, none of them
+    is about to: their worker died. (In the microseconds between writing its run and asking
+    for the lock a scan is neither; if it is closed then, it writes its own numbers over this
+    when it finishes.) Runs waiting for the lock are closed by a later scan, if they die."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND classid = %s AND objid = %s AND objsubid = 2 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()))",
+            [_LOCK_CLASS, school_id],
+        )
+        if cursor.fetchone()[0]:
+            return 0
+    return ScanRun.objects.filter(
+        school_id=school_id, finished_at__isnull=True, pk__lt=run_id
+    ).update(
+        finished_at=timezone.now(),
+        errors=F("errors") + 1,
+        error_text=ABANDONED.format(run_id),
+    )
 
 
 def _apply(

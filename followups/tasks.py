@@ -35,9 +35,16 @@ from .scan import school_scan
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 30
-# Below the visibility timeout (settings.CELERY_BROKER_VISIBILITY_TIMEOUT, one hour by default).
-HARD_TIME_LIMIT = settings.CELERY_BROKER_VISIBILITY_TIMEOUT - 10 * 60
-SOFT_TIME_LIMIT = HARD_TIME_LIMIT - 5 * 60
+
+
+def time_limits(visibility_timeout: int) -> tuple[int, int]:
+    """(soft, hard) time limits below the broker's visibility timeout: 45 and 50 minutes for the
+    default hour, and still positive when a drill lowers it to half a minute."""
+    hard = visibility_timeout - min(10 * 60, visibility_timeout // 6)
+    return hard - min(5 * 60, hard // 10), hard
+
+
+SOFT_TIME_LIMIT, HARD_TIME_LIMIT = time_limits(settings.CELERY_BROKER_VISIBILITY_TIMEOUT)
 
 TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,

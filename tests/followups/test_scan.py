@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from followups.models import Attendance, Flag, FlagEvent, RiskPolicy, Rule, ScanRun
-from followups.scan import school_scan
+from followups.scan import ABANDONED, _close_abandoned, _lock_school, school_scan
+from profiles.models import School
 from tests.mastery.conftest import build_maths
 
 from . import scan_world as w
@@ -190,6 +193,80 @@ def test_a_failed_scan_is_recorded(world, monkeypatch) -> None:
 
 
 @pytest.mark.django_db
+def test_a_run_left_unfinished_by_a_dead_worker_is_closed_by_the_next_scan(world) -> None:
+    """bench/scan_drills.py: a worker killed mid-scan leaves its ScanRun unfinished (the row is
+    written before the scan's transaction, which rolled back); the redelivered scan, holding the
+    school's lock, closes it as abandoned instead of leaving it "running" for ever."""
+    _setup(world)
+    killed = ScanRun.objects.create(
+        school=world.school,
+        as_of=w.AS_OF,
+        trigger=ScanRun.Trigger.NIGHTLY,
+        started_at=timezone.now(),
+    )
+    other_school = ScanRun.objects.create(
+        school=School.objects.create(name="Other school"),
+        as_of=w.AS_OF,
+        trigger=ScanRun.Trigger.NIGHTLY,
+        started_at=timezone.now(),
+    )
+    run = school_scan(school=world.school, as_of=w.AS_OF, trigger=ScanRun.Trigger.NIGHTLY)
+    killed.refresh_from_db()
+    assert killed.finished_at is not None
+    assert killed.errors == 1
+    assert killed.error_text == ABANDONED.format(run.pk)
+    assert (killed.flags_opened, killed.flags_kept) == (0, 0)
+    run.refresh_from_db()
+    assert (run.errors, run.error_text, run.flags_opened) == (0, "", 1)
+    other_school.refresh_from_db()
+    assert other_school.finished_at is None  # another school's scan is none of its business
+    # The next scan finds nothing left to close and leaves the closed run as it is.
+    school_scan(school=world.school, as_of=w.AS_OF)
+    killed.refresh_from_db()
+    assert killed.error_text == ABANDONED.format(run.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_waiting_for_the_lock_is_not_closed_as_abandoned(world) -> None:
+    """Found by bench/scan_drills.py (two scans at once): the scan holding the lock must not
+    close the other one's run while that one waits for the lock."""
+    _setup(world)
+    waiting = ScanRun.objects.create(
+        school=world.school, as_of=w.AS_OF, trigger="command", started_at=timezone.now()
+    )
+    got_it = threading.Event()
+
+    def wait_for_the_lock() -> None:
+        try:
+            with transaction.atomic():
+                _lock_school(world.school.pk)
+                got_it.set()
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        _lock_school(world.school.pk)
+        thread = threading.Thread(target=wait_for_the_lock)
+        thread.start()
+        for _ in range(100):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        assert not got_it.is_set()
+        assert _close_abandoned(world.school.pk, waiting.pk + 1) == 0
+    thread.join(timeout=10)
+    assert got_it.is_set()
+    waiting.refresh_from_db()
+    assert waiting.finished_at is None
+    # Nobody waits any more: the same run, never finished, is closed.
+    with transaction.atomic():
+        _lock_school(world.school.pk)
+        assert _close_abandoned(world.school.pk, waiting.pk + 1) == 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("n", [3, 30])
 def test_scan_query_count_does_not_grow_with_students(world, n: int, rollup_path: str) -> None:
     maths = _setup(world)
@@ -201,12 +278,12 @@ def test_scan_query_count_does_not_grow_with_students(world, n: int, rollup_path
     assert Flag.objects.filter(rule=CHRONIC).count() == n + 1
     with CaptureQueriesContext(connection) as second:
         school_scan(school=world.school, as_of=w.AS_OF)
-    # run insert, savepoint, lock, policy, students, 8 facts (the evidence through a server-side
-    # cursor), flags, advisors, flag insert, release, run update; the SQL rollup reads which
-    # targets have recent evidence (slipping's window) in one more query
+    # run insert, savepoint, lock, lock waiters, abandoned runs, policy, students, 8 facts (the
+    # evidence through a server-side cursor), flags, advisors, flag insert, release, run update;
+    # the SQL rollup reads which targets have recent evidence (slipping's window) in one more
     recent = 1 if rollup_path == "sql" else 0
-    assert len(first.captured_queries) == 18 + recent
-    assert len(second.captured_queries) == 16 + recent  # nothing to open: no advisors, no insert
+    assert len(first.captured_queries) == 20 + recent
+    assert len(second.captured_queries) == 18 + recent  # nothing to open: no advisors, no insert
 
 
 def test_the_database_refuses_a_second_active_flag(db, world) -> None:

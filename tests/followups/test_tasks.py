@@ -52,6 +52,15 @@ def test_tasks_are_safe_to_deliver_twice(task) -> None:
     assert task.soft_time_limit < task.time_limit < settings.CELERY_BROKER_VISIBILITY_TIMEOUT
 
 
+@pytest.mark.parametrize(
+    ("visibility", "limits"), [(3600, (2700, 3000)), (30, (23, 25)), (60, (45, 50))]
+)
+def test_time_limits_stay_below_a_lowered_visibility_timeout(visibility, limits) -> None:
+    soft, hard = tasks.time_limits(visibility)
+    assert (soft, hard) == limits
+    assert 0 < soft < hard < visibility
+
+
 def _absent_student(world):
     w.term(world.school)
     build_maths(world)
