@@ -14,7 +14,7 @@ from django.utils import timezone
 from profiles.models import User
 from profiles.permissions import staff_students_q
 
-from .models import CheckIn, Goal, GoalComment, GoalSettings
+from .models import CheckIn, Goal, GoalCategory, GoalComment, GoalSettings
 from .permissions import visible_goals_q
 from .reminders import DEFAULT_NUDGE_DAYS
 
@@ -26,6 +26,11 @@ def _latest(field: str) -> Subquery:
     return Subquery(
         CheckIn.objects.filter(goal=OuterRef("pk")).order_by("-created_at", "-id").values(field)[:1]
     )
+
+
+def goal_categories_for(*, school_id: int) -> list[GoalCategory]:
+    """The school's active categories (created with the school: reading never writes)."""
+    return list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
 
 
 def goal_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Goal]:

@@ -59,11 +59,6 @@ def goal_categories_default_create(*, school: School) -> None:
     )
 
 
-def goal_categories_for(school_id: int) -> list[GoalCategory]:
-    """The school's active categories (created with the school: reading never writes)."""
-    return list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
-
-
 def _student_school_id(student: User) -> int:
     school_id = (
         Membership.objects.filter(user=student, role=Role.STUDENT)
@@ -360,7 +355,7 @@ def progress_from_competencies(goal: Goal) -> int | None:
     competencies = list(goal.competencies.select_related("framework__scale", "framework__school"))
     if not competencies:
         return None
-    from mastery.services import levels_of, scale_for
+    from mastery.selectors import levels_of, scale_for
 
     records = {
         r.competency_id: r
@@ -376,7 +371,7 @@ def progress_from_competencies(goal: Goal) -> int | None:
         if record.mastered:
             total += 1
             continue
-        levels = levels_of(scale_for(competency.framework))
+        levels = levels_of(scale=scale_for(framework=competency.framework))
         target = next((lv.points for lv in levels if lv.is_mastery), None)
         if target:
             total += min(Decimal(1), record.score / target)

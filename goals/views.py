@@ -29,6 +29,7 @@ from .permissions import can_comment_on_goal, can_edit_goal, can_review_goal
 from .quality import goal_hints
 from .selectors import (
     advisory_goals_for,
+    goal_categories_for,
     goal_get_for_viewer,
     goal_versions,
     student_goals,
@@ -38,7 +39,6 @@ from .services import (
     checkin_record,
     goal_accept_suggestion,
     goal_approve,
-    goal_categories_for,
     goal_close,
     goal_comment_add,
     goal_create,
@@ -109,7 +109,7 @@ def _goal_form(
     ]
     return GoalForm(
         request.POST if bound or request.POST else None,
-        categories=goal_categories_for(school_id),
+        categories=goal_categories_for(school_id=school_id),
         competencies=competencies,
         **kwargs,
     )

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from profiles.models import Enrollment, Section, User
+from core.errors import NotFound
+from profiles.models import Enrollment, School, Section, User
 from profiles.selectors import student_list_for_viewer
 
+from . import calculation as calc
 from .models import (
     Competency,
     Evidence,
@@ -29,6 +31,31 @@ from .permissions import visible_evidence_q, visible_frameworks_q, visible_maste
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+
+# --- scales ------------------------------------------------------------------------------------
+
+
+def scale_default_for(*, school: School) -> ProficiencyScale:
+    """The school's default scale. It is made with the school (``LEARNHUB_SCHOOL_SETUP``, and a
+    data migration for older schools): reading never makes one."""
+    scale = ProficiencyScale.objects.filter(school=school, is_default=True).first()
+    if scale is None:
+        raise NotFound("This school has no default proficiency scale.", code="no_scale")
+    return scale
+
+
+def scale_for(*, framework: Framework) -> ProficiencyScale:
+    return framework.scale or scale_default_for(school=framework.school)
+
+
+def levels_of(*, scale: ProficiencyScale) -> list[calc.Level]:
+    return [
+        calc.Level(
+            points=lv.points, label=lv.label, is_mastery=lv.is_mastery, id=lv.pk, colour=lv.colour
+        )
+        for lv in scale.levels.all()
+    ]
 
 
 # --- pacing ------------------------------------------------------------------------------------

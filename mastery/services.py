@@ -35,6 +35,7 @@ from .models import (
     ProficiencyScale,
 )
 from .permissions import can_change_evidence, can_record_evidence, can_submit_evidence
+from .selectors import levels_of, scale_for
 
 DEFAULT_LEVELS = (
     (Decimal("4"), "Exceeds", "#1b5e20", False),
@@ -54,15 +55,6 @@ def scale_default_create(*, school: School) -> None:
         _scale_default_make(school)
 
 
-def scale_default_for(school: School) -> ProficiencyScale:
-    """The school's default scale (created with the school; on a school set up before scales
-    existed it is made here, once — the data migration makes that rare)."""
-    scale = ProficiencyScale.objects.filter(school=school, is_default=True).first()
-    if scale is not None:
-        return scale
-    return _scale_default_make(school)
-
-
 def _scale_default_make(school: School) -> ProficiencyScale:
     scale, created = ProficiencyScale.objects.get_or_create(
         school=school, name="4-point scale", defaults={"is_default": True}
@@ -73,19 +65,6 @@ def _scale_default_make(school: School) -> ProficiencyScale:
             for p, label, colour, m in DEFAULT_LEVELS
         )
     return scale
-
-
-def scale_for(framework: Framework) -> ProficiencyScale:
-    return framework.scale or scale_default_for(framework.school)
-
-
-def levels_of(scale: ProficiencyScale) -> list[calc.Level]:
-    return [
-        calc.Level(
-            points=lv.points, label=lv.label, is_mastery=lv.is_mastery, id=lv.pk, colour=lv.colour
-        )
-        for lv in scale.levels.all()
-    ]
 
 
 def scale_validate(levels: Iterable[tuple[Decimal, bool]]) -> None:
@@ -161,7 +140,7 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
     def levels_for(competency: Competency) -> list[calc.Level]:
         if competency.framework_id not in levels_by_framework:
             levels_by_framework[competency.framework_id] = levels_of(
-                scale_for(competency.framework)
+                scale=scale_for(framework=competency.framework)
             )
         return levels_by_framework[competency.framework_id]
 
@@ -265,7 +244,10 @@ def mastery_rebuild_enqueue(*, framework_ids: Iterable[int]) -> None:
 
 
 def _top_points(competency: Competency) -> Decimal:
-    return max((lv.points for lv in levels_of(scale_for(competency.framework))), default=Decimal(4))
+    return max(
+        (lv.points for lv in levels_of(scale=scale_for(framework=competency.framework))),
+        default=Decimal(4),
+    )
 
 
 def _score(value: Any, competency: Competency, top: Decimal | None = None) -> Decimal:

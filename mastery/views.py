@@ -33,8 +33,10 @@ from .selectors import (
     cell_record,
     class_grid,
     evidence_waiting_for,
+    levels_of,
     mastered_over_time,
     recent_evidence,
+    scale_for,
     section_competencies,
     student_progress,
 )
@@ -44,8 +46,6 @@ from .services import (
     evidence_record_for_class,
     evidence_return,
     evidence_submit,
-    levels_of,
-    scale_for,
 )
 
 
@@ -122,7 +122,7 @@ def _cell_context(
     competency: Competency,
     form: EvidenceForm | None = None,
 ) -> dict[str, Any]:
-    levels = levels_of(scale_for(competency.framework))
+    levels = levels_of(scale=scale_for(framework=competency.framework))
     return {
         "section": section,
         "student": student,
@@ -144,7 +144,9 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
         raise Http404("Not in this class.")
     form = None
     if request.method == "POST":
-        form = EvidenceForm(request.POST, levels=levels_of(scale_for(competency.framework)))
+        form = EvidenceForm(
+            request.POST, levels=levels_of(scale=scale_for(framework=competency.framework))
+        )
         if form.is_valid():
             try:
                 evidence_record(
@@ -213,7 +215,7 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
         selected = next(
             (c for c in competencies if str(c.pk) == cid), competencies[0] if competencies else None
         )
-    levels = levels_of(scale_for(selected.framework)) if selected else []
+    levels = levels_of(scale=scale_for(framework=selected.framework)) if selected else []
     return render_form(
         request,
         "mastery/section_record.html",
@@ -242,7 +244,7 @@ def _review_context(request: HttpRequest) -> dict[str, Any]:
     for e in waiting:
         fw = e.competency.framework
         if fw.pk not in levels_by_framework:
-            levels_by_framework[fw.pk] = levels_of(scale_for(fw))
+            levels_by_framework[fw.pk] = levels_of(scale=scale_for(framework=fw))
         e.levels = levels_by_framework[fw.pk]  # type: ignore[attr-defined]
     return {"waiting": waiting}
 
@@ -283,7 +285,7 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
     else:
         error = "Check the score and comment."
     evidence.refresh_from_db()
-    evidence.levels = levels_of(scale_for(evidence.competency.framework))  # type: ignore[attr-defined]
+    evidence.levels = levels_of(scale=scale_for(framework=evidence.competency.framework))  # type: ignore[attr-defined]
     if request.htmx:  # type: ignore[attr-defined]
         return render_form(
             request, "mastery/_review_item.html", {"e": evidence, "error": error}, error=error

@@ -10,6 +10,7 @@ import pytest
 from core.errors import NotAllowed, ValidationFailed
 from mastery import calculation as calc
 from mastery.models import Evidence, MasteryRecord
+from mastery.selectors import levels_of, scale_default_for
 from mastery.services import (
     evidence_accept,
     evidence_delete,
@@ -18,9 +19,7 @@ from mastery.services import (
     evidence_return,
     evidence_submit,
     evidence_update,
-    levels_of,
     mastery_rebuild,
-    scale_default_for,
 )
 
 D = dt.date
@@ -224,7 +223,7 @@ def test_records_always_equal_a_recomputation(world, maths):
     for score, day in zip(["1", "3.5", "2", "4", "2.5"], days, strict=True):
         _add(world, maths, score, day)
     scores = [Decimal(s) for s in ["1", "3.5", "2", "4", "2.5"]]
-    levels = levels_of(scale_default_for(world.school))
+    levels = levels_of(scale=scale_default_for(school=world.school))
     expected = calc.rollup("decaying_average", scores, levels, parameter=65)
     record = _record(world, maths)
     assert (record.score, record.mastered) == (expected.score, expected.mastered)
