@@ -22,7 +22,8 @@ from django.utils import timezone
 from core.dates import plausible_date
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from mastery.models import Competency, MasteryRecord
-from profiles.models import Membership, Role, School, User
+from profiles.models import School, User
+from profiles.selectors import school_of_student, term_current_for
 
 from .models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 from .permissions import (
@@ -59,15 +60,11 @@ def goal_categories_default_create(*, school: School) -> None:
     )
 
 
-def _student_school_id(student: User) -> int:
-    school_id = (
-        Membership.objects.filter(user=student, role=Role.STUDENT)
-        .values_list("school_id", flat=True)
-        .first()
-    )
-    if school_id is None:
+def _student_school(student: User) -> School:
+    school = school_of_student(student=student)
+    if school is None:
         raise ValidationFailed("Only students have goals.")
-    return school_id
+    return school
 
 
 def _clean(changes: Mapping[str, Any], school_id: int) -> dict[str, Any]:
@@ -122,7 +119,7 @@ def _save(goal: Goal, actor: User, fields: list[str]) -> None:
 
 def _competencies(student: User, competencies: Iterable[Competency]) -> list[Competency]:
     chosen = list(competencies)
-    school_id = _student_school_id(student)
+    school_id = _student_school(student).pk
     if any(c.framework.school_id != school_id for c in chosen):
         raise ValidationFailed("Link competencies of your school.", field="competencies")
     return chosen
@@ -145,7 +142,7 @@ def goal_create(
 ) -> Goal:
     """A student writes a goal (a draft, or proposed straight away); a teacher of the student
     suggests one, which the student then accepts or declines."""
-    school_id = _student_school_id(student)
+    school = _student_school(student)
     fields = _clean(
         {
             "title": title,
@@ -155,7 +152,7 @@ def goal_create(
             "success_criteria": success_criteria,
             "target_date": target_date,
         },
-        school_id,
+        school.pk,
     )
     if actor.pk == student.pk:
         status, origin, suggested_by = (S.PROPOSED if propose else S.DRAFT), "student", None
@@ -163,15 +160,7 @@ def goal_create(
         status, origin, suggested_by = S.PROPOSED, "teacher", actor
     else:
         raise NotAllowed("Students set their own goals; their teachers may suggest one.")
-    from profiles.models import Term
-
-    today = timezone.localdate()
-    term = (
-        Term.objects.filter(school_id=school_id, start_date__lte=today, end_date__gte=today)
-        .exclude(kind=Term.Kind.SCHOOL_YEAR)
-        .order_by("start_date")
-        .first()
-    )
+    term = term_current_for(school=school, grading_period=True)
     with pghistory.context(user=actor.pk, service="goal_create"):
         goal = Goal.objects.create(
             student=student,
@@ -215,7 +204,7 @@ def goal_update(
             f"{by} changed this goal while you were editing, so nothing was overwritten. "
             "Their version is shown; make your change again."
         )
-    cleaned = _clean(changes, _student_school_id(locked.student))
+    cleaned = _clean(changes, _student_school(locked.student).pk)
     for name, value in cleaned.items():
         setattr(locked, name, value)
     with pghistory.context(user=actor.pk, service="goal_update"):

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError
 from core.http import render_form
 from mastery.selectors import student_progress
-from profiles.models import Role, Term, User
+from profiles.models import Role, School, User
 from profiles.permissions import roles_of
-from profiles.selectors import student_get_for_viewer
+from profiles.selectors import school_of_student, student_get_for_viewer, term_current_for
 from profiles.views import role_required
 
 from .charts import checkin_chart
@@ -49,18 +49,11 @@ from .services import (
 )
 
 
-def _school_id(student: User) -> int:
-    return student.memberships.filter(role=Role.STUDENT).values_list("school_id", flat=True)[0]
-
-
-def _current_term(school_id: int) -> Term | None:
-    today = timezone.localdate()
-    return (
-        Term.objects.filter(school_id=school_id, start_date__lte=today, end_date__gte=today)
-        .exclude(kind=Term.Kind.SCHOOL_YEAR)
-        .order_by("start_date")
-        .first()
-    )
+def _school(student: User) -> School:
+    school = school_of_student(student=student)
+    if school is None:
+        raise Http404("Only students have goals.")
+    return school
 
 
 def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
@@ -84,8 +77,8 @@ def my_goals(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
-    term = _current_term(school_id)
+def _hints_for(data: dict[str, Any], school: School) -> list[Any]:
+    term = term_current_for(school=school, grading_period=True)
     return goal_hints(
         title=data.get("title") or "",
         success_criteria=data.get("success_criteria") or "",
@@ -100,7 +93,7 @@ def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
 def _goal_form(
     request: HttpRequest, student: User, *, bound: bool = False, **kwargs: Any
 ) -> GoalForm:
-    school_id = _school_id(student)
+    school = _school(student)
     competencies = [
         item.competency
         for fp in student_progress(student, student)
@@ -109,7 +102,7 @@ def _goal_form(
     ]
     return GoalForm(
         request.POST if bound or request.POST else None,
-        categories=goal_categories_for(school_id=school_id),
+        categories=goal_categories_for(school_id=school.pk),
         competencies=competencies,
         **kwargs,
     )
@@ -120,18 +113,18 @@ def _goal_form(
 def goal_new(request: HttpRequest) -> HttpResponse:
     """The goal-setting tool: pick a template, answer its prompts, see what's missing."""
     student: User = request.user  # type: ignore[assignment]
-    school_id = _school_id(student)
-    templates = list(GoalTemplate.objects.filter(school_id=school_id, is_active=True))
+    school = _school(student)
+    templates = list(GoalTemplate.objects.filter(school=school, is_active=True))
     template = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
     initial: dict[str, Any] = {"horizon": Goal.Horizon.TERM}
     if template and template.category_id:
         initial["category"] = template.category_id
     form = _goal_form(request, student, initial=initial)
     # Until the form holds a usable goal, the hints say what a goal still needs.
-    hints: list[Any] = _hints_for({}, school_id)
+    hints: list[Any] = _hints_for({}, school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        hints = _hints_for(data, school_id)
+        hints = _hints_for(data, school)
         propose = "propose" in request.POST
         if propose and hints and "confirm" not in request.POST:
             form.add_error(None, "Before proposing, look at the hints below — or propose anyway.")
@@ -191,7 +184,7 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/_hints.html",
-        {"hints": _hints_for(data, _school_id(student)), "errors": errors},
+        {"hints": _hints_for(data, _school(student)), "errors": errors},
         status=400 if errors else 200,
     )
 
@@ -282,7 +275,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Goal updated. The earlier version is kept in its history.")
             return redirect("goal-detail", pk=goal.pk)
     hints = _hints_for(
-        form.cleaned_data if form.is_bound and form.is_valid() else initial, _school_id(student)
+        form.cleaned_data if form.is_bound and form.is_valid() else initial, _school(student)
     )
     return render_form(
         request,

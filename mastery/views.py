@@ -20,8 +20,14 @@ from core.charts import growth_chart
 from core.errors import DomainError
 from core.http import render_form
 from profiles.models import Role, Section, Term, User
-from profiles.permissions import can_teach_section, roles_of, visible_sections_q
-from profiles.selectors import student_get_for_viewer, student_list_for_viewer
+from profiles.permissions import roles_of
+from profiles.selectors import (
+    school_of_student,
+    section_get_for_teacher,
+    student_get_for_viewer,
+    student_list_for_viewer,
+    term_current_for,
+)
 from profiles.views import role_required
 
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
@@ -48,16 +54,6 @@ from .services import (
     evidence_submit,
 )
 
-
-def _section_for_teacher(request: HttpRequest, pk: int) -> Section:
-    section = Section.objects.filter(visible_sections_q(request.user), pk=pk).first()
-    if section is None:
-        raise Http404("No such section.")
-    if not can_teach_section(request.user, section):
-        raise PermissionDenied("Only the section's teachers work with its scores.")
-    return section
-
-
 # --- the class grid ----------------------------------------------------------------------------
 
 
@@ -72,7 +68,7 @@ def _grid_params(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_safe
 def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
-    section = _section_for_teacher(request, pk)
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
     grid = class_grid(section, request.user, **_grid_params(request))
     return render(
         request,
@@ -96,7 +92,7 @@ def _csv_cell(cell: Any) -> str:
 @require_safe
 def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The grid as shown (same filter and sort), for a spreadsheet."""
-    section = _section_for_teacher(request, pk)
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
     grid = class_grid(section, request.user, **_grid_params(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{section.name} mastery.csv".replace('"', "")
@@ -137,7 +133,7 @@ def _cell_context(
 @require_http_methods(["GET", "POST"])
 def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int) -> HttpResponse:
     """A cell's evidence history, and a form to add evidence in place (HTMX)."""
-    section = _section_for_teacher(request, pk)
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
     student = student_list_for_viewer(request.user, section=section).filter(pk=student_pk).first()
     competency = section_competencies(section).filter(pk=competency_pk).first()
     if student is None or competency is None:
@@ -179,7 +175,7 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
 @require_http_methods(["GET", "POST"])
 def section_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record one assessment for the whole class in one form and one transaction."""
-    section = _section_for_teacher(request, pk)
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
     competencies = list(section_competencies(section))
     students = list(student_list_for_viewer(request.user, section=section))
     form = ClassScoresForm(
@@ -302,19 +298,9 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
 
 
 def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
-    today = timezone.localdate()
-    term = (
-        Term.objects.filter(
-            school__memberships__user=student,
-            school__memberships__role=Role.STUDENT,
-            start_date__lte=today,
-            end_date__gte=today,
-            is_active=True,
-        )
-        .exclude(kind=Term.Kind.SCHOOL_YEAR)
-        .order_by("start_date")
-        .first()
-    )
+    school = school_of_student(student=student)
+    today = school.today() if school else timezone.localdate()
+    term = term_current_for(school=school, grading_period=True, today=today) if school else None
     if term is None:
         return today - dt.timedelta(days=120), today, None
     return term.start_date, min(today, term.end_date), term

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from core.errors import NotFound
+
 from .models import (
     STAFF_ONLY_FIELDS,
     STUDENT_VOICE_FIELDS,
@@ -22,6 +24,7 @@ from .models import (
     User,
 )
 from .permissions import (
+    can_teach_section,
     visible_guardian_links_q,
     visible_sections_q,
     visible_students_q,
@@ -100,6 +103,32 @@ def section_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Section]:
             )
         )
         .order_by("kind", "name", "code", "id")
+    )
+
+
+def section_get_for_teacher(*, viewer: User | AnonymousUser, section_id: int) -> Section:
+    """The section, for its active teachers and its school's admins; for anyone else the one
+    not-found error (whether the section exists is not theirs to learn)."""
+    section = (
+        Section.objects.filter(visible_sections_q(viewer), pk=section_id)
+        .select_related("school")
+        .first()
+    )
+    if section is None or not can_teach_section(viewer, section):
+        raise NotFound("No such section, or not one you teach.")
+    return section
+
+
+def school_of_student(*, student: User) -> School | None:
+    """The school a student belongs to (None for someone who is not a student); no query for a
+    student read through ``student_list_for_viewer``, which brings their memberships along."""
+    prefetched: list[Membership] | None = getattr(student, "student_memberships", None)
+    if prefetched is not None:
+        return min(prefetched, key=lambda m: m.school_id).school if prefetched else None
+    return (
+        School.objects.filter(memberships__user=student, memberships__role=Role.STUDENT)
+        .order_by("pk")
+        .first()
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,19 +24,18 @@ from .forms import (
     QueuedPasswordResetForm,
     SupportNotesForm,
 )
-from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, Section, User
+from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, User
 from .permissions import (
     can_edit_staff_fields,
     can_edit_student_voice,
-    can_teach_section,
     can_view_staff_fields,
     roles_of,
-    visible_sections_q,
 )
 from .selectors import (
     children_of,
     guardians_of,
     history_for_profile,
+    section_get_for_teacher,
     section_teachers_prefetch,
     student_get_for_viewer,
     student_list_for_viewer,
@@ -101,16 +101,8 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    section = (
-        Section.objects.filter(visible_sections_q(request.user), pk=pk)
-        .select_related("school")
-        .prefetch_related("terms", section_teachers_prefetch())
-        .first()
-    )
-    if section is None:
-        raise Http404("No such section.")
-    if not can_teach_section(request.user, section):
-        raise PermissionDenied("Only the section's teachers see its roster.")
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
+    prefetch_related_objects([section], "terms", section_teachers_prefetch())
     students = list(student_list_for_viewer(request.user, section=section))
     return render(
         request, "profiles/section_detail.html", {"section": section, "students": students}
