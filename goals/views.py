@@ -57,7 +57,7 @@ def _school(student: User) -> School:
 
 
 def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
-    goal = goal_get_for_viewer(request.user, pk)
+    goal = goal_get_for_viewer(viewer=request.user, goal_id=pk)
     if goal is None:
         raise Http404("No such goal.")
     return goal
@@ -73,7 +73,7 @@ def my_goals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/my_goals.html",
-        {"goals": student_goals(student, student), "checkin_form": CheckInForm()},
+        {"goals": student_goals(viewer=student, student=student), "checkin_form": CheckInForm()},
     )
 
 
@@ -96,7 +96,7 @@ def _goal_form(
     school = _school(student)
     competencies = [
         item.competency
-        for fp in student_progress(student, student)
+        for fp in student_progress(viewer=student, student=student)
         for item in fp.items
         if item.status != "mastered"
     ]
@@ -203,7 +203,7 @@ def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
         "can_comment": can_comment_on_goal(viewer, goal),
         "checkins": list(reversed(checkins)),
         "chart": checkin_chart(checkins) if len(checkins) >= 2 else None,
-        "versions": goal_versions(goal),
+        "versions": goal_versions(goal=goal),
         "checkin_form": CheckInForm(),
         "comment_form": CommentForm(),
     }
@@ -422,7 +422,7 @@ def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     step = ActionStep.objects.filter(pk=pk).select_related("goal").first()
-    if step is None or goal_get_for_viewer(request.user, step.goal_id) is None:
+    if step is None or goal_get_for_viewer(viewer=request.user, goal_id=step.goal_id) is None:
         raise Http404("No such step.")
     if not can_edit_goal(request.user, step.goal):
         raise PermissionDenied("Only the student and their teachers update the steps.")
@@ -445,18 +445,18 @@ def advisory_goals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/advisory_goals.html",
-        {"board": advisory_goals_for(request.user)},  # type: ignore[arg-type]
+        {"board": advisory_goals_for(viewer=request.user)},  # type: ignore[arg-type]
     )
 
 
 @login_required
 @require_safe
 def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     return render(
         request,
         "goals/student_goals.html",
-        {"student": student, "goals": student_goals(request.user, student)},
+        {"student": student, "goals": student_goals(viewer=request.user, student=student)},
     )

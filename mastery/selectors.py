@@ -76,7 +76,7 @@ class Pacing:
 
 
 def pacing_for_section(
-    section: Section, student_ids: list[int], today: dt.date | None = None
+    *, section: Section, student_ids: list[int], today: dt.date | None = None
 ) -> dict[int, Pacing]:
     """Per student: competencies of the section's pacing plan mastered, and expected by today.
     Two queries, whatever the class size."""
@@ -151,7 +151,7 @@ def _scale_levels(school_id: int, frameworks: set[int]) -> list[ProficiencyLevel
     return list(ProficiencyLevel.objects.filter(q).distinct().order_by("-points", "id"))
 
 
-def section_competencies(section: Section) -> QuerySet[Competency]:
+def section_competencies(*, section: Section) -> QuerySet[Competency]:
     """The section's learning targets in framework tree order."""
     return (
         Competency.objects.filter(section_links__section=section, is_leaf=True)
@@ -161,23 +161,23 @@ def section_competencies(section: Section) -> QuerySet[Competency]:
 
 
 def class_grid(
-    section: Section,
-    viewer: User | AnonymousUser,
     *,
+    viewer: User | AnonymousUser,
+    section: Section,
     domain_id: int | None = None,
     sort: str = "name",
     today: dt.date | None = None,
     only_student: User | None = None,
 ) -> ClassGrid:
     """Students × learning targets, coloured by level, in a fixed number of queries."""
-    all_competencies = list(section_competencies(section))
+    all_competencies = list(section_competencies(section=section))
     domains = sorted(
         {c.parent for c in all_competencies if c.parent is not None},
         key=lambda d: (d.framework_id, d.sort_key),
     )
     domain = next((d for d in domains if d.pk == domain_id), None)
     competencies = [c for c in all_competencies if domain is None or c.parent_id == domain.pk]
-    visible = student_list_for_viewer(viewer, section=section)
+    visible = student_list_for_viewer(viewer=viewer, section=section)
     if only_student is not None:
         visible = visible.filter(pk=only_student.pk)
     students = list(
@@ -228,7 +228,7 @@ def class_grid(
 
 
 def cell_evidence(
-    viewer: User | AnonymousUser, student: User, competency: Competency
+    *, viewer: User | AnonymousUser, student: User, competency: Competency
 ) -> list[Evidence]:
     return list(
         Evidence.objects.filter(visible_evidence_q(viewer), student=student, competency=competency)
@@ -237,7 +237,7 @@ def cell_evidence(
     )
 
 
-def cell_record(student: User, competency: Competency) -> MasteryRecord | None:
+def cell_record(*, student: User, competency: Competency) -> MasteryRecord | None:
     return (
         MasteryRecord.objects.filter(student=student, competency=competency)
         .select_related("level")
@@ -288,7 +288,7 @@ class FrameworkProgress:
         return (started + ready)[:5]
 
 
-def student_frameworks(student: User) -> QuerySet[Framework]:
+def student_frameworks(*, student: User) -> QuerySet[Framework]:
     """Frameworks the student works on: those of their sections' competencies."""
     return (
         Framework.objects.filter(
@@ -314,12 +314,12 @@ def pathway_status(
 
 
 def student_progress(
-    viewer: User | AnonymousUser, student: User, framework_ids: list[int] | None = None
+    *, viewer: User | AnonymousUser, student: User, framework_ids: list[int] | None = None
 ) -> list[FrameworkProgress]:
     """Each framework the student works on: every learning target with its level and pathway
     status. A fixed number of queries however many frameworks and targets."""
     frameworks = list(
-        student_frameworks(student).filter(visible_frameworks_q(viewer))
+        student_frameworks(student=student).filter(visible_frameworks_q(viewer))
         if framework_ids is None
         else Framework.objects.filter(visible_frameworks_q(viewer), pk__in=framework_ids)
     )
@@ -386,7 +386,7 @@ def student_progress(
 
 
 def mastered_over_time(
-    viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
+    *, viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, int]]:
     """Cumulative count of learning targets mastered, week by week from ``start`` to ``end``."""
     dates: list[dt.date] = sorted(
@@ -410,7 +410,9 @@ def mastered_over_time(
     return points
 
 
-def recent_evidence(viewer: User | AnonymousUser, student: User, limit: int = 10) -> list[Evidence]:
+def recent_evidence(
+    *, viewer: User | AnonymousUser, student: User, limit: int = 10
+) -> list[Evidence]:
     return list(
         Evidence.objects.filter(visible_evidence_q(viewer), student=student)
         .select_related("competency", "author")
@@ -418,7 +420,7 @@ def recent_evidence(viewer: User | AnonymousUser, student: User, limit: int = 10
     )
 
 
-def evidence_waiting_for(viewer: User | AnonymousUser) -> QuerySet[Evidence]:
+def evidence_waiting_for(*, viewer: User | AnonymousUser) -> QuerySet[Evidence]:
     """Student submissions waiting for this teacher's review."""
     from profiles.permissions import staff_students_q
 
@@ -443,7 +445,7 @@ def section_with_competencies_for_teacher(viewer: User, pk: int) -> Section | No
 
 
 def competencies_for_section_choice(section: Section) -> list[Competency]:
-    return list(section_competencies(section))
+    return list(section_competencies(section=section))
 
 
 def section_links(section: Section) -> QuerySet[SectionCompetency]:

@@ -69,7 +69,7 @@ def _grid_params(request: HttpRequest) -> dict[str, Any]:
 @require_safe
 def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
-    grid = class_grid(section, request.user, **_grid_params(request))
+    grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     return render(
         request,
         "mastery/section_grid.html",
@@ -93,7 +93,7 @@ def _csv_cell(cell: Any) -> str:
 def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The grid as shown (same filter and sort), for a spreadsheet."""
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
-    grid = class_grid(section, request.user, **_grid_params(request))
+    grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{section.name} mastery.csv".replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -123,8 +123,8 @@ def _cell_context(
         "section": section,
         "student": student,
         "competency": competency,
-        "record": cell_record(student, competency),
-        "evidence": cell_evidence(request.user, student, competency),
+        "record": cell_record(student=student, competency=competency),
+        "evidence": cell_evidence(viewer=request.user, student=student, competency=competency),
         "form": form or EvidenceForm(levels=levels),
     }
 
@@ -134,8 +134,10 @@ def _cell_context(
 def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int) -> HttpResponse:
     """A cell's evidence history, and a form to add evidence in place (HTMX)."""
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
-    student = student_list_for_viewer(request.user, section=section).filter(pk=student_pk).first()
-    competency = section_competencies(section).filter(pk=competency_pk).first()
+    student = (
+        student_list_for_viewer(viewer=request.user, section=section).filter(pk=student_pk).first()
+    )
+    competency = section_competencies(section=section).filter(pk=competency_pk).first()
     if student is None or competency is None:
         raise Http404("Not in this class.")
     form = None
@@ -163,7 +165,9 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
     context["updated"] = request.method == "POST" and form is None
     if context["updated"]:
         # The row (its cells, mastered count and pacing) is swapped in out of band.
-        grid = class_grid(section, request.user, only_student=student, **_grid_params(request))
+        grid = class_grid(
+            viewer=request.user, section=section, only_student=student, **_grid_params(request)
+        )
         context["row_html"] = grid_row_html(grid.rows[0], oob=True) if grid.rows else None
     template = "mastery/_cell_panel.html"
     if not request.htmx:  # type: ignore[attr-defined]
@@ -176,8 +180,8 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
 def section_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record one assessment for the whole class in one form and one transaction."""
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
-    competencies = list(section_competencies(section))
-    students = list(student_list_for_viewer(request.user, section=section))
+    competencies = list(section_competencies(section=section))
+    students = list(student_list_for_viewer(viewer=request.user, section=section))
     form = ClassScoresForm(
         request.POST or None, competencies=competencies, initial=request.GET.dict() or None
     )
@@ -235,7 +239,7 @@ def evidence_review(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest) -> dict[str, Any]:
-    waiting = list(evidence_waiting_for(request.user))
+    waiting = list(evidence_waiting_for(viewer=request.user))
     levels_by_framework = {}
     for e in waiting:
         fw = e.competency.framework
@@ -307,9 +311,9 @@ def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
 
 
 def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
-    progress = student_progress(request.user, student)
+    progress = student_progress(viewer=request.user, student=student)
     start, end, term = _term_bounds(student)
-    points = mastered_over_time(request.user, student, start, end)
+    points = mastered_over_time(viewer=request.user, student=student, start=start, end=end)
     total = sum(len(p.items) for p in progress)
     chart = (
         growth_chart(
@@ -325,7 +329,7 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
         "progress": progress,
         "chart": chart,
         "term": term,
-        "recent": recent_evidence(request.user, student),
+        "recent": recent_evidence(viewer=request.user, student=student),
         "is_self": request.user.pk == student.pk,
         "total": total,
         "mastered_total": sum(p.mastered for p in progress),
@@ -349,7 +353,7 @@ def my_mastery(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     context = _progress_context(request, student)
@@ -365,7 +369,7 @@ def submit_evidence(request: HttpRequest) -> HttpResponse:
     student: User = request.user  # type: ignore[assignment]
     competencies = [
         item.competency
-        for fp in student_progress(student, student)
+        for fp in student_progress(viewer=student, student=student)
         for item in fp.items
         if item.status != "mastered"
     ]

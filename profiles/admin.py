@@ -318,7 +318,7 @@ class LearnerProfileAdmin(SchoolScopedAdmin):
 
         from .selectors import history_for_profile
 
-        rows = history_for_profile(obj.student, limit=25)
+        rows = history_for_profile(student=obj.student, limit=25)
         return (
             format_html_join(
                 "",

@@ -49,7 +49,7 @@ def student_search_q(search: str) -> Q:
 
 
 def student_list_for_viewer(
-    viewer: User | AnonymousUser, *, search: str = "", section: Section | None = None
+    *, viewer: User | AnonymousUser, search: str = "", section: Section | None = None
 ) -> QuerySet[User]:
     """Students the viewer may see, with what a card shows, in a fixed number of queries."""
     qs = User.objects.filter(visible_students_q(viewer))
@@ -82,16 +82,16 @@ def student_list_for_viewer(
     )
 
 
-def student_get_for_viewer(viewer: User | AnonymousUser, pk: int) -> User | None:
+def student_get_for_viewer(*, viewer: User | AnonymousUser, student_id: int) -> User | None:
     return (
-        student_list_for_viewer(viewer)
-        .filter(pk=pk)
+        student_list_for_viewer(viewer=viewer)
+        .filter(pk=student_id)
         .select_related("learner_profile__updated_by")
         .first()
     )
 
 
-def section_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Section]:
+def section_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[Section]:
     return (
         Section.objects.filter(visible_sections_q(viewer))
         .select_related("school")
@@ -142,9 +142,9 @@ def section_teachers_prefetch() -> Prefetch:  # type: ignore[type-arg]
     )
 
 
-def sections_taught_by(viewer: User) -> QuerySet[Section]:
+def sections_taught_by(*, viewer: User) -> QuerySet[Section]:
     return (
-        section_list_for_viewer(viewer)
+        section_list_for_viewer(viewer=viewer)
         .filter(
             enrollments__user=viewer,
             enrollments__role=Enrollment.Role.TEACHER,
@@ -155,7 +155,7 @@ def sections_taught_by(viewer: User) -> QuerySet[Section]:
     )
 
 
-def guardian_link_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[GuardianLink]:
+def guardian_link_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[GuardianLink]:
     return (
         GuardianLink.objects.filter(visible_guardian_links_q(viewer))
         .select_related("guardian", "student")
@@ -163,13 +163,13 @@ def guardian_link_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Guar
     )
 
 
-def children_of(guardian: User) -> QuerySet[User]:
-    return student_list_for_viewer(guardian).filter(
+def children_of(*, guardian: User) -> QuerySet[User]:
+    return student_list_for_viewer(viewer=guardian).filter(
         guardian_links__guardian=guardian, guardian_links__is_active=True
     )
 
 
-def guardians_of(student: User) -> QuerySet[GuardianLink]:
+def guardians_of(*, student: User) -> QuerySet[GuardianLink]:
     return GuardianLink.objects.filter(student=student, is_active=True).select_related("guardian")
 
 
@@ -181,13 +181,13 @@ class TeacherHome:
     current_term: Term | None
 
 
-def teacher_home_for(viewer: User) -> TeacherHome:
+def teacher_home_for(*, viewer: User) -> TeacherHome:
     """What a teacher's home shows: advisory groups with their advisees, then classes."""
-    sections = list(sections_taught_by(viewer))
+    sections = list(sections_taught_by(viewer=viewer))
     advisories = [s for s in sections if s.kind == Section.Kind.ADVISORY]
     classes = [s for s in sections if s.kind == Section.Kind.CLASS]
     advisees = list(
-        student_list_for_viewer(viewer).filter(
+        student_list_for_viewer(viewer=viewer).filter(
             enrollments__section__in=[s.pk for s in advisories],
             enrollments__role=Enrollment.Role.STUDENT,
             enrollments__is_active=True,
@@ -220,7 +220,7 @@ class ProfileChange:
     fields: list[str]
 
 
-def history_for_profile(student: User, limit: int = 10) -> list[ProfileChange]:
+def history_for_profile(*, student: User, limit: int = 10) -> list[ProfileChange]:
     """Recent changes to a learner profile: who, when and which fields (staff view).
 
     Read from the pghistory event table, which database triggers fill on every write (bulk

@@ -86,13 +86,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def teacher_home(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     if search:
-        students = list(student_list_for_viewer(request.user, search=search)[:60])
+        students = list(student_list_for_viewer(viewer=request.user, search=search)[:60])
         context: dict[str, Any] = {"search": search, "students": students}
         if request.htmx:  # type: ignore[attr-defined]
             return render(request, "profiles/teacher_home.html#search-results", context)
-        context["home"] = teacher_home_for(request.user)  # type: ignore[arg-type]
+        context["home"] = teacher_home_for(viewer=request.user)  # type: ignore[arg-type]
         return render(request, "profiles/teacher_home.html", context)
-    context = {"search": "", "home": teacher_home_for(request.user)}  # type: ignore[arg-type]
+    context = {"search": "", "home": teacher_home_for(viewer=request.user)}  # type: ignore[arg-type]
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "profiles/teacher_home.html#search-results", context)
     return render(request, "profiles/teacher_home.html", context)
@@ -103,7 +103,7 @@ def teacher_home(request: HttpRequest) -> HttpResponse:
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     prefetch_related_objects([section], "terms", section_teachers_prefetch())
-    students = list(student_list_for_viewer(request.user, section=section))
+    students = list(student_list_for_viewer(viewer=request.user, section=section))
     return render(
         request, "profiles/section_detail.html", {"section": section, "students": students}
     )
@@ -112,7 +112,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     profile = learner_profile_for(student)
@@ -123,9 +123,9 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_staff_fields": staff,
         "can_edit_about": can_edit_student_voice(request.user, student),
         "is_self": request.user.pk == student.pk,
-        "guardian_links": list(guardians_of(student)) if staff else [],
+        "guardian_links": list(guardians_of(student=student)) if staff else [],
         "enrollments": student.student_enrollments,  # type: ignore[attr-defined]
-        "history": history_for_profile(student) if staff else [],
+        "history": history_for_profile(student=student) if staff else [],
     }
     return render(request, "profiles/student_detail.html", context)
 
@@ -145,7 +145,7 @@ def student_home(request: HttpRequest) -> HttpResponse:
 @role_required(Role.GUARDIAN)
 @require_safe
 def family_home(request: HttpRequest) -> HttpResponse:
-    children = list(children_of(request.user))  # type: ignore[arg-type]
+    children = list(children_of(guardian=request.user))  # type: ignore[arg-type]
     return render(request, "profiles/family_home.html", {"children": children})
 
 
@@ -158,7 +158,7 @@ def _edit_profile(
     allowed: Callable[[Any, User], bool],
     template: str,
 ) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     if not allowed(request.user, student):

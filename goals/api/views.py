@@ -155,7 +155,7 @@ class GoalViewSet(
         }.get(self.action) or GoalSerializer
 
     def get_scoped_queryset(self) -> QuerySet[Goal]:
-        goals = goal_list_for_viewer(self.request.user)
+        goals = goal_list_for_viewer(viewer=self.request.user)
         # Writes get the bare goal: the services read its relations afresh.
         return _with_details(goals) if self.action in ("list", "retrieve") else goals
 

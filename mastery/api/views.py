@@ -398,7 +398,7 @@ class StudentPathwayViewSet(ScopedViewSetMixin):
         student = self.get_queryset().filter(pk=int(pk or 0)).first()
         if student is None:
             raise NotFound("No such student, or not one you can see.")
-        progress = student_progress(request.user, student)
+        progress = student_progress(viewer=request.user, student=student)
         return Response(
             StudentPathwaySerializer({"student": student.pk, "frameworks": progress}).data
         )

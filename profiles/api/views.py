@@ -67,7 +67,7 @@ class StudentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_class = StudentFilter
 
     def get_scoped_queryset(self) -> QuerySet[User]:
-        return student_list_for_viewer(self.request.user)
+        return student_list_for_viewer(viewer=self.request.user)
 
 
 class ProfileFilter(django_filters.FilterSet):
@@ -164,7 +164,7 @@ class SectionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_class = SectionFilter
 
     def get_scoped_queryset(self) -> QuerySet[Section]:
-        return section_list_for_viewer(self.request.user).prefetch_related(
+        return section_list_for_viewer(viewer=self.request.user).prefetch_related(
             section_teachers_prefetch()
         )
 
@@ -184,7 +184,7 @@ class GuardianLinkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retr
     filterset_class = GuardianLinkFilter
 
     def get_scoped_queryset(self) -> QuerySet[Any]:
-        return guardian_link_list_for_viewer(self.request.user).filter(is_active=True)
+        return guardian_link_list_for_viewer(viewer=self.request.user).filter(is_active=True)
 
 
 class TokenSerializer(AuthTokenSerializer):

@@ -715,7 +715,7 @@ def test_revising_an_active_goal_keeps_its_earlier_version(world):
     ]
     assert events[2].pgh_context.metadata["user"] == world.student.pk
     assert events[2].pgh_context.metadata["service"] == "goal_update"
-    assert goal_versions(goal) == [
+    assert goal_versions(goal=goal) == [
         {
             "replaced_at": events[2].pgh_created_at,
             "title": TITLE,
@@ -729,7 +729,7 @@ def test_revising_an_active_goal_keeps_its_earlier_version(world):
 def test_a_goal_with_unchanged_wording_has_no_earlier_versions(world):
     goal = _active(world)
 
-    assert goal_versions(goal) == []
+    assert goal_versions(goal=goal) == []
 
 
 # --- check-ins ---------------------------------------------------------------------------------
