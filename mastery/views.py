@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.charts import growth_chart
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.http import render_form
 from profiles.models import Role, Section, Term, User
 from profiles.permissions import roles_of
@@ -33,7 +32,7 @@ from profiles.views import role_required
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from .grid_html import grid_body_html, grid_row_html, level_styles
 from .models import Competency, Evidence
-from .permissions import can_record_evidence, visible_evidence_q
+from .permissions import visible_evidence_q
 from .selectors import (
     cell_evidence,
     cell_record,
@@ -259,8 +258,6 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
     )
     if evidence is None:
         raise Http404("No such evidence.")
-    if not can_record_evidence(request.user, evidence.student):
-        raise PermissionDenied("Only the student's teachers review their evidence.")
     form = ReviewForm(request.POST)
     error = None
     if form.is_valid():
@@ -280,6 +277,8 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
                     evidence=evidence,
                     comment=form.cleaned_data["comment"],
                 )
+        except NotAllowed:
+            raise  # the services' refusal is a 403 (core.middleware.DomainErrorPagesMiddleware)
         except DomainError as exc:
             error = exc.message
     else:
