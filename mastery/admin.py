@@ -34,10 +34,12 @@ from .models import (
     SectionCompetency,
 )
 from .services import (
+    competency_update,
     evidence_delete,
     evidence_update,
     framework_link_sections,
-    mastery_rebuild_enqueue,
+    framework_update,
+    scale_update,
     scale_validate,
 )
 
@@ -84,21 +86,30 @@ class ProficiencyScaleAdmin(SchoolScopedAdmin):
             for lv in obj.levels.all()
         )
 
+    def save_model(
+        self, request: HttpRequest, obj: ProficiencyScale, form: Any, change: bool
+    ) -> None:
+        if not change:  # an edit is saved with its levels, by scale_update in save_related
+            super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if change:
-            scale: ProficiencyScale = form.instance
-            frameworks = Framework.objects.filter(scale=scale)
-            if scale.is_default:
-                frameworks = frameworks | Framework.objects.filter(
-                    school=scale.school, scale__isnull=True
-                )
-            ids = list(frameworks.values_list("pk", flat=True))
-            mastery_rebuild_enqueue(framework_ids=ids)
-            if ids:
-                messages.info(
-                    request, f"Mastery records of {len(ids)} framework(s) are being rebuilt."
-                )
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        levels: list[ProficiencyLevel] = []
+        deleted: list[ProficiencyLevel] = []
+        for formset in formsets:
+            levels += formset.save(commit=False)
+            deleted += formset.deleted_objects
+        ids = scale_update(
+            actor=request.user,  # type: ignore[arg-type]
+            scale=form.instance,
+            levels=levels,
+            deleted=deleted,
+        )
+        form.save_m2m()
+        if ids:
+            messages.info(request, f"Mastery records of {len(ids)} framework(s) are being rebuilt.")
 
 
 class FrameworkForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -183,11 +194,13 @@ class FrameworkAdmin(SchoolScopedAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Framework, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and {"calculation_method", "calculation_parameter", "scale"} & set(
-            form.changed_data
+        if not change:
+            super().save_model(request, obj, form, change)
+        elif framework_update(
+            actor=request.user,  # type: ignore[arg-type]
+            framework=obj,
+            changed=form.changed_data,
         ):
-            mastery_rebuild_enqueue(framework_ids=[obj.pk])
             messages.info(request, "The method changed: mastery records are being rebuilt.")
         sections = form.cleaned_data.get("link_sections")
         if sections:
@@ -283,9 +296,14 @@ class CompetencyAdmin(SchoolScopedAdmin):
         return obj.label[:100]
 
     def save_model(self, request: HttpRequest, obj: Competency, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and {"calculation_method", "calculation_parameter"} & set(form.changed_data):
-            mastery_rebuild_enqueue(framework_ids=[obj.framework_id])
+        if change:
+            competency_update(
+                actor=request.user,  # type: ignore[arg-type]
+                competency=obj,
+                changed=form.changed_data,
+            )
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(SectionCompetency)

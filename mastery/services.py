@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
+from core.services import service
 from core.tasks import enqueue_after_commit
 from profiles.models import Enrollment, Membership, Role, School, Section, User
 
@@ -77,6 +78,59 @@ def scale_validate(levels: Iterable[tuple[Decimal, bool]]) -> None:
         raise ValidationFailed(
             f"Mark exactly one level as the mastery level ({marked} marked).", code="mastery_level"
         )
+
+
+# What changes a framework's or a competency's mastery records: an edit of one of these fields
+# queues a rebuild of the framework.
+FRAMEWORK_REBUILD_FIELDS = frozenset({"calculation_method", "calculation_parameter", "scale"})
+COMPETENCY_REBUILD_FIELDS = frozenset({"calculation_method", "calculation_parameter"})
+
+
+@service
+def scale_update(
+    *,
+    actor: User,
+    scale: ProficiencyScale,
+    levels: Iterable[ProficiencyLevel] = (),
+    deleted: Iterable[ProficiencyLevel] = (),
+) -> list[int]:
+    """Save an edited scale with its new or changed ``levels`` and without its ``deleted`` ones,
+    then queue a rebuild of every framework that uses it (as itself, or as the school's default
+    for frameworks that name none). Returns the ids of those frameworks."""
+    scale.save()
+    for level in deleted:
+        level.delete()
+    for level in levels:
+        level.scale = scale
+        level.save()
+    frameworks = Framework.objects.filter(scale=scale)
+    if scale.is_default:
+        frameworks = frameworks | Framework.objects.filter(school=scale.school, scale__isnull=True)
+    ids = sorted(frameworks.values_list("pk", flat=True))
+    mastery_rebuild_enqueue(framework_ids=ids)
+    return ids
+
+
+@service
+def framework_update(*, actor: User, framework: Framework, changed: Iterable[str]) -> bool:
+    """Save an edited framework (its ``changed`` fields already set); a new calculation method,
+    parameter or scale queues a rebuild of its records. Returns whether it did."""
+    framework.save()
+    rebuild = bool(FRAMEWORK_REBUILD_FIELDS & set(changed))
+    if rebuild:
+        mastery_rebuild_enqueue(framework_ids=[framework.pk])
+    return rebuild
+
+
+@service
+def competency_update(*, actor: User, competency: Competency, changed: Iterable[str]) -> bool:
+    """Save an edited competency (its ``changed`` fields already set); a calculation method or
+    parameter of its own queues a rebuild of its framework. Returns whether it did."""
+    competency.save()
+    rebuild = bool(COMPETENCY_REBUILD_FIELDS & set(changed))
+    if rebuild:
+        mastery_rebuild_enqueue(framework_ids=[competency.framework_id])
+    return rebuild
 
 
 # --- recomputation -----------------------------------------------------------------------------
