@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-import pghistory
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.dates import plausible_date
 from core.errors import Conflict, NotAllowed, ValidationFailed
+from core.services import service
 from mastery.models import Competency, MasteryRecord
 from profiles.models import School, User
 from profiles.selectors import school_of_student, term_current_for
@@ -125,7 +125,7 @@ def _competencies(student: User, competencies: Iterable[Competency]) -> list[Com
     return chosen
 
 
-@transaction.atomic
+@service
 def goal_create(
     *,
     actor: User,
@@ -161,28 +161,27 @@ def goal_create(
     else:
         raise NotAllowed("Students set their own goals; their teachers may suggest one.")
     term = term_current_for(school=school, grading_period=True)
-    with pghistory.context(user=actor.pk, service="goal_create"):
-        goal = Goal.objects.create(
-            student=student,
-            status=status,
-            origin=origin,
-            suggested_by=suggested_by,
-            term=term,
-            updated_by=actor,
-            **fields,
-        )
-        goal.competencies.set(_competencies(student, competencies))
-        ActionStep.objects.bulk_create(
-            [
-                ActionStep(goal=goal, title=t, due_date=d, order=i)
-                for i, (t, d) in enumerate(_step(t, d) for t, d in steps)
-                if t
-            ]
-        )
+    goal = Goal.objects.create(
+        student=student,
+        status=status,
+        origin=origin,
+        suggested_by=suggested_by,
+        term=term,
+        updated_by=actor,
+        **fields,
+    )
+    goal.competencies.set(_competencies(student, competencies))
+    ActionStep.objects.bulk_create(
+        [
+            ActionStep(goal=goal, title=t, due_date=d, order=i)
+            for i, (t, d) in enumerate(_step(t, d) for t, d in steps)
+            if t
+        ]
+    )
     return goal
 
 
-@transaction.atomic
+@service
 def goal_update(
     *,
     actor: User,
@@ -207,14 +206,13 @@ def goal_update(
     cleaned = _clean(changes, _student_school(locked.student).pk)
     for name, value in cleaned.items():
         setattr(locked, name, value)
-    with pghistory.context(user=actor.pk, service="goal_update"):
-        _save(locked, actor, list(cleaned))
-        if competencies is not None:
-            locked.competencies.set(_competencies(locked.student, competencies))
+    _save(locked, actor, list(cleaned))
+    if competencies is not None:
+        locked.competencies.set(_competencies(locked.student, competencies))
     return locked
 
 
-@transaction.atomic
+@service
 def goal_propose(*, actor: User, goal: Goal) -> Goal:
     goal = _lock(goal)
     if actor.pk != goal.student_id:
@@ -222,12 +220,11 @@ def goal_propose(*, actor: User, goal: Goal) -> Goal:
     _transition(goal, [S.DRAFT], "proposed")
     goal.status = S.PROPOSED
     goal.return_comment = ""
-    with pghistory.context(user=actor.pk, service="goal_propose"):
-        _save(goal, actor, ["status", "return_comment"])
+    _save(goal, actor, ["status", "return_comment"])
     return goal
 
 
-@transaction.atomic
+@service
 def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
     goal = _lock(goal)
     if not can_review_goal(actor, goal):
@@ -242,16 +239,15 @@ def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
     goal.status = S.ACTIVE
     goal.approved_by = actor
     goal.approved_at = timezone.now()
-    with pghistory.context(user=actor.pk, service="goal_approve"):
-        _save(goal, actor, ["status", "approved_by", "approved_at"])
-        if comment.strip():
-            GoalComment.objects.create(
-                goal=goal, author=actor, kind=GoalComment.Kind.APPROVED, body=comment.strip()
-            )
+    _save(goal, actor, ["status", "approved_by", "approved_at"])
+    if comment.strip():
+        GoalComment.objects.create(
+            goal=goal, author=actor, kind=GoalComment.Kind.APPROVED, body=comment.strip()
+        )
     return goal
 
 
-@transaction.atomic
+@service
 def goal_return(*, actor: User, goal: Goal, comment: str) -> Goal:
     goal = _lock(goal)
     if not can_review_goal(actor, goal):
@@ -265,15 +261,14 @@ def goal_return(*, actor: User, goal: Goal, comment: str) -> Goal:
     _transition(goal, [S.PROPOSED], "returned")
     goal.status = S.DRAFT
     goal.return_comment = comment.strip()
-    with pghistory.context(user=actor.pk, service="goal_return"):
-        _save(goal, actor, ["status", "return_comment"])
-        GoalComment.objects.create(
-            goal=goal, author=actor, kind=GoalComment.Kind.RETURNED, body=comment.strip()
-        )
+    _save(goal, actor, ["status", "return_comment"])
+    GoalComment.objects.create(
+        goal=goal, author=actor, kind=GoalComment.Kind.RETURNED, body=comment.strip()
+    )
     return goal
 
 
-@transaction.atomic
+@service
 def goal_accept_suggestion(*, actor: User, goal: Goal) -> Goal:
     goal = _lock(goal)
     if actor.pk != goal.student_id:
@@ -288,12 +283,11 @@ def goal_accept_suggestion(*, actor: User, goal: Goal) -> Goal:
     goal.status = S.ACTIVE
     goal.approved_by = goal.suggested_by
     goal.approved_at = timezone.now()
-    with pghistory.context(user=actor.pk, service="goal_accept_suggestion"):
-        _save(goal, actor, ["status", "approved_by", "approved_at"])
+    _save(goal, actor, ["status", "approved_by", "approved_at"])
     return goal
 
 
-@transaction.atomic
+@service
 def goal_decline_suggestion(*, actor: User, goal: Goal, reason: str = "") -> Goal:
     goal = _lock(goal)
     if actor.pk != goal.student_id:
@@ -306,8 +300,7 @@ def goal_decline_suggestion(*, actor: User, goal: Goal, reason: str = "") -> Goa
     goal.status = S.ABANDONED
     goal.closed_at = timezone.now()
     goal.reflection = reason.strip()
-    with pghistory.context(user=actor.pk, service="goal_decline_suggestion"):
-        _save(goal, actor, ["status", "closed_at", "reflection"])
+    _save(goal, actor, ["status", "closed_at", "reflection"])
     return goal
 
 
@@ -318,7 +311,7 @@ CLOSING: dict[str, str] = {
 }
 
 
-@transaction.atomic
+@service
 def goal_close(*, actor: User, goal: Goal, outcome: str, reflection: str) -> Goal:
     """Close an active goal as achieved, not met or set aside, with the student's reflection."""
     goal = _lock(goal)
@@ -334,8 +327,7 @@ def goal_close(*, actor: User, goal: Goal, outcome: str, reflection: str) -> Goa
     goal.status = outcome
     goal.reflection = reflection.strip()
     goal.closed_at = timezone.now()
-    with pghistory.context(user=actor.pk, service="goal_close"):
-        _save(goal, actor, ["status", "reflection", "closed_at"])
+    _save(goal, actor, ["status", "reflection", "closed_at"])
     return goal
 
 
@@ -367,7 +359,7 @@ def progress_from_competencies(goal: Goal) -> int | None:
     return int((total / len(competencies) * 100).to_integral_value())
 
 
-@transaction.atomic
+@service
 def checkin_record(
     *,
     actor: User,
@@ -394,20 +386,19 @@ def checkin_record(
         raise ValidationFailed("How far along are you? Give a percent.", field="progress")
     if not 0 <= int(progress) <= 100:
         raise ValidationFailed("Progress is a percent from 0 to 100.", field="progress")
-    with pghistory.context(user=actor.pk, service="checkin_record"):
-        return CheckIn.objects.create(
-            goal=goal,
-            author=actor,
-            progress=int(progress),
-            progress_derived=derived,
-            confidence=int(confidence),
-            what_helped=what_helped.strip(),
-            what_got_in_the_way=what_got_in_the_way.strip(),
-            next_step=next_step.strip(),
-        )
+    return CheckIn.objects.create(
+        goal=goal,
+        author=actor,
+        progress=int(progress),
+        progress_derived=derived,
+        confidence=int(confidence),
+        what_helped=what_helped.strip(),
+        what_got_in_the_way=what_got_in_the_way.strip(),
+        next_step=next_step.strip(),
+    )
 
 
-@transaction.atomic
+@service
 def goal_comment_add(*, actor: User, goal: Goal, body: str) -> GoalComment:
     if not can_comment_on_goal(actor, goal):
         raise NotAllowed("Only the student, their teachers and their family comment here.")
@@ -427,8 +418,7 @@ def goal_comment_add(*, actor: User, goal: Goal, body: str) -> GoalComment:
         if is_guardian_of(actor, goal.student_id) and actor.pk != goal.student_id
         else GoalComment.Kind.COMMENT
     )
-    with pghistory.context(user=actor.pk, service="goal_comment_add"):
-        return GoalComment.objects.create(goal=goal, author=actor, kind=kind, body=text)
+    return GoalComment.objects.create(goal=goal, author=actor, kind=kind, body=text)
 
 
 @transaction.atomic

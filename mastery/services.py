@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pghistory
 from django.db import transaction
 from django.utils import timezone
 
@@ -354,7 +353,7 @@ def _kind(value: str) -> str:
     return value
 
 
-@transaction.atomic
+@service
 def evidence_record(
     *,
     actor: User,
@@ -372,25 +371,24 @@ def evidence_record(
     if not can_record_evidence(actor, student):
         raise NotAllowed("Only the student's teachers can record evidence for them.")
     _check_competency_for(student, competency)
-    with pghistory.context(user=actor.pk, service="evidence_record"):
-        evidence = Evidence.objects.create(
-            student=student,
-            competency=competency,
-            section=section,
-            score=_score(score, competency),
-            observed_on=_observed_on(observed_on),
-            kind=_kind(kind),
-            title=title.strip()[:255],
-            note=note.strip(),
-            link=link.strip(),
-            author=actor,
-            status=Evidence.Status.ACCEPTED,
-        )
-        mastery_recompute(pairs=[(student.pk, competency.pk)])
+    evidence = Evidence.objects.create(
+        student=student,
+        competency=competency,
+        section=section,
+        score=_score(score, competency),
+        observed_on=_observed_on(observed_on),
+        kind=_kind(kind),
+        title=title.strip()[:255],
+        note=note.strip(),
+        link=link.strip(),
+        author=actor,
+        status=Evidence.Status.ACCEPTED,
+    )
+    mastery_recompute(pairs=[(student.pk, competency.pk)])
     return evidence
 
 
-@transaction.atomic
+@service
 def evidence_record_for_class(
     *,
     actor: User,
@@ -451,13 +449,12 @@ def evidence_record_for_class(
         raise ValidationFailed("Some scores are not valid: " + "; ".join(problems), field="scores")
     if not rows:
         raise ValidationFailed("Enter at least one score.", field="scores")
-    with pghistory.context(user=actor.pk, service="evidence_record_for_class"):
-        created = Evidence.objects.bulk_create(rows)
-        mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
+    created = Evidence.objects.bulk_create(rows)
+    mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
     return created
 
 
-@transaction.atomic
+@service
 def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, Any]) -> Evidence:
     if not can_change_evidence(actor, evidence):
         raise NotAllowed("Only the student's teachers can change this evidence.")
@@ -474,23 +471,21 @@ def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, An
     for name in ("title", "note", "link"):
         if name in changes:
             setattr(evidence, name, str(changes[name] or "").strip())
-    with pghistory.context(user=actor.pk, service="evidence_update"):
-        evidence.save()
-        mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    evidence.save()
+    mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
     return evidence
 
 
-@transaction.atomic
+@service
 def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     if not can_change_evidence(actor, evidence):
         raise NotAllowed("Only the student's teachers can delete this evidence.")
     pair = (evidence.student_id, evidence.competency_id)
-    with pghistory.context(user=actor.pk, service="evidence_delete"):
-        evidence.delete()
-        mastery_recompute(pairs=[pair])
+    evidence.delete()
+    mastery_recompute(pairs=[pair])
 
 
-@transaction.atomic
+@service
 def evidence_submit(
     *,
     actor: User,
@@ -516,17 +511,16 @@ def evidence_submit(
         raise ValidationFailed(
             "Choose prior learning, a project or a self-assessment.", field="kind"
         )
-    with pghistory.context(user=actor.pk, service="evidence_submit"):
-        return Evidence.objects.create(
-            student=actor,
-            competency=competency,
-            observed_on=_observed_on(observed_on),
-            kind=kind,
-            note=note.strip(),
-            link=link.strip(),
-            author=actor,
-            status=Evidence.Status.SUBMITTED,
-        )
+    return Evidence.objects.create(
+        student=actor,
+        competency=competency,
+        observed_on=_observed_on(observed_on),
+        kind=kind,
+        note=note.strip(),
+        link=link.strip(),
+        author=actor,
+        status=Evidence.Status.SUBMITTED,
+    )
 
 
 def _submitted(evidence: Evidence) -> Evidence:
@@ -538,7 +532,7 @@ def _submitted(evidence: Evidence) -> Evidence:
     return locked
 
 
-@transaction.atomic
+@service
 def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str = "") -> Evidence:
     if not can_change_evidence(actor, evidence):
         raise NotAllowed("Only the student's teachers can accept their evidence.")
@@ -547,13 +541,12 @@ def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str
     evidence.status = Evidence.Status.ACCEPTED
     evidence.reviewed_by = actor
     evidence.review_comment = comment.strip()
-    with pghistory.context(user=actor.pk, service="evidence_accept"):
-        evidence.save()
-        mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    evidence.save()
+    mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
     return evidence
 
 
-@transaction.atomic
+@service
 def evidence_return(*, actor: User, evidence: Evidence, comment: str) -> Evidence:
     if not can_change_evidence(actor, evidence):
         raise NotAllowed("Only the student's teachers can return their evidence.")
@@ -563,8 +556,7 @@ def evidence_return(*, actor: User, evidence: Evidence, comment: str) -> Evidenc
     evidence.status = Evidence.Status.RETURNED
     evidence.reviewed_by = actor
     evidence.review_comment = comment.strip()
-    with pghistory.context(user=actor.pk, service="evidence_return"):
-        evidence.save()
+    evidence.save()
     return evidence
 
 
