@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -432,21 +432,3 @@ def evidence_waiting_for(*, viewer: User | AnonymousUser) -> QuerySet[Evidence]:
         .select_related("student", "competency", "competency__framework")
         .order_by("created_at", "id")
     )
-
-
-def section_with_competencies_for_teacher(viewer: User, pk: int) -> Section | None:
-    from profiles.permissions import visible_sections_q
-
-    return (
-        Section.objects.filter(visible_sections_q(viewer), pk=pk)
-        .annotate(target_count=Count("section_competencies"))
-        .first()
-    )
-
-
-def competencies_for_section_choice(section: Section) -> list[Competency]:
-    return list(section_competencies(section=section))
-
-
-def section_links(section: Section) -> QuerySet[SectionCompetency]:
-    return SectionCompetency.objects.filter(section=section)

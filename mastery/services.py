@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -335,16 +334,6 @@ def _check_competency_for(student: User, competency: Competency) -> None:
         raise ValidationFailed(
             "This competency belongs to another school's framework.", field="competency"
         )
-
-
-@dataclass(frozen=True)
-class EvidenceInput:
-    score: Decimal | str | int | float
-    observed_on: dt.date | None = None
-    kind: str = Evidence.Kind.ASSESSMENT
-    title: str = ""
-    note: str = ""
-    link: str = ""
 
 
 def _kind(value: str) -> str:
