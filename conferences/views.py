@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError, NotFound, ValidationFailed
 from goals.models import GoalCategory
 from mastery.models import Evidence
+from profiles.access import request_user, role_required
 from profiles.models import Role, User
 from profiles.permissions import roles_of
-from profiles.views import role_required
 
 from . import services as svc
 from .forms import (
@@ -66,10 +66,6 @@ STATUS_STEPS = [
 ]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _conference(request: HttpRequest, pk: int) -> Conference:
     try:
         return conference_get_for_viewer(viewer=request.user, conference_id=pk)
@@ -103,7 +99,7 @@ def schedule(
 ) -> HttpResponse:
     """A window's schedule: slots by day with families, RSVPs, interpreters and conflicts;
     each advisee's preparation status; slot and block forms."""
-    viewer = _user(request)
+    viewer = request_user(request)
     windows = schedule_windows_for(viewer=viewer)
     chosen = request.GET.get("window") or request.POST.get("window")
     window = next((w for w in windows if str(w.pk) == chosen), None)
@@ -133,7 +129,7 @@ def schedule(
 @require_POST
 def schedule_slots(request: HttpRequest) -> HttpResponse:
     """Generate slots, block a time, delete a slot, or create the advisees' conferences."""
-    viewer = _user(request)
+    viewer = request_user(request)
     windows = schedule_windows_for(viewer=viewer)
     window = next((w for w in windows if str(w.pk) == request.POST.get("window")), None)
     if window is None:
@@ -268,7 +264,7 @@ def my_conference(
     request: HttpRequest, *, error: str | None = None, status: int = 200
 ) -> HttpResponse:
     """Prepare my conference section by section, pick work samples, rehearse, submit."""
-    conference = conference_current_for_student(viewer=_user(request))
+    conference = conference_current_for_student(viewer=request_user(request))
     if conference is None:
         return render(request, "conferences/my_conference.html", {"conference": None})
     context = _prepare_context(request, conference)
@@ -279,7 +275,7 @@ def my_conference(
 @role_required(Role.STUDENT)
 def lead(request: HttpRequest) -> HttpResponse:
     """Lead mode: one section at a time, large type, a timer per section, keyboard and swipe."""
-    conference = conference_current_for_student(viewer=_user(request))
+    conference = conference_current_for_student(viewer=request_user(request))
     agenda = agenda_assemble(viewer=request.user, conference=conference) if conference else None
     return render(request, "conferences/lead.html", {"conference": conference, "agenda": agenda})
 
@@ -291,7 +287,7 @@ def lead(request: HttpRequest) -> HttpResponse:
 def family(request: HttpRequest, *, error: str | None = None, status: int = 200) -> HttpResponse:
     """Invitations with RSVP, booking all my children side by side, the agenda ahead of time
     and the summary with commitments afterwards."""
-    windows = family_conferences_for(viewer=_user(request))
+    windows = family_conferences_for(viewer=request_user(request))
     return render(
         request,
         "conferences/family.html",
@@ -308,7 +304,7 @@ def family(request: HttpRequest, *, error: str | None = None, status: int = 200)
 @role_required(Role.GUARDIAN)
 @require_POST
 def family_book(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     windows = family_conferences_for(viewer=viewer)
     fw = next((w for w in windows if str(w.window.pk) == request.POST.get("window")), None)
     if fw is None:
@@ -622,7 +618,7 @@ def conference_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     """One step on a conference. The service decides who may; the page the person came from
     is shown again, with the outcome (or the refusal, with a 4xx status)."""
     conference = _conference(request, pk)
-    actor = _user(request)
+    actor = request_user(request)
     if can_run_conference(actor, conference):
         page = "review"
     elif can_prepare_conference(actor, conference):

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError
 from core.http import render_form
 from mastery.selectors import student_progress
+from profiles.access import role_required
 from profiles.models import Role, School, User
 from profiles.permissions import roles_of
 from profiles.selectors import school_of_student, student_get_for_viewer, term_current_for
-from profiles.views import role_required
 
 from .charts import checkin_chart
 from .forms import CheckInForm, CommentForm, GoalForm, TransitionForm

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.charts import growth_chart
 from core.errors import DomainError, NotAllowed
 from core.http import render_form
+from profiles.access import role_required
 from profiles.models import Role, Section, Term, User
 from profiles.permissions import roles_of
 from profiles.selectors import (
@@ -27,7 +28,6 @@ from profiles.selectors import (
     student_list_for_viewer,
     term_current_for,
 )
-from profiles.views import role_required
 
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from .grid_html import grid_body_html, grid_row_html, level_styles

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth import views as auth_views
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.errors import DomainError
 from core.http import render_form
 
+from .access import role_required
 from .forms import (
     AboutMeForm,
     EmailAuthenticationForm,
@@ -43,29 +43,11 @@ from .selectors import (
 )
 from .services import learner_profile_for, learner_profile_update
 
-ViewFunc = Callable[..., HttpResponse]
-
 ROLE_HOMES = (
     (Role.TEACHER, "teacher-home"),
     (Role.GUARDIAN, "family-home"),
     (Role.STUDENT, "student-home"),
 )
-
-
-def role_required(role: str) -> Callable[[ViewFunc], ViewFunc]:
-    """The page belongs to one role: others get a 403 that says so."""
-
-    def decorator(view: ViewFunc) -> ViewFunc:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if role not in roles_of(request.user):
-                raise PermissionDenied(f"This page is for {Role(role).label.lower()}s.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @login_required

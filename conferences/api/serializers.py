@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from goals.api.serializers import ScopedPrimaryKeyField as _ScopedPrimaryKeyField
+from core.api import ScopedPrimaryKeyField as _ScopedPrimaryKeyField
 from goals.models import GoalCategory
 from mastery.models import Evidence
 from profiles.models import Membership

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from core.api import IdFilter, StrictBooleanFilter
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.viewsets import ScopedViewSetMixin
+from profiles.access import request_user
 from profiles.models import Role, Section, User
 from profiles.permissions import roles_of, visible_sections_q, visible_students_q
 
@@ -54,10 +55,6 @@ ID = r"[0-9]+"
 INVALID = OpenApiResponse(description="Invalid input: `detail` or per-field messages say what.")
 REFUSED = OpenApiResponse(description="Not allowed: `detail` says who may.")
 NOT_FOUND = OpenApiResponse(description="No such object, or not one you can see.")
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 # --- frameworks and competencies ---------------------------------------------------------------
@@ -227,7 +224,7 @@ class EvidenceViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         student: User = data.pop("student")
-        actor = _user(request)
+        actor = request_user(request)
         if student.pk == actor.pk:
             refused = sorted(
                 k for k in ("score", "section", "title") if data.get(k) not in (None, "")
@@ -272,14 +269,14 @@ class EvidenceViewSet(
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         updated = evidence_update(
-            actor=_user(request), evidence=evidence, changes=dict(serializer.validated_data)
+            actor=request_user(request), evidence=evidence, changes=dict(serializer.validated_data)
         )
         return self._result(updated)
 
     @extend_schema(responses={204: None, 403: REFUSED, 404: NOT_FOUND})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Delete the evidence; the mastery record is recomputed without it."""
-        evidence_delete(actor=_user(request), evidence=self.get_object())
+        evidence_delete(actor=request_user(request), evidence=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -292,7 +289,7 @@ class EvidenceViewSet(
         """Record one assessment for a whole class in one transaction
         (``evidence_record_for_class``): if any score is invalid, nothing is written. Rows with
         an empty score are students not assessed. Returns the evidence created."""
-        actor = _user(request)
+        actor = request_user(request)
         if not (actor.is_superuser or roles_of(actor) & {Role.TEACHER, Role.ADMIN}):
             raise NotAllowed("Only the class's teachers can record its scores.")
         serializer = self.get_serializer(data=request.data)
@@ -321,7 +318,7 @@ class EvidenceViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         accepted = evidence_accept(
-            actor=_user(request),
+            actor=request_user(request),
             evidence=evidence,
             score=serializer.validated_data["score"],
             comment=serializer.validated_data["comment"],
@@ -339,7 +336,9 @@ class EvidenceViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         returned = evidence_return(
-            actor=_user(request), evidence=evidence, comment=serializer.validated_data["comment"]
+            actor=request_user(request),
+            evidence=evidence,
+            comment=serializer.validated_data["comment"],
         )
         return self._result(returned)
 
