@@ -130,7 +130,7 @@ CODES = {
 }
 
 
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """An id in the request body, looked up only among what the caller may see: an id the
     caller can't see reads as "no such ..." (a 400), exactly like one that doesn't exist.
     ``queryset`` names the model for the schema; ``scope(user)`` is what is searched."""

@@ -111,7 +111,7 @@ def _lock(goal: Goal) -> Goal:
 
 
 def _save(goal: Goal, actor: User, fields: list[str]) -> None:
-    goal.version = F("version") + 1  # type: ignore[assignment]
+    goal.version = F("version") + 1
     goal.updated_by = actor
     goal.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
     goal.refresh_from_db()

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError
 from core.http import render_form
 from mastery.selectors import student_progress
-from profiles.access import role_required
+from profiles.access import AuthenticatedHttpRequest, role_required
 from profiles.models import Role, School, User
 from profiles.permissions import roles_of
 from profiles.selectors import school_of_student, student_get_for_viewer, term_current_for
@@ -56,7 +56,7 @@ def _school(student: User) -> School:
     return school
 
 
-def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
+def _goal_or_404(request: AuthenticatedHttpRequest, pk: int) -> Goal:
     goal = goal_get_for_viewer(viewer=request.user, goal_id=pk)
     if goal is None:
         raise Http404("No such goal.")
@@ -68,8 +68,8 @@ def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
 
 @role_required(Role.STUDENT)
 @require_safe
-def my_goals(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def my_goals(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     return render(
         request,
         "goals/my_goals.html",
@@ -91,7 +91,7 @@ def _hints_for(data: dict[str, Any], school: School) -> list[Any]:
 
 
 def _goal_form(
-    request: HttpRequest, student: User, *, bound: bool = False, **kwargs: Any
+    request: AuthenticatedHttpRequest, student: User, *, bound: bool = False, **kwargs: Any
 ) -> GoalForm:
     school = _school(student)
     competencies = [
@@ -110,9 +110,9 @@ def _goal_form(
 
 @role_required(Role.STUDENT)
 @require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest) -> HttpResponse:
+def goal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The goal-setting tool: pick a template, answer its prompts, see what's missing."""
-    student: User = request.user  # type: ignore[assignment]
+    student: User = request.user
     school = _school(student)
     templates = list(GoalTemplate.objects.filter(school=school, is_active=True))
     template = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
@@ -161,9 +161,9 @@ def goal_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
+def goal_hints_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Live hints for the goal-setting tool (HTMX), from what is typed so far."""
-    student: User = request.user  # type: ignore[assignment]
+    student: User = request.user
     if Role.STUDENT not in roles_of(student):
         raise Http404
     form = _goal_form(request, student, bound=True)
@@ -192,7 +192,7 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
 # --- a goal -----------------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedHttpRequest, goal: Goal) -> dict[str, Any]:
     viewer = request.user
     checkins = list(goal.checkins.all())
     return {
@@ -209,7 +209,9 @@ def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
     }
 
 
-def _detail_refused(request: HttpRequest, goal: Goal, error: str, **forms: Any) -> HttpResponse:
+def _detail_refused(
+    request: AuthenticatedHttpRequest, goal: Goal, error: str, **forms: Any
+) -> HttpResponse:
     """The goal's page again, with what was typed and why it could not be used (a 400)."""
     context = {**_detail_context(request, goal), **forms, "error": error}
     return render_form(request, "goals/goal_detail.html", context, error=error)
@@ -217,14 +219,14 @@ def _detail_refused(request: HttpRequest, goal: Goal, error: str, **forms: Any) 
 
 @login_required
 @require_safe
-def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     return render(request, "goals/goal_detail.html", _detail_context(request, goal))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     if not can_edit_goal(request.user, goal):
         raise PermissionDenied("Only the student and their teachers revise an open goal.")
@@ -245,7 +247,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             goal_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 expected_version=data["version"] or 0,
                 changes={
@@ -317,7 +319,7 @@ DONE = {
 
 @login_required
 @require_POST
-def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def goal_transition(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     is_student = request.user.pk == goal.student_id
     may = {
@@ -339,7 +341,7 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             TRANSITIONS[action](request.user, goal, form)
         except DomainError as exc:
             error = exc.message
-    if request.htmx and request.POST.get("from") == "advisory":  # type: ignore[attr-defined]
+    if request.htmx and request.POST.get("from") == "advisory":
         goal = _goal_or_404(request, pk)
         return render_form(
             request,
@@ -356,7 +358,7 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A check-in in two clicks: progress and confidence; the rest is optional."""
     goal = _goal_or_404(request, pk)
     if request.user.pk != goal.student_id:
@@ -366,7 +368,7 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             checkin_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 progress=form.cleaned_data["progress"],
                 confidence=form.cleaned_data["confidence"],
@@ -382,7 +384,7 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
             for name, messages_ in form.errors.items()
             for message in messages_
         )
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         goal = _goal_or_404(request, pk)
         return render_form(
             request,
@@ -403,7 +405,7 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     if not can_comment_on_goal(request.user, goal):
         raise PermissionDenied("Only the student, their teachers and their family comment here.")
@@ -411,7 +413,7 @@ def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail_refused(request, goal, "Check your comment.", comment_form=form)
     try:
-        goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])  # type: ignore[arg-type]
+        goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])
     except DomainError as exc:
         return _detail_refused(request, goal, exc.message, comment_form=form)
     messages.success(request, "Comment added.")
@@ -420,7 +422,7 @@ def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def action_step_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     step = ActionStep.objects.filter(pk=pk).select_related("goal").first()
     if step is None or goal_get_for_viewer(viewer=request.user, goal_id=step.goal_id) is None:
         raise Http404("No such step.")
@@ -430,7 +432,7 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     if done not in ("0", "1"):
         return _detail_refused(request, step.goal, "Mark the step done (1) or not done (0).")
     try:
-        action_step_set_done(actor=request.user, step=step, done=done == "1")  # type: ignore[arg-type]
+        action_step_set_done(actor=request.user, step=step, done=done == "1")
     except DomainError as exc:
         return _detail_refused(request, step.goal, exc.message)
     return redirect("goal-detail", pk=step.goal_id)
@@ -441,17 +443,17 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.TEACHER)
 @require_safe
-def advisory_goals(request: HttpRequest) -> HttpResponse:
+def advisory_goals(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/advisory_goals.html",
-        {"board": advisory_goals_for(viewer=request.user)},  # type: ignore[arg-type]
+        {"board": advisory_goals_for(viewer=request.user)},
     )
 
 
 @login_required
 @require_safe
-def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
+def student_goals_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.errors import DomainError
+from profiles.access import request_user
 from profiles.admin_base import (
     SchoolScopedAdmin,
     SchoolScopedInline,
@@ -47,7 +48,7 @@ from .services import (
 register_school_path(ProficiencyLevel, "scale__school")
 
 
-class LevelFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+class LevelFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         rows = [
@@ -102,7 +103,7 @@ class ProficiencyScaleAdmin(SchoolScopedAdmin):
             levels += formset.save(commit=False)
             deleted += formset.deleted_objects
         ids = scale_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             scale=form.instance,
             levels=levels,
             deleted=deleted,
@@ -112,7 +113,7 @@ class ProficiencyScaleAdmin(SchoolScopedAdmin):
             messages.info(request, f"Mastery records of {len(ids)} framework(s) are being rebuilt.")
 
 
-class FrameworkForm(forms.ModelForm):  # type: ignore[type-arg]
+class FrameworkForm(forms.ModelForm):
     link_sections = forms.ModelMultipleChoiceField(
         queryset=Section.objects.none(),
         required=False,
@@ -197,7 +198,7 @@ class FrameworkAdmin(SchoolScopedAdmin):
         if not change:
             super().save_model(request, obj, form, change)
         elif framework_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             framework=obj,
             changed=form.changed_data,
         ):
@@ -233,7 +234,7 @@ class FrameworkAdmin(SchoolScopedAdmin):
             result = case_import(
                 source=upload,
                 school=form.cleaned_data["school"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 source_name=upload.name,
             )
             if result.applied and result.framework is not None:
@@ -298,7 +299,7 @@ class CompetencyAdmin(SchoolScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Competency, form: Any, change: bool) -> None:
         if change:
             competency_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 competency=obj,
                 changed=form.changed_data,
             )
@@ -358,7 +359,7 @@ class EvidenceAdmin(SchoolScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Evidence, form: Any, change: bool) -> None:
         evidence_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             evidence=Evidence.objects.get(pk=obj.pk),
             changes={
                 name: form.cleaned_data[name]
@@ -368,11 +369,11 @@ class EvidenceAdmin(SchoolScopedAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: Evidence) -> None:
-        evidence_delete(actor=request.user, evidence=obj)  # type: ignore[arg-type]
+        evidence_delete(actor=request_user(request), evidence=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Evidence]) -> None:
         for evidence in queryset.select_related("student"):
-            evidence_delete(actor=request.user, evidence=evidence)  # type: ignore[arg-type]
+            evidence_delete(actor=request_user(request), evidence=evidence)
 
 
 @admin.register(MasteryRecord)

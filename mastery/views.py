@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.charts import growth_chart
 from core.errors import DomainError, NotAllowed
 from core.http import render_form
-from profiles.access import role_required
+from profiles.access import AuthenticatedHttpRequest, role_required
 from profiles.models import Role, Section, Term, User
 from profiles.permissions import roles_of
 from profiles.selectors import (
@@ -56,7 +56,7 @@ from .services import (
 # --- the class grid ----------------------------------------------------------------------------
 
 
-def _grid_params(request: HttpRequest) -> dict[str, Any]:
+def _grid_params(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     domain = request.GET.get("domain", "")
     return {
         "domain_id": int(domain) if domain.isdigit() else None,
@@ -66,7 +66,7 @@ def _grid_params(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_safe
-def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
+def section_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     return render(
@@ -89,7 +89,7 @@ def _csv_cell(cell: Any) -> str:
 
 @login_required
 @require_safe
-def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The grid as shown (same filter and sort), for a spreadsheet."""
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
@@ -111,7 +111,7 @@ def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _cell_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     section: Section,
     student: User,
     competency: Competency,
@@ -130,7 +130,9 @@ def _cell_context(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int) -> HttpResponse:
+def grid_cell(
+    request: AuthenticatedHttpRequest, pk: int, student_pk: int, competency_pk: int
+) -> HttpResponse:
     """A cell's evidence history, and a form to add evidence in place (HTMX)."""
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     student = (
@@ -147,7 +149,7 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
         if form.is_valid():
             try:
                 evidence_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     student=student,
                     competency=competency,
                     score=form.cleaned_data["score"],
@@ -169,14 +171,14 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
         )
         context["row_html"] = grid_row_html(grid.rows[0], oob=True) if grid.rows else None
     template = "mastery/_cell_panel.html"
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         template = "mastery/cell_page.html"
     return render_form(request, template, context, forms=[form])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def section_record(request: HttpRequest, pk: int) -> HttpResponse:
+def section_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record one assessment for the whole class in one form and one transaction."""
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     competencies = list(section_competencies(section=section))
@@ -191,7 +193,7 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
         scores = {s.pk: request.POST.get(f"score_{s.pk}", "") for s in students}
         try:
             created = evidence_record_for_class(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 section=section,
                 competency=competency,
                 scores=scores,
@@ -233,11 +235,11 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.TEACHER)
 @require_safe
-def evidence_review(request: HttpRequest) -> HttpResponse:
+def evidence_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "mastery/evidence_review.html", _review_context(request))
 
 
-def _review_context(request: HttpRequest) -> dict[str, Any]:
+def _review_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     waiting = list(evidence_waiting_for(viewer=request.user))
     levels_by_framework = {}
     for e in waiting:
@@ -250,7 +252,9 @@ def _review_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str) -> HttpResponse:
+def evidence_review_decide(
+    request: AuthenticatedHttpRequest, evidence_pk: int, decision: str
+) -> HttpResponse:
     evidence = (
         Evidence.objects.filter(visible_evidence_q(request.user), pk=evidence_pk)
         .select_related("student", "competency__framework")
@@ -266,14 +270,14 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
                 if form.cleaned_data["score"] is None:
                     raise DomainError("Choose a level to accept this evidence.")
                 evidence_accept(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     evidence=evidence,
                     score=form.cleaned_data["score"],
                     comment=form.cleaned_data["comment"],
                 )
             else:
                 evidence_return(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     evidence=evidence,
                     comment=form.cleaned_data["comment"],
                 )
@@ -285,7 +289,7 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
         error = "Check the score and comment."
     evidence.refresh_from_db()
     evidence.levels = levels_of(scale=scale_for(framework=evidence.competency.framework))  # type: ignore[attr-defined]
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render_form(
             request, "mastery/_review_item.html", {"e": evidence, "error": error}, error=error
         )
@@ -309,7 +313,7 @@ def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
     return term.start_date, min(today, term.end_date), term
 
 
-def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
+def _progress_context(request: AuthenticatedHttpRequest, student: User) -> dict[str, Any]:
     progress = student_progress(viewer=request.user, student=student)
     start, end, term = _term_bounds(student)
     points = mastered_over_time(viewer=request.user, student=student, start=start, end=end)
@@ -337,8 +341,8 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
 
 @role_required(Role.STUDENT)
 @require_safe
-def my_mastery(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def my_mastery(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     context = _progress_context(request, student)
     context["submissions"] = list(
         Evidence.objects.filter(student=student)
@@ -351,7 +355,7 @@ def my_mastery(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
+def student_progress_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
@@ -364,8 +368,8 @@ def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STUDENT)
 @require_http_methods(["GET", "POST"])
-def submit_evidence(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def submit_evidence(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     competencies = [
         item.competency
         for fp in student_progress(viewer=student, student=student)

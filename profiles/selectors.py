@@ -132,7 +132,7 @@ def school_of_student(*, student: User) -> School | None:
     )
 
 
-def section_teachers_prefetch() -> Prefetch:  # type: ignore[type-arg]
+def section_teachers_prefetch() -> Prefetch:
     return Prefetch(
         "enrollments",
         queryset=Enrollment.objects.filter(role=Enrollment.Role.TEACHER, is_active=True)

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.errors import DomainError
 from core.http import render_form
 
-from .access import role_required
+from .access import AuthenticatedHttpRequest, role_required
 from .forms import (
     AboutMeForm,
     EmailAuthenticationForm,
@@ -52,7 +52,7 @@ ROLE_HOMES = (
 
 @login_required
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each person to their own home after login."""
     roles = roles_of(request.user)
     for role, url_name in ROLE_HOMES:
@@ -65,24 +65,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.TEACHER)
 @require_safe
-def teacher_home(request: HttpRequest) -> HttpResponse:
+def teacher_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     if search:
         students = list(student_list_for_viewer(viewer=request.user, search=search)[:60])
         context: dict[str, Any] = {"search": search, "students": students}
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return render(request, "profiles/teacher_home.html#search-results", context)
-        context["home"] = teacher_home_for(viewer=request.user)  # type: ignore[arg-type]
+        context["home"] = teacher_home_for(viewer=request.user)
         return render(request, "profiles/teacher_home.html", context)
-    context = {"search": "", "home": teacher_home_for(viewer=request.user)}  # type: ignore[arg-type]
-    if request.htmx:  # type: ignore[attr-defined]
+    context = {"search": "", "home": teacher_home_for(viewer=request.user)}
+    if request.htmx:
         return render(request, "profiles/teacher_home.html#search-results", context)
     return render(request, "profiles/teacher_home.html", context)
 
 
 @login_required
 @require_safe
-def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def section_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     prefetch_related_objects([section], "terms", section_teachers_prefetch())
     students = list(student_list_for_viewer(viewer=request.user, section=section))
@@ -93,7 +93,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def student_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
@@ -114,8 +114,8 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STUDENT)
 @require_safe
-def student_home(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def student_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     profile = learner_profile_for(student)
     return render(
         request,
@@ -126,13 +126,13 @@ def student_home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.GUARDIAN)
 @require_safe
-def family_home(request: HttpRequest) -> HttpResponse:
-    children = list(children_of(guardian=request.user))  # type: ignore[arg-type]
+def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    children = list(children_of(guardian=request.user))
     return render(request, "profiles/family_home.html", {"children": children})
 
 
 def _edit_profile(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     *,
     form_class: type[AboutMeForm] | type[SupportNotesForm],
@@ -153,7 +153,7 @@ def _edit_profile(
         if form.is_valid():
             try:
                 learner_profile_update(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     student=student,
                     expected_version=form.cleaned_data["version"],
                     changes={f: form.cleaned_data[f] for f in fields},
@@ -200,7 +200,7 @@ def _edit_profile(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def about_me_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def about_me_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _edit_profile(
         request,
         pk,
@@ -213,7 +213,7 @@ def about_me_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def support_notes_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def support_notes_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _edit_profile(
         request,
         pk,

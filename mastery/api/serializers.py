@@ -224,7 +224,7 @@ def _visible_competencies(user: Any) -> QuerySet[Competency]:
 
 def _score_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
-        min_value=0,  # type: ignore[arg-type]
+        min_value=0,
         error_messages={"invalid": "Give the score as a number."},
         **SCORE,  # type: ignore[arg-type]
         **kwargs,

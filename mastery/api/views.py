@@ -109,7 +109,7 @@ class CompetencyFilter(django_filters.FilterSet):
     def filter_section(
         self, qs: QuerySet[Competency], name: str, value: int
     ) -> QuerySet[Competency]:
-        visible = Section.objects.filter(visible_sections_q(self.request.user))  # type: ignore[union-attr]
+        visible = Section.objects.filter(visible_sections_q(request_user(self.request)))
         return qs.filter(section_links__section_id=value, section_links__section__in=visible)
 
 

@@ -16,6 +16,7 @@ from core.api import IdFilter
 from core.parsers import SafeJSONParser
 from core.viewsets import ScopedViewSetMixin
 
+from ..access import request_user
 from ..models import (
     STAFF_ONLY_FIELDS,
     STUDENT_VOICE_FIELDS,
@@ -137,7 +138,7 @@ class LearnerProfileViewSet(
         version = data.pop("version")
         changes = {k: v for k, v in data.items() if k in STUDENT_VOICE_FIELDS + STAFF_ONLY_FIELDS}
         updated = learner_profile_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             student=profile.student,
             expected_version=version,
             changes=changes,
@@ -201,7 +202,7 @@ class TokenSerializer(AuthTokenSerializer):
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 
 
