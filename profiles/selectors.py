@@ -91,6 +91,15 @@ def student_get_for_viewer(*, viewer: User | AnonymousUser, student_id: int) -> 
     )
 
 
+def learner_profile_of(*, student: User) -> LearnerProfile:
+    """The student's profile, or an empty unsaved one for a student who has none yet: reading
+    never creates it (``learner_profile_update`` does, on the first save)."""
+    try:
+        return student.learner_profile
+    except LearnerProfile.DoesNotExist:
+        return LearnerProfile(student=student)
+
+
 def section_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[Section]:
     return (
         Section.objects.filter(visible_sections_q(viewer))

@@ -35,13 +35,14 @@ from .selectors import (
     children_of,
     guardians_of,
     history_for_profile,
+    learner_profile_of,
     section_get_for_teacher,
     section_teachers_prefetch,
     student_get_for_viewer,
     student_list_for_viewer,
     teacher_home_for,
 )
-from .services import learner_profile_for, learner_profile_update
+from .services import learner_profile_update
 
 ROLE_HOMES = (
     (Role.TEACHER, "teacher-home"),
@@ -97,7 +98,7 @@ def student_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
-    profile = learner_profile_for(student)
+    profile = learner_profile_of(student=student)
     staff = can_view_staff_fields(request.user, student)
     context = {
         "student": student,
@@ -116,7 +117,7 @@ def student_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def student_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     student: User = request.user
-    profile = learner_profile_for(student)
+    profile = learner_profile_of(student=student)
     return render(
         request,
         "profiles/student_home.html",
@@ -145,7 +146,7 @@ def _edit_profile(
         raise Http404("No such student.")
     if not allowed(request.user, student):
         raise PermissionDenied("You cannot edit this part of the profile.")
-    profile = learner_profile_for(student)
+    profile = learner_profile_of(student=student)
     conflict = None
     saved: list[tuple[Any, str]] = []
     if request.method == "POST":

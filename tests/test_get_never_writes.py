@@ -69,3 +69,24 @@ def test_a_get_never_writes(key: str, persona: str, world: World, client: Any) -
     # Then it answered and nothing was written
     assert response.status_code < 400, (key, persona, response.status_code)
     assert writes_in(captured.captured_queries) == []
+
+
+@pytest.mark.parametrize(("persona", "url_name"), [("student", "student-home"), ("teacher", None)])
+def test_a_student_without_a_profile_yet_is_shown_without_making_one(
+    persona: str, url_name: str | None, world: World, client: Any
+) -> None:
+    from django.urls import reverse
+
+    from profiles.models import LearnerProfile
+
+    # Given a student whose profile was never made
+    LearnerProfile.objects.filter(student=world.student).delete()
+    url = reverse(url_name) if url_name else reverse("student-detail", args=[world.student.pk])
+    client.force_login(getattr(world, persona))
+    # When their page is shown
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    # Then it is, and no profile was made
+    assert response.status_code == 200
+    assert writes_in(captured.captured_queries) == []
+    assert not LearnerProfile.objects.filter(student=world.student).exists()
