@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -94,6 +95,27 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """``true`` or ``false`` (or 1/0); anything else is a 400, not silently "no filter"."""
 
     field_class = StrictBooleanField
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that a filter given with no value (``?origin=``) is a
+    400 rather than "no filter": an API client that sends an empty filter has a bug, and the
+    schema says the value is an id, a choice or a date, never an empty string."""
+
+    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = sorted(
+                name
+                for name in filterset.filters
+                if name in request.query_params
+                and any(value.strip() == "" for value in request.query_params.getlist(name))
+            )
+            if empty:
+                raise ValidationError(
+                    {name: ["Give a value, or leave the filter out."] for name in empty}
+                )
+        return filterset
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

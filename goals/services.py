@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import hooks
 from core.dates import plausible_date
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from core.services import service
@@ -115,6 +116,7 @@ def _save(goal: Goal, actor: User, fields: list[str]) -> None:
     goal.updated_by = actor
     goal.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
     goal.refresh_from_db()
+    hooks.student_changed(goal.student_id)  # every update and transition goes through here
 
 
 def _competencies(student: User, competencies: Iterable[Competency]) -> list[Competency]:
@@ -171,6 +173,7 @@ def goal_create(
         **fields,
     )
     goal.competencies.set(_competencies(student, competencies))
+    hooks.student_changed(student.pk)
     ActionStep.objects.bulk_create(
         [
             ActionStep(goal=goal, title=t, due_date=d, order=i)
@@ -386,6 +389,7 @@ def checkin_record(
         raise ValidationFailed("How far along are you? Give a percent.", field="progress")
     if not 0 <= int(progress) <= 100:
         raise ValidationFailed("Progress is a percent from 0 to 100.", field="progress")
+    hooks.student_changed(goal.student_id)  # after commit; nothing happens on a rollback
     return CheckIn.objects.create(
         goal=goal,
         author=actor,

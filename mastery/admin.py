@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django import forms
@@ -221,54 +222,124 @@ class FrameworkAdmin(SchoolScopedAdmin):
         ]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        from .case_import import case_import
+        """Two steps: upload the package and see its item types (CFItemType, with counts and
+        examples); then choose which become learning targets, and import."""
+        from .case_import import case_import, case_item_types
 
         if not self.has_add_permission(request):
             raise PermissionDenied
         schools = School.objects.all()
         if not request.user.is_superuser:
             schools = schools.filter(pk__in=administered_schools(request))
-        form = CaseUploadForm(request.POST or None, request.FILES or None, schools=schools)
+        item_types = None
+        if request.method == "POST" and request.POST.get("step") == "import":
+            # Step 2: the package comes back as text; list its types again to check the choice.
+            school = schools.filter(pk=request.POST.get("school") or 0).first()
+            if school is not None:
+                item_types = case_item_types(
+                    source=io.BytesIO(request.POST.get("package", "").encode("utf-8")),
+                    school=school,
+                    actor=request_user(request),
+                ).types
+        form = CaseUploadForm(
+            request.POST or None, request.FILES or None, schools=schools, item_types=item_types
+        )
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            result = case_import(
-                source=upload,
-                school=form.cleaned_data["school"],
-                actor=request_user(request),
-                source_name=upload.name,
-            )
-            if result.applied and result.framework is not None:
-                # summary_text is a sentence already (it ends with its full stop).
-                messages.success(request, f"Imported {upload.name}: {result.summary_text}")
-                for warning in result.warnings[:20]:
-                    messages.warning(request, warning)
-                return HttpResponseRedirect(
-                    reverse("admin:mastery_framework_change", args=[result.framework.pk])
+            school = form.cleaned_data["school"]
+            if item_types is None:
+                upload = form.cleaned_data["file"]
+                listed = case_item_types(
+                    source=upload,
+                    school=school,
+                    actor=request_user(request),
+                    source_name=upload.name,
                 )
-            for error in result.errors[:50]:
-                form.add_error(None, error)
+                for error in listed.errors[:50]:
+                    form.add_error(None, error)
+                if not listed.errors:
+                    upload.seek(0)
+                    form = CaseUploadForm(
+                        schools=schools,
+                        item_types=listed.types,
+                        initial={
+                            "school": school,
+                            "package": upload.read().decode("utf-8-sig"),
+                            "package_name": upload.name,
+                            "step": "import",
+                        },
+                    )
+            else:
+                name = form.cleaned_data["package_name"]
+                result = case_import(
+                    source=io.BytesIO(form.cleaned_data["package"].encode("utf-8")),
+                    school=school,
+                    actor=request_user(request),
+                    source_name=name,
+                    target_types=form.cleaned_data["target_types"],
+                )
+                if result.applied and result.framework is not None:
+                    # summary_text is a sentence already (it ends with its full stop).
+                    messages.success(request, f"Imported {name}: {result.summary_text}")
+                    for warning in result.warnings[:20]:
+                        messages.warning(request, warning)
+                    return HttpResponseRedirect(
+                        reverse("admin:mastery_framework_change", args=[result.framework.pk])
+                    )
+                for error in result.errors[:50]:
+                    form.add_error(None, error)
         context = {
             **self.admin_site.each_context(request),
             "title": "Import a CASE framework",
             "form": form,
+            "item_types": form.item_types,
             "opts": self.model._meta,
         }
         return render(request, "admin/mastery/framework/import.html", context)
 
 
 class CaseUploadForm(forms.Form):
+    """Step 1: the school and the file. Step 2 (``step=import``): the package comes back as
+    text, with the item types chosen to become learning targets."""
+
     school = forms.ModelChoiceField(queryset=School.objects.none())
     file = forms.FileField(
         label="CASE 1.0/1.1 package (.json)",
-        help_text="CFDocument, CFItems and CFAssociations. Importing it again updates it; "
-        "a broken file writes nothing.",
+        help_text="CFDocument, CFItems and CFAssociations. Next you choose which item types "
+        "become learning targets. Importing it again updates it; a broken file writes nothing.",
     )
+    target_types = forms.MultipleChoiceField(
+        label="Item types that become learning targets",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only items of these types are scored in the grid; the others are kept for "
+        "reference. Types whose items all carry a code (like 6.RP.A.1) are checked for you.",
+    )
+    package = forms.CharField(
+        required=False, widget=forms.HiddenInput, strip=False, max_length=50 * 1024 * 1024
+    )
+    package_name = forms.CharField(required=False, widget=forms.HiddenInput, max_length=255)
+    step = forms.CharField(required=False, widget=forms.HiddenInput, max_length=16)
 
-    def __init__(self, *args: Any, schools: QuerySet[School], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        schools: QuerySet[School],
+        item_types: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools  # type: ignore[attr-defined]
         if schools.count() == 1:
             self.fields["school"].initial = schools.first()
+        self.item_types = item_types
+        if item_types is None:
+            del self.fields["target_types"]
+        else:
+            del self.fields["file"]
+            self.fields["school"].widget = forms.HiddenInput()
+            field = self.fields["target_types"]
+            field.choices = [(t.name, t.name or "(no type)") for t in item_types]  # type: ignore[attr-defined]
+            field.initial = [t.name for t in item_types if t.suggested]
 
 
 class PrerequisiteInline(SchoolScopedInline):

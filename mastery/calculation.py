@@ -291,3 +291,131 @@ def trend_is_down(scores: Sequence[Decimal], k: int) -> bool:
         return False
     recent = scores[-k:]
     return all(later < earlier for earlier, later in pairwise(recent))
+
+
+# --- saying how a score came about -------------------------------------------------------------
+
+
+def _num(value: Decimal) -> str:
+    """2.00 → "2", 2.65 → "2.65": the way the grid shows scores."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _pct(parameter: int) -> str:
+    return f"{parameter} %"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How ``rollup`` reached a score, in sentences a teacher can check by hand."""
+
+    method: str  # "Decaying average, 65 %"
+    rule: str  # what the method does, in one sentence
+    steps: tuple[str, ...]  # the arithmetic on these scores (the last few for long histories)
+    outcome: str  # the score and the level it falls in, and why
+    omitted: int = 0  # earlier steps left out of ``steps``
+
+
+def explain(
+    method: Method | str,
+    scores: Sequence[Decimal],
+    levels: Sequence[Level],
+    *,
+    parameter: int | None = None,
+    max_steps: int = 6,
+) -> Explanation:
+    """Say how ``rollup(method, scores, levels, parameter=...)`` came about (scores oldest →
+    newest). Pure; the numbers are those ``calculate`` uses, each step rounded for display."""
+    method = method_from(method)
+    effective = validate_parameter(method, parameter)
+    target = mastery_level(levels)
+    result = rollup(method, scores, levels, parameter=parameter)
+    name = method.label + (f", {_pct(effective)}" if effective is not None else "")
+    if method is Method.N_MASTERY:
+        name = f"{effective} times at mastery"
+    listed = ", ".join(_num(s) for s in scores)
+    steps: list[str] = []
+    match method:
+        case Method.HIGHEST:
+            rule = "The highest score so far counts."
+            if scores:
+                steps.append(f"Highest of {listed}: {_num(max(scores))}.")
+        case Method.LATEST:
+            rule = "The most recent score counts; earlier ones do not."
+            if scores:
+                steps.append(f"Most recent of {listed}: {_num(scores[-1])}.")
+        case Method.AVERAGE:
+            rule = "Every score counts the same."
+            if scores:
+                total = sum(scores, Decimal(0))
+                mean = _num(_round(total / len(scores)))
+                steps.append(f"{listed}: {_num(total)} ÷ {len(scores)} = {mean}.")
+        case Method.N_MASTERY:
+            points = _num(target.points) if target else "?"
+            rule = (
+                f"Needs {effective} scores at or above mastery ({points}); "
+                "then it is the average of those scores."
+            )
+            kept = [s for s in scores if target is not None and s >= target.points]
+            steps.append(f"{len(kept)} of {len(scores)} scores are at or above {points}.")
+            if result.score is not None:
+                steps.append(f"Their average: {_num(result.score)}.")
+        case Method.WEIGHTED_AVERAGE:
+            assert effective is not None
+            rule = (
+                f"The most recent score counts {_pct(effective)}; the average of the earlier "
+                f"ones {_pct(100 - effective)}."
+            )
+            if len(scores) == 1:
+                steps.append(f"Only one score: {_num(scores[0])}.")
+            elif scores:
+                earlier = _round(_mean(scores[:-1]))
+                steps.append(
+                    f"{_num(scores[-1])} × {_pct(effective)} + {_num(earlier)} (average of "
+                    f"{len(scores) - 1} earlier) × {_pct(100 - effective)}"
+                    f" = {_num(result.score or Decimal(0))}."
+                )
+        case Method.DECAYING_AVERAGE:
+            assert effective is not None
+            rule = (
+                f"Each new score counts {_pct(effective)} and the running score before it "
+                f"{_pct(100 - effective)}, so older scores fade."
+            )
+            if scores:
+                weight = Decimal(effective) / _HUNDRED
+                decayed = scores[0]
+                steps.append(f"Starts at the first score: {_num(scores[0])}.")
+                for score in scores[1:]:
+                    before = decayed
+                    decayed = before * (1 - weight) + score * weight
+                    steps.append(
+                        f"Then {_num(score)}: {_num(_round(before))} × {_pct(100 - effective)} + "
+                        f"{_num(score)} × {_pct(effective)} = {_num(_round(decayed))}."
+                    )
+    omitted = max(0, len(steps) - max_steps)
+    if omitted:
+        steps = steps[-max_steps:]
+    if not scores:
+        outcome = "No scores yet, so no level."
+    elif result.score is None:
+        outcome = "Not enough scores at mastery yet, so no score and no level."
+    else:
+        outcome = _outcome(result.score, result.level, levels, mastered=result.mastered)
+    return Explanation(name, rule, tuple(steps), outcome, omitted)
+
+
+def _outcome(
+    score: Decimal, level: Level | None, levels: Sequence[Level], *, mastered: bool
+) -> str:
+    ordered = sorted(levels, key=lambda lv: lv.points)
+    if level is None:
+        lowest = ordered[0] if ordered else None
+        below = f" below {_num(lowest.points)} ({lowest.label})" if lowest else ""
+        return f"{_num(score)} is{below}: no level yet."
+    above = [lv for lv in ordered if lv.points > level.points]
+    bounds = f"at least {_num(level.points)}"
+    if above:
+        bounds += f" and below {_num(above[0].points)} ({above[0].label})"
+    verdict = "mastered" if mastered else "not mastered yet"
+    return f"{_num(score)} is {bounds}: {level.label}, {verdict}."

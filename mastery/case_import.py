@@ -32,6 +32,14 @@ How CASE maps onto LearnHub
     with one warning that counts them.
 * ``depth`` (0 = top level), ``sort_key`` (zero-padded sibling ranks, e.g. "0003.0001.0012",
   so ordering by it gives depth-first tree order) and ``is_leaf`` are computed.
+* **Which items are learning targets** (``is_leaf``: what the grid scores). Packages hold more
+  than standards: Smarter Balanced's item specifications list "Task Model 1a", "Examples",
+  "None" and "No Descriptors" as CFItems. ``case_item_types()`` lists the package's
+  ``CFItemType`` values (with counts and examples) and the admin chooses; ``case_import(
+  target_types=…)`` makes an item a learning target only when its type is chosen and no item
+  below it is one. The other items are kept (the tree and their text stay readable) but are
+  never scored. Without ``target_types`` (the management command) every item with no children
+  is a learning target, as before.
 
 Broken packages write nothing: not UTF-8 or not JSON, no CFDocument (or no identifier/title),
 CFItems without identifier or fullStatement, duplicate identifiers, isChildOf loops, values
@@ -50,7 +58,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -137,15 +145,71 @@ def case_import(
     actor: User | None,
     source_name: str = "",
     dry_run: bool = False,
+    target_types: Collection[str] | None = None,
 ) -> CaseImportResult:
     """Import a CASE 1.0/1.1 JSON package into ``school``; see the module docstring.
 
     Never raises for a bad file: the result is either applied, or not applied with errors (and
     nothing written). ``dry_run`` checks and counts everything, then rolls back.
+    ``target_types``: the CFItemTypes whose items become learning targets (see above).
     """
-    return _Importer(school=school, actor=actor, source_name=source_name).run(
-        source, dry_run=dry_run
-    )
+    importer = _Importer(school=school, actor=actor, source_name=source_name)
+    importer.target_types = None if target_types is None else set(target_types)
+    return importer.run(source, dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class CaseItemType:
+    """One CFItemType of a package: how many items have it, how many of those carry a code
+    (humanCodingScheme), and a few of their statements."""
+
+    name: str  # "" for items without a type
+    count: int
+    coded: int
+    examples: tuple[str, ...]
+
+    @property
+    def suggested(self) -> bool:
+        """Standards carry codes (6.RP.A.1); task models, examples and headings do not."""
+        return self.coded == self.count
+
+
+@dataclass(frozen=True)
+class CaseItemTypes:
+    types: list[CaseItemType]
+    errors: list[str]
+    title: str = ""
+
+
+def case_item_types(
+    *, source: Source, school: School, actor: User | None, source_name: str = ""
+) -> CaseItemTypes:
+    """The package's item types, read and checked like an import but writing nothing; with
+    errors, the reasons the package cannot be imported."""
+    importer = _Importer(school=school, actor=actor, source_name=source_name)
+    importer._check_actor()
+    if not importer.error_count:
+        package = importer._load(source)
+        if package is not None:
+            importer._read(package)
+    if importer.error_count:
+        return CaseItemTypes(types=[], errors=importer._rejected(dry_run=True).errors)
+    by_type: dict[str, list[_Item]] = defaultdict(list)
+    for item in importer.items.values():
+        by_type[item.values["kind"]].append(item)
+    types = [
+        CaseItemType(
+            name=name,
+            count=len(items),
+            coded=sum(1 for i in items if i.values["code"]),
+            examples=tuple(
+                dict.fromkeys(_shorten(" ".join(i.values["statement"].split()), 80) for i in items)
+            )[:3],
+        )
+        for name, items in sorted(by_type.items(), key=lambda kv: kv[1][0].position)
+    ]
+    assert importer.document is not None
+    return CaseItemTypes(types=types, errors=[], title=importer.document.values["title"])
 
 
 # --------------------------------------------------------------------------- parsed package
@@ -263,6 +327,7 @@ class _Importer:
         self.by_uri: dict[str, str] = {}
         self.precedes: dict[tuple[str, str], None] = {}  # (prerequisite, competency), ordered
         self.created = self.updated = self.unchanged = 0
+        self.target_types: set[str] | None = None
 
     # ---- reporting
 
@@ -439,6 +504,45 @@ class _Importer:
         if self.error_count:
             return
         self._build_tree()
+        if self.target_types is not None and not self.error_count:
+            self._choose_targets(self.target_types)
+
+    def _choose_targets(self, chosen: set[str]) -> None:
+        """An item is a learning target when its type is chosen and no item below it is one."""
+        present = {item.values["kind"] for item in self.items.values()}
+        if not chosen:
+            self.error(
+                "Choose at least one item type to become learning targets; with none, the "
+                "framework would have nothing to score."
+            )
+            return
+        unknown = sorted(chosen - present)
+        if unknown:
+            self.error(
+                f"The package has no items of type {', '.join(unknown)}; choose among "
+                f"{', '.join(sorted(t or '(no type)' for t in present))}."
+            )
+            return
+        children: dict[str | None, list[_Item]] = defaultdict(list)
+        for item in self.items.values():
+            children[item.parent].append(item)
+        # Deepest first, so every child is decided before its parent.
+        target_within: dict[str, bool] = {}  # the item or one below it is a target
+        for item in sorted(self.items.values(), key=lambda i: -i.depth):
+            below = any(target_within[c.identifier] for c in children.get(item.identifier, []))
+            item.is_leaf = item.values["kind"] in chosen and not below
+            target_within[item.identifier] = below or item.is_leaf
+        kept = Counter(
+            item.values["kind"] or "(no type)" for item in self.items.values() if not item.is_leaf
+        )
+        if kept:
+            listed = ", ".join(f"{kind} {n}" for kind, n in kept.most_common())
+            total = sum(kept.values())
+            self.warn(
+                f"{total} item{'s are' if total != 1 else ' is'} kept for reference but not "
+                f"scored as learning targets ({listed}).",
+                always=True,
+            )
 
     def _read_document(self, doc: Any) -> None:
         if doc is None:

@@ -29,8 +29,11 @@ class EvidenceForm(forms.Form):
 
     def __init__(self, *args: Any, levels: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Nothing pre-selected: a teacher picks the level they saw (a default would be a guess
+        # that is saved when they only meant to add a note).
         self.fields["score"].choices = [  # type: ignore[attr-defined]
-            (str(lv.points), f"{lv.points.normalize()} {lv.label}") for lv in levels
+            ("", "Choose a level…"),
+            *((str(lv.points), f"{lv.points.normalize()} {lv.label}") for lv in levels),
         ]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core import hooks
 from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
 from core.services import service
@@ -374,6 +375,7 @@ def evidence_record(
         status=Evidence.Status.ACCEPTED,
     )
     mastery_recompute(pairs=[(student.pk, competency.pk)])
+    hooks.student_changed(student.pk)
     return evidence
 
 
@@ -440,6 +442,7 @@ def evidence_record_for_class(
         raise ValidationFailed("Enter at least one score.", field="scores")
     created = Evidence.objects.bulk_create(rows)
     mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
+    hooks.students_changed(e.student_id for e in created)
     return created
 
 
@@ -462,6 +465,7 @@ def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, An
             setattr(evidence, name, str(changes[name] or "").strip())
     evidence.save()
     mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    hooks.student_changed(evidence.student_id)
     return evidence
 
 
@@ -472,6 +476,7 @@ def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     pair = (evidence.student_id, evidence.competency_id)
     evidence.delete()
     mastery_recompute(pairs=[pair])
+    hooks.student_changed(pair[0])
 
 
 @service
@@ -532,6 +537,7 @@ def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str
     evidence.review_comment = comment.strip()
     evidence.save()
     mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    hooks.student_changed(evidence.student_id)
     return evidence
 
 

@@ -29,8 +29,9 @@ from profiles.selectors import (
     term_current_for,
 )
 
+from .calculation import explain
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
-from .grid_html import grid_body_html, grid_row_html, level_styles
+from .grid_html import grid_body_html, grid_head_html, grid_row_html, level_styles
 from .models import Competency, Evidence
 from .permissions import visible_evidence_q
 from .selectors import (
@@ -75,6 +76,7 @@ def section_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "grid": grid,
             "section": section,
+            "grid_head": grid_head_html(grid),
             "grid_body": grid_body_html(grid),
             "level_styles": level_styles(grid),
         },
@@ -105,7 +107,7 @@ def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         writer.writerow(
             [row.student.display_name, row.student.email, row.mastered]
             + [row.pacing.behind_by if row.pacing else ""]
-            + [_csv_cell(cell) for _, cell in row.cells]
+            + [_csv_cell(cell) for cell in row.cells]
         )
     return response
 
@@ -118,12 +120,20 @@ def _cell_context(
     form: EvidenceForm | None = None,
 ) -> dict[str, Any]:
     levels = levels_of(scale=scale_for(framework=competency.framework))
+    evidence = cell_evidence(viewer=request.user, student=student, competency=competency)
+    # The record counts accepted scores, oldest first (the list is newest first).
+    scores = [
+        e.score
+        for e in reversed(evidence)
+        if e.status == Evidence.Status.ACCEPTED and e.score is not None
+    ]
     return {
         "section": section,
         "student": student,
         "competency": competency,
         "record": cell_record(student=student, competency=competency),
-        "evidence": cell_evidence(viewer=request.user, student=student, competency=competency),
+        "evidence": evidence,
+        "explanation": explain(competency.method, scores, levels, parameter=competency.parameter),
         "form": form or EvidenceForm(levels=levels),
     }
 
@@ -169,7 +179,7 @@ def grid_cell(
         grid = class_grid(
             viewer=request.user, section=section, only_student=student, **_grid_params(request)
         )
-        context["row_html"] = grid_row_html(grid.rows[0], oob=True) if grid.rows else None
+        context["row_html"] = grid_row_html(grid.rows[0], grid, oob=True) if grid.rows else None
     template = "mastery/_cell_panel.html"
     if not request.htmx:
         template = "mastery/cell_page.html"

@@ -104,6 +104,7 @@ def populate_school(school: School, tag: str) -> dict[str, object]:
     ReminderSent.objects.create(kind=ReminderSent.Kind.CHECKIN_NUDGE, user=student, week="2026-W40")
     RosterImport.objects.create(source_name=f"roster-{tag}.zip", status="applied")
     _populate_conferences(school, tag, term, teacher, student, guardian)
+    _populate_followups(school, tag, teacher, student)
     return {
         "term": term,
         "section": section,
@@ -181,3 +182,40 @@ def victim_names() -> list[str]:
         f"Guardian{VICTIM_TAG}",
         "Maple Grove Learning Community",
     ]
+
+
+def _populate_followups(school: School, tag: str, teacher: User, student: User) -> None:
+    """Attendance and its import, a closure, a flag with a follow-up, a scan run, a digest."""
+    from django.utils import timezone
+
+    from followups.models import (
+        Attendance,
+        AttendanceImport,
+        DigestSent,
+        Flag,
+        FollowUp,
+        ScanRun,
+        SchoolClosure,
+    )
+
+    day = dt.date(2026, 10, 5)
+    Attendance.objects.create(school=school, student=student, date=day, status="absent")
+    AttendanceImport.objects.create(
+        school=school, file_name=f"attendance-{tag}.csv", status="applied"
+    )
+    SchoolClosure.objects.create(school=school, date=dt.date(2026, 11, 26), name=f"Holiday {tag}")
+    flag = Flag.objects.create(
+        school=school,
+        student=student,
+        rule="chronic_absence",
+        measured={"attended_percent": 80},
+        threshold={"attendance_min_percent": 90},
+        first_detected_on=day,
+        last_detected_on=day,
+        assigned_to=teacher,
+    )
+    FollowUp.objects.create(
+        flag=flag, action="talked", note=f"Talked {tag}", author=teacher, occurred_on=day
+    )
+    ScanRun.objects.create(school=school, as_of=day, trigger="command", started_at=timezone.now())
+    DigestSent.objects.create(user=teacher, date=day, flag_count=1)

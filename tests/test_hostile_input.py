@@ -33,6 +33,9 @@ from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 
+from conferences import forms as cf
+from conferences import services as svc
+from conferences.models import Commitment
 from goals.forms import CheckInForm, CommentForm, GoalForm, TransitionForm
 from mastery.forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from profiles.forms import AboutMeForm, SupportNotesForm
@@ -41,6 +44,8 @@ from tests.factories import PASSWORD
 
 # isort: off
 from tests.test_authorization_matrix import MATRIX  # first: the row modules import it
+from tests.conferences.matrix_rows import _booking, _commitment, _sample
+from tests.conferences.support import at, conference_setup, in_state
 from tests.goals.matrix_rows import goal_of_student, step_of_student
 from tests.mastery.conftest import build_maths
 from tests.mastery.matrix_rows import accepted_evidence, submitted_evidence
@@ -119,10 +124,245 @@ class Body:
     kwargs: Callable[[World], dict[str, Any]] | None = None  # default: the matrix row's
     types: dict[str, str] = field(default_factory=dict)  # fields no form class declares
     ignore: tuple[str, ...] = ()  # fields of the form class this page does not read
+    page: str | None = None  # the URL name, when the key names one of several cases of a page
 
 
 def _maths_t1(world: World) -> int:
     return build_maths(world).t1.pk
+
+
+def _action(status: str, action: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"pk": in_state(w, status).pk, "action": action}
+
+
+def _conference_action(
+    persona: str,
+    status: str,
+    action: str,
+    data: Callable[[World], dict[str, Any]],
+    form: type[forms.BaseForm] | None = None,
+    **options: Any,
+) -> Body:
+    """A case of the one conference-action page: one action on a conference in ``status``."""
+    return Body(
+        persona,
+        data,
+        forms=(form,) if form else (),
+        kwargs=_action(status, action),
+        page="conference-action",
+        **options,
+    )
+
+
+def _fresh_evidence(w: World) -> int:
+    from mastery.services import evidence_record
+
+    return evidence_record(
+        actor=w.teacher, student=w.student, competency=build_maths(w).t1, score=3
+    ).pk
+
+
+def _next_goal(w: World) -> int:
+    conference = in_state(w, "preparing")
+    goal = conference.next_goals.first()
+    if goal is None:
+        goal = svc.next_goal_add(actor=w.student, conference=conference, title="Read widely")
+    return goal.pk
+
+
+def _checklist_item(w: World) -> str:
+    return str(in_state(w, "preparing").window.template.checklist[0])
+
+
+def _window_day(w: World) -> str:
+    return conference_setup(w).window.starts_on.isoformat()
+
+
+CONFERENCE_PAGE_BODIES: dict[str, Body] = {
+    "conference-slots generate": Body(
+        "teacher",
+        lambda w: {
+            "window": conference_setup(w).window.pk,
+            "action": "generate",
+            "day": _window_day(w),
+            "start": "18:00",
+            "end": "19:00",
+            "minutes": "30",
+            "room": "Room 4",
+            "capacity": "1",
+        },
+        forms=(cf.SlotsForm,),
+        kwargs=lambda w: {},
+        page="conference-slots",
+        types={"window": "number", "action": "choice"},
+    ),
+    "conference-slots block": Body(
+        "teacher",
+        lambda w: {
+            "window": conference_setup(w).window.pk,
+            "action": "block",
+            "day": _window_day(w),
+            "start": "19:00",
+            "end": "19:30",
+            "reason": "Staff meeting",
+        },
+        forms=(cf.BlockForm,),
+        kwargs=lambda w: {},
+        page="conference-slots",
+        types={"window": "number", "action": "choice"},
+    ),
+    "conference-slots delete": Body(
+        "teacher",
+        lambda w: {
+            "window": conference_setup(w).window.pk,
+            "action": "delete",
+            "slot": conference_setup(w).slots[-1].pk,
+        },
+        kwargs=lambda w: {},
+        page="conference-slots",
+        types={"window": "number", "action": "choice", "slot": "number"},
+    ),
+    "family-book": Body(
+        "guardian",
+        lambda w: {
+            "window": _booking(w).window.pk,
+            f"slot_{w.student.pk}": _booking(w).slots[0].pk,
+            "interpreter_language": "Spanish",
+        },
+        kwargs=lambda w: {},
+        types={"window": "number", "slot_*": "choice"},
+    ),
+    "conference-action save-section": _conference_action(
+        "student",
+        "preparing",
+        "save-section",
+        lambda w: {"section": _first_section(w), "response": "Welcome, everyone."},
+        cf.SectionForm,
+        types={"section": "number"},
+    ),
+    "conference-action add-sample": _conference_action(
+        "student",
+        "preparing",
+        "add-sample",
+        lambda w: {
+            "evidence": _fresh_evidence(w),
+            "proud_of": "The graph",
+            "do_differently": "Label the axes",
+        },
+        cf.SampleAddForm,
+    ),
+    "conference-action update-sample": _conference_action(
+        "student",
+        "preparing",
+        "update-sample",
+        lambda w: {"sample": _sample(w).pk, "proud_of": "The table", "do_differently": "Units"},
+        cf.SampleUpdateForm,
+    ),
+    "conference-action remove-sample": _conference_action(
+        "student",
+        "preparing",
+        "remove-sample",
+        lambda w: {"sample": _sample(w).pk},
+        types={"sample": "number"},
+    ),
+    "conference-action checklist": _conference_action(
+        "student", "preparing", "checklist", lambda w: {"item": _checklist_item(w)}
+    ),
+    "conference-action add-goal": _conference_action(
+        "student",
+        "preparing",
+        "add-goal",
+        lambda w: {"title": "Try a new genre", "why": "I only read fantasy"},
+        cf.NextGoalForm,
+    ),
+    "conference-action remove-goal": _conference_action(
+        "student",
+        "preparing",
+        "remove-goal",
+        lambda w: {"goal": _next_goal(w)},
+        types={"goal": "number"},
+    ),
+    "conference-action return": _conference_action(
+        "teacher",
+        "submitted",
+        "return",
+        lambda w: {"comment": "Add a sample", f"section_{_first_section(w)}": "Say more"},
+        cf.ReviewForm,
+    ),
+    "conference-action approve": _conference_action(
+        "teacher",
+        "submitted",
+        "approve",
+        lambda w: {"comment": "Well prepared", f"section_{_first_section(w)}": "Warm"},
+        cf.ReviewForm,
+    ),
+    "conference-action cancel": _conference_action(
+        "teacher", "scheduled", "cancel", lambda w: {"reason": "The family moved"}, cf.CancelForm
+    ),
+    "conference-action notes": _conference_action(
+        "teacher",
+        "ready",
+        "notes",
+        lambda w: {"notes": "Ask about the trip", "version": in_state(w, "ready").version},
+        cf.NotesForm,
+    ),
+    "conference-action summary": _conference_action(
+        "teacher",
+        "held",
+        "summary",
+        lambda w: {"summary": "A good talk", "version": in_state(w, "held").version},
+        cf.SummaryForm,
+    ),
+    "conference-action commitment": _conference_action(
+        "teacher",
+        "ready",
+        "commitment",
+        lambda w: {
+            "who": "student",
+            "text": "Use a planner",
+            "due_on": (w.school.today() + dt.timedelta(days=30)).isoformat(),
+        },
+        cf.CommitmentForm,
+    ),
+    "conference-action review-commitment": Body(
+        "teacher",
+        lambda w: {"commitment": _held_commitment(w), "outcome": "kept"},
+        forms=(cf.CommitmentReviewForm,),
+        kwargs=lambda w: {
+            "pk": Commitment.objects.get(pk=_held_commitment(w)).conference_id,
+            "action": "review-commitment",
+        },
+        page="conference-action",
+    ),
+    "conference-action schedule": _conference_action(
+        "teacher",
+        "scheduled",
+        "schedule",
+        lambda w: {"slot": conference_setup(w).slots[1].pk},
+        types={"slot": "number"},
+    ),
+    "conference-action rsvp": _conference_action(
+        "guardian",
+        "scheduled",
+        "rsvp",
+        lambda w: {"response": "another_time", "note": "After 16:00"},
+        cf.RsvpForm,
+    ),
+    "conference-action interpreter": _conference_action(
+        "guardian",
+        "scheduled",
+        "interpreter",
+        lambda w: {"language": "Spanish"},
+        cf.InterpreterForm,
+    ),
+    "conference-action invite": _conference_action(
+        "student",
+        "preparing",
+        "invite",
+        lambda w: {"name": "Coach Ada", "email": "ada@example.org"},
+        cf.InviteForm,
+    ),
+}
 
 
 PAGE_BODIES: dict[str, Body] = {
@@ -228,6 +468,7 @@ PAGE_BODIES: dict[str, Body] = {
         kwargs=lambda w: {"pk": step_of_student(w).pk},
         types={"done": "choice"},
     ),
+    **CONFERENCE_PAGE_BODIES,
 }
 # POST endpoints without fields of their own.
 NO_FIELDS = {
@@ -244,8 +485,9 @@ def _client_as(client: Any, world: World, persona: str) -> Any:
 
 def _page_url(key: str, world: World) -> str:
     body = PAGE_BODIES.get(key)
-    kwargs = body.kwargs(world) if body and body.kwargs else MATRIX[key].kwargs(world)
-    return reverse(key, kwargs=kwargs)
+    page = (body.page if body else None) or key
+    kwargs = body.kwargs(world) if body and body.kwargs else MATRIX[page].kwargs(world)
+    return reverse(page, kwargs=kwargs)
 
 
 def _field_kinds(body: Body, data: dict[str, Any]) -> dict[str, str]:
@@ -274,8 +516,9 @@ def _post_persona(key: str) -> str:
 
 def test_every_page_that_takes_a_post_has_a_hostile_case(world: World, client: Any) -> None:
     missing = []
+    covered = {body.page or key for key, body in PAGE_BODIES.items()}
     for key in PAGE_KEYS:
-        if key in PAGE_BODIES or key in NO_FIELDS:
+        if key in covered or key in NO_FIELDS:
             continue
         persona = _post_persona(key)
         _client_as(client, world, persona)
@@ -471,6 +714,51 @@ class ApiCase:
     data: Callable[[World], dict[str, Any]]
 
 
+def _conference_kwargs(status: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"id": in_state(w, status).pk}
+
+
+def _first_section(w: World) -> int:
+    conference = in_state(w, "preparing")
+    return conference.window.template.sections.order_by("order").first().pk  # type: ignore[union-attr]
+
+
+def _held_commitment(w: World) -> int:
+    """A commitment of a held conference (one is reviewed only afterwards)."""
+    commitment = _commitment(w)
+    in_state(w, "held")
+    return commitment.pk
+
+
+def _new_slot(w: World) -> dict[str, Any]:
+    window = conference_setup(w).window
+    start = at(w, window.starts_on, 18)
+    return {
+        "window": window.pk,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(minutes=30)).isoformat(),
+        "room": "Room 3",
+        "capacity": 1,
+        "is_blocked": False,
+        "block_reason": "",
+    }
+
+
+def _new_work_sample(w: World) -> dict[str, Any]:
+    from mastery.services import evidence_record
+
+    conference = in_state(w, "preparing")
+    evidence = evidence_record(
+        actor=w.teacher, student=w.student, competency=build_maths(w).t1, score=3
+    )
+    return {
+        "conference": conference.pk,
+        "evidence": evidence.pk,
+        "proud_of": "The budget adds up",
+        "do_differently": "Start earlier",
+    }
+
+
 def _goal_kwargs(status: str, origin: str = "student") -> Callable[[World], dict[str, Any]]:
     return lambda w: {"id": goal_of_student(w, status, origin).pk}
 
@@ -547,6 +835,73 @@ API_BODIES: dict[str, ApiCase] = {
     ),
     "v1_goals_steps_create": ApiCase(
         "student", _goal_kwargs("active"), lambda w: {"title": "Library on Fridays"}
+    ),
+    "v1_commitments_create": ApiCase(
+        "teacher",
+        lambda w: {},
+        lambda w: {
+            "conference": in_state(w, "ready").pk,
+            "who": "student",
+            "text": "Use a planner",
+            "due_on": (w.school.today() + dt.timedelta(days=30)).isoformat(),
+        },
+    ),
+    "v1_commitments_partial_update": ApiCase(
+        "teacher", lambda w: {"id": _held_commitment(w)}, lambda w: {"outcome": "kept"}
+    ),
+    "v1_conference_slots_create": ApiCase("teacher", lambda w: {}, _new_slot),
+    "v1_conference_windows_book_create": ApiCase(
+        "guardian",
+        lambda w: {"id": _booking(w).window.pk},
+        lambda w: {
+            "bookings": [{"student": w.student.pk, "slot": _booking(w).slots[0].pk}],
+            "interpreter_language": "Spanish",
+        },
+    ),
+    "v1_conferences_agenda_create": ApiCase(
+        "student",
+        _conference_kwargs("preparing"),
+        lambda w: {"section": _first_section(w), "response": "Hello, thank you for coming."},
+    ),
+    "v1_conferences_approve_create": ApiCase(
+        "teacher",
+        _conference_kwargs("submitted"),
+        lambda w: {
+            "comment": "Well prepared",
+            "section_comments": {str(_first_section(w)): "A warm welcome"},
+        },
+    ),
+    "v1_conferences_cancel_create": ApiCase(
+        "teacher", _conference_kwargs("scheduled"), lambda w: {"reason": "The family moved"}
+    ),
+    "v1_conferences_next_goals_create": ApiCase(
+        "student",
+        _conference_kwargs("preparing"),
+        lambda w: {"title": "Try a new genre", "why": "I only read fantasy"},
+    ),
+    "v1_conferences_return_create": ApiCase(
+        "teacher",
+        _conference_kwargs("submitted"),
+        lambda w: {
+            "comment": "Add a work sample",
+            "section_comments": {str(_first_section(w)): "Say more"},
+        },
+    ),
+    "v1_conferences_rsvp_create": ApiCase(
+        "guardian",
+        _conference_kwargs("scheduled"),
+        lambda w: {"response": "another_time", "note": "After 16:00 please"},
+    ),
+    "v1_conferences_schedule_create": ApiCase(
+        "teacher",
+        _conference_kwargs("scheduled"),
+        lambda w: {"slot": conference_setup(w).slots[1].pk},
+    ),
+    "v1_work_samples_create": ApiCase("student", lambda w: {}, _new_work_sample),
+    "v1_work_samples_partial_update": ApiCase(
+        "student",
+        lambda w: {"id": _sample(w).pk},
+        lambda w: {"proud_of": "The graph", "do_differently": "Check units"},
     ),
     "v1_profiles_partial_update": ApiCase(
         "student",
@@ -696,9 +1051,10 @@ def _query_kind(parameter: dict[str, Any]) -> str:
 
 
 QUERY_HOSTILE: dict[str, dict[str, str]] = {
-    "choice": {"not_a_choice": "definitely-not-a-choice", "megabyte_ish": "z" * 5000},
-    "number": {"not_a_number": "twelve", "huge_number": "9" * 30, "negative": "-5"},
-    "date": {"not_a_date": "31/31/2026", "far_future": "99999-12-31"},
+    # "empty": the schema's value is an id, a choice or a date, never "" (schemathesis sends it).
+    "choice": {"not_a_choice": "definitely-not-a-choice", "megabyte_ish": "z" * 5000, "empty": ""},
+    "number": {"not_a_number": "twelve", "huge_number": "9" * 30, "negative": "-5", "empty": ""},
+    "date": {"not_a_date": "31/31/2026", "far_future": "99999-12-31", "empty": ""},
     "text": {"long": "w" * 5000},
 }
 

@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import IdFilter
 from core.errors import NotFound, ValidationFailed
 from core.viewsets import ScopedViewSetMixin
 from goals.api.serializers import GoalSerializer
@@ -136,8 +137,8 @@ class WindowViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
 
 class SlotFilter(django_filters.FilterSet):
-    window = django_filters.NumberFilter(field_name="window_id", min_value=1)
-    advisor = django_filters.NumberFilter(field_name="advisor_id", min_value=1)
+    window = IdFilter(field_name="window_id")
+    advisor = IdFilter(field_name="advisor_id")
 
     class Meta:
         model = ConferenceSlot
@@ -188,8 +189,8 @@ def _with_people(qs: QuerySet[Conference]) -> QuerySet[Conference]:
 
 
 class ConferenceFilter(django_filters.FilterSet):
-    window = django_filters.NumberFilter(field_name="window_id", min_value=1)
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+    window = IdFilter(field_name="window_id")
+    student = IdFilter(field_name="student_id")
     status = django_filters.ChoiceFilter(choices=Conference.Status.choices)
 
     class Meta:

@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conferences.send_reminders",
         "schedule": crontab(minute=15),
     },
+    # Every hour: queue the scan of each school whose RiskPolicy.scan_hour it is, school time.
+    "follow-ups nightly scans": {
+        "task": "followups.nightly_dispatch",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------------
@@ -190,7 +195,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     # The API speaks JSON (the token endpoint also takes a form, for curl -d).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
@@ -287,7 +292,12 @@ LEARNHUB_SCHOOL_SETUP: list[str] = [
     "mastery.services.scale_default_create",
     "goals.services.goal_categories_default_create",
     "conferences.services.conference_template_default_create",
+    "followups.services.risk_policy_default_create",
 ]
+
+# Called with a student's id after a write about them commits (core.hooks.student_changed):
+# evidence, goals, check-ins, attendance. The follow-ups scan rescans that student, debounced.
+LEARNHUB_STUDENT_CHANGED: list[str] = ["followups.tasks.student_changed"]
 
 LEARNHUB_DEMO_PASSWORD = env("LEARNHUB_DEMO_PASSWORD", default="learnhub-demo")
 

@@ -118,6 +118,26 @@ def test_the_advisor_returns_with_a_comment_then_approves(world, client):
     assert "Your advisor sent it back" in page and "Add a work sample" in page
 
 
+@pytest.mark.parametrize("anchor", ["y" * 100_000, "#x", "a b", "x" * 65])
+def test_a_hostile_anchor_is_dropped_not_a_400_after_the_write(world, client, anchor):
+    conference = in_state(world, "submitted")
+    client.force_login(world.teacher)
+    url = reverse("conference-action", args=[conference.pk, "approve"])
+    response = client.post(url, {"comment": "Well prepared", "anchor": anchor})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("conference-review", args=[conference.pk])
+    conference.refresh_from_db()
+    assert conference.status == "ready"
+
+
+def test_a_page_anchor_is_kept(world, client):
+    conference = in_state(world, "ready")
+    client.force_login(world.teacher)
+    url = reverse("conference-action", args=[conference.pk, "notes"])
+    response = client.post(url, {"notes": "Ask about the trip", "anchor": "notes"})
+    assert response["Location"] == reverse("conference-review", args=[conference.pk]) + "#notes"
+
+
 def test_other_teachers_cannot_open_or_run_a_conference(world, client):
     conference = in_state(world, "submitted")
     client.force_login(world.other_teacher)

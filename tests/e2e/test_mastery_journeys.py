@@ -44,9 +44,12 @@ def test_teacher_records_class_scores_and_adds_evidence_in_a_cell(
 
     # Add evidence in place: the panel opens and the cell changes without a page load.
     page.evaluate("window.__noReload = true")
-    row.locator("td").nth(1).get_by_role("button").click()
+    drawer = page.locator("#cell-drawer")
+    expect(drawer).to_be_hidden()  # the evidence panel opens on demand
+    row.locator("td").nth(1).click()
     panel = page.locator("#cell-panel")
     expect(panel.get_by_role("heading", name="Sam Rivera")).to_be_visible()
+    expect(panel.get_by_label("Level")).to_have_value("")  # nothing pre-selected
     panel.get_by_label("Level").select_option(label="4 Exceeds")
     panel.get_by_label("Note for the student and family").fill("Explained unit rates clearly")
     panel.get_by_role("button", name="Add evidence").click()
@@ -125,3 +128,118 @@ def test_parent_sees_the_growth_chart_and_teacher_notes(
     expect(page.get_by_text("1 mastered · 0 in progress · 5 in all")).to_be_visible()
     assert_accessible()
     screenshot("parent-progress")
+
+
+def _demo_sized_class(world):
+    """A class like the demo's: 27 students, a unit of 16 targets in 4 domains, scored."""
+    from mastery.models import Competency, Framework
+    from mastery.services import evidence_record_for_class, framework_link_sections
+    from tests import factories as f
+
+    fw = Framework.objects.create(
+        school=world.school, title="Math 7 demo", identifier="fw-demo", subject="Math"
+    )
+    targets = []
+    for d, domain_code in enumerate(("7.RP", "7.NS", "7.EE", "7.G"), start=1):
+        domain = Competency.objects.create(
+            framework=fw,
+            identifier=f"d{d}",
+            code=domain_code,
+            statement=f"Domain {domain_code}",
+            order=d,
+            depth=0,
+            sort_key=f"{d:04d}",
+            is_leaf=False,
+        )
+        for t in range(1, 5):
+            targets.append(
+                Competency.objects.create(
+                    framework=fw,
+                    identifier=f"d{d}t{t}",
+                    code=f"{domain_code}.{t}",
+                    statement=f"Target {t} of {domain_code}",
+                    parent=domain,
+                    order=t,
+                    depth=1,
+                    sort_key=f"{d:04d}.{t:04d}",
+                    is_leaf=True,
+                )
+            )
+    section = f.SectionFactory(school=world.school, name="Math 7 Period 2")
+    f.enroll(section, world.teacher, role="teacher")
+    students = [
+        f.student(world.school, given_name=given, family_name=family)
+        for given, family in zip(
+            ["Valentina", "Maximilian", "Oluwaseun", "Anastasia", "Christopher", "Guadalupe"] * 5,
+            ["Fernandes-Hughes", "Abernathy", "Okonkwo", "Vasquez", "Lindqvist"] * 6,
+            strict=False,
+        )
+    ][:27]
+    f.enroll(section, *students)
+    framework_link_sections(framework=fw, sections=[section])
+    for i, target in enumerate(targets[:10]):
+        evidence_record_for_class(
+            actor=world.teacher,
+            section=section,
+            competency=target,
+            scores={s.pk: str(1 + (i + n) % 4) for n, s in enumerate(students)},
+            observed_on=dt.date.today() - dt.timedelta(days=3),
+        )
+    return section, students, targets
+
+
+def test_at_1280_px_the_grid_shows_a_whole_class_and_unit_without_the_panel(
+    world, page, live_server, log_in, assert_accessible, screenshot
+):
+    section, students, _targets = _demo_sized_class(world)
+    log_in("tess@example.org")
+    page.goto(f"{live_server.url}/sections/{section.pk}/grid/")
+    expect(page.get_by_role("heading", name="Math 7 Period 2: mastery")).to_be_visible()
+    assert page.viewport_size == {"width": 1280, "height": 900}
+    grid = page.get_by_role("grid")
+    grid.scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('.grid-scroll').scrollIntoView()")
+    expect(page.locator("#cell-drawer")).to_be_hidden()
+
+    def in_view(box):
+        return (
+            box
+            and box["x"] >= 0
+            and box["y"] >= 0
+            and (box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 900)
+        )
+
+    scroller = page.locator(".grid-scroll").bounding_box()
+    assert scroller["x"] + scroller["width"] <= 1280
+    headers = page.locator("table.grid thead th.grid__target")
+    assert headers.count() == 16
+    for i in range(16):
+        assert in_view(headers.nth(i).bounding_box()), f"target {i + 1} is out of view"
+    rows = page.locator("table.grid tbody tr")
+    assert rows.count() == 27
+    for i in range(27):
+        assert in_view(rows.nth(i).bounding_box()), f"student {i + 1} is out of view"
+    # Nothing is hidden by scrolling inside the grid either.
+    overflow = page.evaluate(
+        "(() => { const s = document.querySelector('.grid-scroll');"
+        " return [s.scrollWidth - s.clientWidth, s.scrollHeight - s.clientHeight]; })()"
+    )
+    assert overflow == [0, 0], overflow
+    screenshot("teacher-grid-1280")
+    assert_accessible()
+
+    # The panel is on demand: a cell opens it, Escape closes it and focus returns to the cell.
+    first = sorted(students, key=lambda s: (s.family_name, s.given_name, s.pk))[0]
+    cell = rows.nth(0).locator("td").nth(1)
+    cell.click()
+    expect(page.locator("#cell-drawer")).to_be_visible()
+    expect(
+        page.locator("#cell-panel").get_by_role("heading", name=first.display_name)
+    ).to_be_visible()
+    expect(page.locator("#cell-panel").get_by_text("How this score is worked out")).to_be_visible()
+    screenshot("teacher-grid-1280-panel")
+    page.keyboard.press("Escape")
+    expect(page.locator("#cell-drawer")).to_be_hidden()
+    expect(cell).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(rows.nth(0).locator("td").nth(2)).to_be_focused()

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import ValidationFailed
+from mastery import calculation as calc
 from mastery.calculation import (
     DEFAULT_PARAMETER,
     PARAMETER_RANGE,
@@ -497,3 +498,49 @@ def test_level_of_the_score_is_never_above_the_score(scores):
     else:
         assert result.score is not None and result.level.points <= result.score
     assert result.mastered is (result.score is not None and result.score >= MEETS.points)
+
+
+# --- explain: how a score came about -----------------------------------------------------------
+
+_FOUR = [
+    calc.Level(Decimal(4), "Exceeds", False),
+    calc.Level(Decimal(3), "Meets", True),
+    calc.Level(Decimal(2), "Approaching", False),
+    calc.Level(Decimal(1), "Beginning", False),
+]
+
+
+def test_explain_a_decaying_average_step_by_step():
+    e = calc.explain("decaying_average", [Decimal(2), Decimal(3)], _FOUR, parameter=65)
+    assert e.method == "Decaying average, 65 %"
+    assert e.steps == ("Starts at the first score: 2.", "Then 3: 2 × 35 % + 3 × 65 % = 2.65.")
+    assert e.outcome == "2.65 is at least 2 and below 3 (Meets): Approaching, not mastered yet."
+    assert e.omitted == 0
+
+
+def test_explain_keeps_the_last_steps_of_a_long_history():
+    scores = [Decimal(1)] * 9 + [Decimal(4)]
+    e = calc.explain("decaying_average", scores, _FOUR, parameter=65, max_steps=3)
+    assert (len(e.steps), e.omitted) == (3, 7)
+    assert e.steps[-1] == "Then 4: 1 × 35 % + 4 × 65 % = 2.95."
+
+
+def test_explain_n_mastery_without_enough_scores():
+    e = calc.explain("n_mastery", [Decimal(3), Decimal(2)], _FOUR, parameter=2)
+    assert e.steps == ("1 of 2 scores are at or above 3.",)
+    assert e.outcome == "Not enough scores at mastery yet, so no score and no level."
+
+
+@given(
+    method=st.sampled_from(list(calc.Method)),
+    scores=st.lists(st.sampled_from([Decimal(1), Decimal(2), Decimal(3), Decimal(4)]), max_size=8),
+)
+def test_explain_ends_with_the_score_rollup_gives(method, scores):
+    parameter = calc.DEFAULT_PARAMETER[method]
+    result = calc.rollup(method, scores, _FOUR, parameter=parameter)
+    e = calc.explain(method, scores, _FOUR, parameter=parameter)
+    if result.score is None:
+        assert "no level" in e.outcome
+    else:
+        assert e.outcome.startswith(calc._num(result.score) + " is ")
+        assert (result.level.label if result.level else "no level yet") in e.outcome

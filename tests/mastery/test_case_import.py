@@ -12,13 +12,21 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from mastery.case_import import CaseImportResult, case_import
+from mastery.case_import import CaseImportResult, case_import, case_item_types
 from mastery.models import Competency, Framework, Prerequisite
 from profiles.models import School, User
 
 from .. import factories as f
 
-CASE = Path(__file__).resolve().parents[3] / "shared" / "data" / "case"
+# /work/shared/data/case, found from the checkout (/work/main) or a worktree (/work/wt/<name>).
+CASE = next(
+    (
+        up / "shared" / "data" / "case"
+        for up in Path(__file__).resolve().parents
+        if (up / "shared" / "data" / "case").is_dir()
+    ),
+    Path("/work/shared/data/case"),
+)
 SBAC = CASE / "smarter-balanced-grade3-math-c1-th.json"
 OPENSALT = CASE / "opensalt-what-standards-could-be.json"
 
@@ -775,3 +783,62 @@ def test_the_command_exits_non_zero_on_a_broken_file(world, tmp_path, capsys):
 
     assert "error: The file is not valid JSON" in capsys.readouterr().err
     assert counts()["frameworks"] == 0
+
+
+# --- which items become learning targets ------------------------------------------------------
+
+
+def test_the_package_lists_its_item_types_with_counts_and_examples(db):
+    school = f.SchoolFactory()
+    listed = case_item_types(source=SBAC, school=school, actor=None)
+    assert listed.errors == []
+    by_name = {t.name: t for t in listed.types}
+    assert by_name["Measured Skill"].count == 2 and by_name["Measured Skill"].suggested
+    assert by_name["Target"].suggested
+    assert by_name["Task Model"].count == 4 and not by_name["Task Model"].suggested
+    assert "Task Model 1a" in by_name["Task Model"].examples
+    assert sum(t.count for t in listed.types) == 48
+    assert Framework.objects.count() == 0  # listing writes nothing
+
+
+def test_only_the_chosen_item_types_become_learning_targets(db):
+    school = f.SchoolFactory()
+    result = case_import(
+        source=SBAC, school=school, actor=None, target_types={"Measured Skill", "Target"}
+    )
+    assert result.applied, result.errors
+    targets = Competency.objects.filter(framework=result.framework, is_leaf=True)
+    assert sorted(targets.values_list("code", flat=True)) == [
+        "M.G3.C1MD.TH.3.MD.B.3",
+        "M.G3.C1MD.TH.3.MD.B.4",
+    ]
+    # "None", "No Descriptors" and "Task Model 1a" are kept for reference, never scored.
+    for statement in ("None", "No Descriptors", "Task Model 1a"):
+        assert not Competency.objects.filter(statement=statement, is_leaf=True).exists()
+        assert Competency.objects.filter(statement=statement).exists()
+    assert any("kept for reference but not scored" in w for w in result.warnings)
+
+
+def test_a_chosen_type_above_another_chosen_type_is_not_a_target(db):
+    school = f.SchoolFactory()
+    result = case_import(
+        source=OPENSALT, school=school, actor=None, target_types={"Standard", "Component"}
+    )
+    targets = set(
+        Competency.objects.filter(framework=result.framework, is_leaf=True).values_list(
+            "code", flat=True
+        )
+    )
+    assert "CCSS.Math.Content.6.RP.A.3a" in targets
+    assert "CCSS.Math.Content.6.RP.A.3" not in targets  # its components are the targets
+    assert "CCSS.Math.Content.6.RP.A.1" in targets
+    assert not any(code.endswith(".A") for code in targets)  # clusters are not chosen
+
+
+def test_choosing_no_type_or_an_unknown_type_writes_nothing(db):
+    school = f.SchoolFactory()
+    none = case_import(source=OPENSALT, school=school, actor=None, target_types=set())
+    assert not none.applied and "Choose at least one item type" in none.errors[0]
+    unknown = case_import(source=OPENSALT, school=school, actor=None, target_types={"Widget"})
+    assert not unknown.applied and "no items of type Widget" in unknown.errors[0]
+    assert Framework.objects.count() == 0

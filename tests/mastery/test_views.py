@@ -37,10 +37,12 @@ def test_grid_shows_levels_pacing_and_links_each_cell(world, maths, client):
         "</tr>"
     )[0]
     # First target: Exceeds, mastered; the other four: no evidence yet.
-    assert f'<td class="v{exceeds.pk} m"><button>4</button></td>' in row
-    assert row.count("<td><button>–</button></td>") == 4
+    # Levels are indexed highest first: Exceeds is l0, m0 when mastered.
+    assert "<td class=m0>4</td>" in row
+    assert row.count("<td>–</td>") == 4
     assert f'data-c="{maths.t1.pk}"' in page  # column headers carry the target for grid.js
-    assert f".grid .v{exceeds.pk} button::before{{background:{exceeds.colour}}}" in page
+    assert f".grid .l0::before,.grid .m0::before{{background:{exceeds.colour}}}" in page
+    assert 'role="grid"' in page
     assert "3 Meets (mastery)" in page
 
 
@@ -69,9 +71,8 @@ def test_adding_evidence_in_a_cell_returns_the_panel_and_the_updated_cell(world,
     body = response.content.decode()
     assert "<html" not in body
     assert "Evidence added." in body
-    meets = ProficiencyLevel.objects.get(label="Meets", scale__school=world.school)
     assert 'hx-swap-oob="true"' in body
-    assert f'<td class="v{meets.pk} m"><button>3</button></td>' in body
+    assert "<td class=m1>3</td>" in body  # Meets, the second level, mastered
     assert f'id="row-{world.student.pk}"' in body
     record = MasteryRecord.objects.get(student=world.student, competency=maths.t1)
     assert (record.score, record.mastered) == (3, True)
@@ -192,4 +193,43 @@ def test_the_updated_row_keeps_the_grids_domain_filter(world, maths, client):
         HTTP_HX_REQUEST="true",
     ).content.decode()
     row = body.split(f'id="row-{world.student.pk}"')[1]
-    assert row.split("</tr>")[0].count("<button>") == 2  # 7.EE.1 and 7.EE.2 only
+    assert row.split("</tr>")[0].count("<td") == 3  # the mastered count, 7.EE.1 and 7.EE.2
+
+
+def test_the_cell_form_preselects_no_level(world, maths, client):
+    client.force_login(world.teacher)
+    url = reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk])
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    select = body.split('name="score"')[1].split("</select>")[0]
+    assert "selected" not in select.replace('value="" selected', "")
+    assert '<option value="" selected>Choose a level…</option>' in select
+    response = client.post(
+        url,
+        {"score": "", "observed_on": "2026-09-12", "kind": "observation"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "This field is required." in response.content.decode()
+    assert Evidence.objects.count() == 0
+
+
+def test_the_cell_panel_says_how_the_score_came_about(world, maths, client):
+    # maths uses a decaying average of 65 %: a 3 after a 2 gives 2 × 35 % + 3 × 65 % = 2.65.
+    _score(world, maths.t1, 2, D(2026, 9, 1))
+    _score(world, maths.t1, 3, D(2026, 9, 8))
+    client.force_login(world.teacher)
+    url = reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk])
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Now: <strong>Approaching</strong> (2.65)" in body
+    assert "How this score is worked out: Decaying average, 65 %" in body
+    assert "Each new score counts 65 % and the running score before it 35 %" in body
+    assert "<li>Starts at the first score: 2.</li>" in body
+    assert "<li>Then 3: 2 × 35 % + 3 × 65 % = 2.65.</li>" in body
+    assert "2.65 is at least 2 and below 3 (Meets): Approaching, not mastered yet." in body
+
+
+def test_an_advisory_grid_says_what_the_page_is_for_and_offers_no_scoring(world, client):
+    client.force_login(world.teacher)
+    page = client.get(reverse("section-grid", args=[world.advisory.pk])).content.decode()
+    assert "is an advisory" in page and "not for scores" in page
+    assert "Record class scores" not in page and "Download CSV" not in page
+    assert "Sort by" not in page

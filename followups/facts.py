@@ -1,0 +1,421 @@
+"""The facts the risk rules need, for every student of a school at once, *as of* a date.
+
+A constant number of queries per school, whatever its size (``tests/followups/test_facts.py``
+counts them at two sizes): the students, the calendar (terms and closures), the school's
+competencies and scales, its evidence, the pacing targets, the goals with their last check-in,
+and the attendance marks of the window.
+
+"Mastered as of" cannot come from :class:`~mastery.models.MasteryRecord`, which is the rollup of
+*all* evidence today: to replay a past day the scan reads the accepted evidence observed up to
+that day in one query ordered by student, competency and date, and rolls each student ×
+competency up in Python with the application's own :mod:`mastery.calculation` (the same code
+that computes the records, so a scan as of today agrees with them). The previous rollup (without
+the latest score) and the last k scores come from the same pass.
+
+School days are the weekdays inside an active term of the school, minus its
+:class:`~followups.models.SchoolClosure` dates. "No recent evidence" counts the school days of the
+term(s) in progress on the date (a new term starts the count afresh; a day outside every term
+counts nothing).
+
+Attendance over the window of the last N school days: *absent* and *excused* count against
+attendance, *tardy* and *present* count as attended, and a school day with no mark counts as
+attended (information systems often export only the exceptions). Excused absences count because
+chronic absence measures missed instruction, whatever the reason — the definition used by the
+U.S. Department of Education and Attendance Works ("missing 10 % of school days for any
+reason"). The rule only fires once the window is full (N school days exist up to the date).
+
+Goals as of a date use the goals' *current* status (a goal active today and approved on or
+before the date); check-ins count when created on or before the date (school time).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Max, OuterRef, Q, Subquery
+
+from goals.models import Goal
+from mastery import calculation as calc
+from mastery.models import Competency, Evidence, PacingTarget, ProficiencyLevel
+from profiles.models import Enrollment, Membership, Role, School, Section, Term
+
+from .models import Attendance, SchoolClosure
+from .rules import StudentFacts, Thresholds
+
+_CALENDAR_LOOKBACK_DAYS = 500
+
+
+# --- the calendar ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The school days up to a date (sorted), and the first day of the term(s) in progress."""
+
+    days: list[dt.date]
+    current_term_start: dt.date | None
+
+    def count_between(self, after: dt.date | None, until: dt.date) -> int:
+        """School days d with ``after < d <= until`` inside the term(s) in progress."""
+        if self.current_term_start is None:
+            return 0
+        start = self.current_term_start
+        if after is not None and after >= start:
+            start = after + dt.timedelta(days=1)
+        return bisect.bisect_right(self.days, until) - bisect.bisect_left(self.days, start)
+
+    def last(self, n: int) -> list[dt.date]:
+        return self.days[-n:] if n > 0 else []
+
+
+def calendar_for(school: School, as_of: dt.date) -> Calendar:
+    """Two queries: the active terms near the date, and the closures."""
+    since = as_of - dt.timedelta(days=_CALENDAR_LOOKBACK_DAYS)
+    terms = list(
+        Term.objects.filter(
+            school=school, is_active=True, start_date__lte=as_of, end_date__gte=since
+        ).values_list("start_date", "end_date")
+    )
+    closed = set(
+        SchoolClosure.objects.filter(school=school, date__gte=since, date__lte=as_of).values_list(
+            "date", flat=True
+        )
+    )
+    days: set[dt.date] = set()
+    for start, end in terms:
+        day = max(start, since)
+        last = min(end, as_of)
+        while day <= last:
+            if day.weekday() < 5 and day not in closed:
+                days.add(day)
+            day += dt.timedelta(days=1)
+    current = [start for start, end in terms if start <= as_of <= end]
+    return Calendar(sorted(days), min(current) if current else None)
+
+
+# --- students ----------------------------------------------------------------------------------
+
+
+def student_ids_for(
+    school: School,
+    *,
+    section: Section | None = None,
+    student_ids: Collection[int] | None = None,
+) -> list[int]:
+    """The active students of the school, limited to a section's students or to some ids."""
+    qs = Membership.objects.filter(school=school, role=Role.STUDENT, is_active=True)
+    if section is not None:
+        qs = qs.filter(
+            user__enrollments__section=section,
+            user__enrollments__role=Enrollment.Role.STUDENT,
+            user__enrollments__is_active=True,
+        )
+    if student_ids is not None:
+        qs = qs.filter(user_id__in=list(student_ids))
+    return sorted(set(qs.values_list("user_id", flat=True)))
+
+
+def advisors_of(school: School, student_ids: list[int]) -> dict[int, int]:
+    """student id → the teacher of their advisory (the primary one first); one query."""
+    teacher = (
+        Enrollment.objects.filter(
+            section=OuterRef("section"), role=Enrollment.Role.TEACHER, is_active=True
+        )
+        .order_by("-is_primary", "id")
+        .values("user_id")[:1]
+    )
+    rows = (
+        Enrollment.objects.filter(
+            user_id__in=student_ids,
+            role=Enrollment.Role.STUDENT,
+            is_active=True,
+            section__school=school,
+            section__kind=Section.Kind.ADVISORY,
+            section__is_active=True,
+        )
+        .annotate(advisor=Subquery(teacher))
+        .order_by("user_id", "id")
+        .values_list("user_id", "advisor")
+    )
+    advisors: dict[int, int] = {}
+    for student_id, advisor in rows:
+        if advisor is not None:
+            advisors.setdefault(student_id, advisor)
+    return advisors
+
+
+# --- mastery as of the date --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Competency:
+    code: str
+    method: str
+    parameter: int | None
+    levels: list[calc.Level]
+    approaching: calc.Level | None
+
+
+def _competencies(school: School) -> dict[int, _Competency]:
+    """Two queries: the school's levels by scale, and its competencies with their method."""
+    levels: dict[int, list[calc.Level]] = defaultdict(list)
+    default_scale: int | None = None
+    for (
+        scale_id,
+        is_default,
+        level_id,
+        points,
+        label,
+        is_mastery,
+    ) in ProficiencyLevel.objects.filter(scale__school=school).values_list(
+        "scale_id", "scale__is_default", "id", "points", "label", "is_mastery"
+    ):
+        levels[scale_id].append(calc.Level(points, label, is_mastery, level_id))
+        if is_default:
+            default_scale = scale_id
+
+    def approaching_of(scale_levels: list[calc.Level]) -> calc.Level | None:
+        mastery = next((lv for lv in scale_levels if lv.is_mastery), None)
+        below = [lv for lv in scale_levels if mastery is not None and lv.points < mastery.points]
+        return max(below, key=lambda lv: lv.points) if below else None
+
+    result: dict[int, _Competency] = {}
+    for cid, code, c_method, c_param, f_method, f_param, scale_id in Competency.objects.filter(
+        framework__school=school
+    ).values_list(
+        "id",
+        "code",
+        "calculation_method",
+        "calculation_parameter",
+        "framework__calculation_method",
+        "framework__calculation_parameter",
+        "framework__scale_id",
+    ):
+        method = c_method or f_method
+        parameter = c_param if c_method else f_param
+        if calc.PARAMETER_RANGE[calc.method_from(method)] is None:
+            parameter = None
+        scale_levels = levels.get(scale_id or default_scale or -1, [])
+        result[cid] = _Competency(
+            code or str(cid), method, parameter, scale_levels, approaching_of(scale_levels)
+        )
+    return result
+
+
+@dataclass
+class _Mastery:
+    mastered: set[int]
+    last_evidence_on: dt.date | None
+    dropped: list[str]
+    trending_down: list[str]
+    below_approaching: int
+
+
+def _roll_up(
+    competency: _Competency, scores: list[Decimal], k: int
+) -> tuple[bool, bool, bool, bool]:
+    """(mastered, dropped, trending down, below approaching) for one student × competency."""
+    current = calc.rollup(
+        competency.method, scores, competency.levels, parameter=competency.parameter
+    )
+    dropped = False
+    if len(scores) > 1:
+        previous = calc.rollup(
+            competency.method, scores[:-1], competency.levels, parameter=competency.parameter
+        )
+        if previous.level is not None:
+            dropped = current.level is None or current.level.points < previous.level.points
+    approaching = competency.approaching
+    below = (
+        approaching is not None
+        and current.score is not None
+        and (current.level is None or current.level.points < approaching.points)
+    )
+    return current.mastered, dropped, calc.trend_is_down(scores, k), below
+
+
+def _mastery_as_of(
+    school: School, student_ids: list[int], as_of: dt.date, k: int, errors: list[str]
+) -> dict[int, _Mastery]:
+    """One query over the evidence (ordered), rolled up in Python per student × competency."""
+    competencies = _competencies(school)
+    result: dict[int, _Mastery] = {}
+    rows = (
+        Evidence.objects.filter(
+            student_id__in=student_ids,
+            competency__framework__school=school,
+            status=Evidence.Status.ACCEPTED,
+            score__isnull=False,
+            observed_on__lte=as_of,
+        )
+        .order_by("student_id", "competency_id", "observed_on", "id")
+        .values_list("student_id", "competency_id", "score", "observed_on")
+        .iterator(chunk_size=10_000)
+    )
+
+    def flush(student_id: int, competency_id: int, scores: list[Decimal], last: dt.date) -> None:
+        competency = competencies.get(competency_id)
+        facts = result.setdefault(student_id, _Mastery(set(), None, [], [], 0))
+        if facts.last_evidence_on is None or last > facts.last_evidence_on:
+            facts.last_evidence_on = last
+        if competency is None or not competency.levels:
+            return
+        try:
+            mastered, dropped, down, below = _roll_up(competency, scores, k)
+        except calc.CalculationError as exc:  # a misconfigured scale: skip it, say so
+            errors.append(f"student {student_id}, {competency.code}: {exc.message}")
+            return
+        if mastered:
+            facts.mastered.add(competency_id)
+        if dropped:
+            facts.dropped.append(competency.code)
+        if down:
+            facts.trending_down.append(competency.code)
+        facts.below_approaching += below
+
+    key: tuple[int, int] | None = None
+    scores: list[Decimal] = []
+    last_on = as_of
+    for student_id, competency_id, score, observed_on in rows:
+        if (student_id, competency_id) != key:
+            if key is not None:
+                flush(key[0], key[1], scores, last_on)
+            key, scores = (student_id, competency_id), []
+        scores.append(score)  # type: ignore[arg-type]  # score__isnull=False above
+        last_on = observed_on
+    if key is not None:
+        flush(key[0], key[1], scores, last_on)
+    return result
+
+
+def _expected(school: School, student_ids: list[int], as_of: dt.date) -> dict[int, set[int]]:
+    """student → competencies their sections' pacing plans expect by the date; one query."""
+    expected: dict[int, set[int]] = defaultdict(set)
+    rows = (
+        PacingTarget.objects.filter(
+            plan__section__school=school,
+            plan__section__is_active=True,
+            expected_by__lte=as_of,
+            plan__section__enrollments__user_id__in=student_ids,
+            plan__section__enrollments__role=Enrollment.Role.STUDENT,
+            plan__section__enrollments__is_active=True,
+        )
+        .values_list("plan__section__enrollments__user_id", "competency_id")
+        .order_by()
+        .distinct()
+    )
+    for student_id, competency_id in rows:
+        expected[student_id].add(competency_id)
+    return expected
+
+
+# --- goals and attendance ----------------------------------------------------------------------
+
+
+def _goals(
+    school: School, student_ids: list[int], as_of: dt.date, checkin_days: int
+) -> dict[int, tuple[list[int], list[int], int]]:
+    """student → (past target date, without a check-in for D days, longest days without); one
+    query."""
+    tz = school.tzinfo
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    rows = (
+        Goal.objects.filter(student_id__in=student_ids, status=Goal.Status.ACTIVE)
+        .filter(Q(approved_at__lt=end) | Q(approved_at__isnull=True, created_at__lt=end))
+        .annotate(last_checkin=Max("checkins__created_at", filter=Q(checkins__created_at__lt=end)))
+        .order_by("student_id", "id")
+        .values_list("id", "student_id", "target_date", "approved_at", "created_at", "last_checkin")
+    )
+    result: dict[int, tuple[list[int], list[int], int]] = {}
+    for goal_id, student_id, target_date, approved_at, created_at, last_checkin in rows:
+        past, without, longest = result.setdefault(student_id, ([], [], 0))
+        if target_date is not None and target_date < as_of:
+            past.append(goal_id)
+        since = last_checkin or approved_at or created_at
+        days = (as_of - since.astimezone(tz).date()).days
+        if days >= checkin_days:
+            without.append(goal_id)
+        result[student_id] = (past, without, max(longest, days))
+    return result
+
+
+def _attendance(
+    school: School, student_ids: list[int], window: list[dt.date]
+) -> dict[int, tuple[int, int]]:
+    """student → (absent days, excused days) over the window's school days; one query."""
+    if not window:
+        return {}
+    result: dict[int, tuple[int, int]] = {}
+    rows = (
+        Attendance.objects.filter(
+            school=school,
+            student_id__in=student_ids,
+            date__in=window,
+            status__in=[Attendance.Status.ABSENT, Attendance.Status.EXCUSED],
+        )
+        .values_list("student_id", "status")
+        .order_by()
+    )
+    for student_id, status in rows:
+        absent, excused = result.get(student_id, (0, 0))
+        if status == Attendance.Status.ABSENT:
+            absent += 1
+        else:
+            excused += 1
+        result[student_id] = (absent, excused)
+    return result
+
+
+# --- all together ------------------------------------------------------------------------------
+
+
+def facts_for(
+    school: School,
+    student_ids: Iterable[int],
+    as_of: dt.date,
+    thresholds: Thresholds,
+    errors: list[str] | None = None,
+) -> list[StudentFacts]:
+    """The facts of each student (in id order) as of the date; a constant number of queries.
+    A student × competency that cannot be rolled up (a misconfigured scale) is left out and
+    described in ``errors``."""
+    errors = [] if errors is None else errors
+    ids = sorted(set(student_ids))
+    if not ids:
+        return []
+    calendar = calendar_for(school, as_of)
+    window = calendar.last(thresholds.attendance_school_days)
+    mastery = _mastery_as_of(school, ids, as_of, thresholds.slipping_scores, errors)
+    expected = _expected(school, ids, as_of)
+    goals = _goals(school, ids, as_of, thresholds.stalled_goal_checkin_days)
+    attendance = _attendance(school, ids, window)
+    result: list[StudentFacts] = []
+    for student_id in ids:
+        m = mastery.get(student_id) or _Mastery(set(), None, [], [], 0)
+        due = expected.get(student_id, set())
+        past, without, longest = goals.get(student_id, ([], [], 0))
+        absent, excused = attendance.get(student_id, (0, 0))
+        result.append(
+            StudentFacts(
+                student_id=student_id,
+                expected=len(due),
+                mastered=len(due & m.mastered),
+                school_days_without_evidence=calendar.count_between(m.last_evidence_on, as_of),
+                last_evidence_on=m.last_evidence_on,
+                past_target_date_goal_ids=tuple(past),
+                without_checkin_goal_ids=tuple(without),
+                longest_without_checkin_days=longest,
+                dropped=tuple(m.dropped),
+                trending_down=tuple(m.trending_down),
+                below_approaching=m.below_approaching,
+                attendance_school_days=len(window),
+                absent_days=absent,
+                excused_days=excused,
+            )
+        )
+    return result

@@ -1,0 +1,224 @@
+"""The six risk rules as pure functions: plain facts about one student and a school's thresholds
+in, a finding (severity, the numbers measured, the threshold that fired) or ``None`` out.
+
+Nothing here touches the ORM: :mod:`followups.facts` computes the facts for every student of a
+school in a few queries, :mod:`followups.scan` turns findings into flags.
+
+When each rule fires ("at" the threshold counts, except for attendance, which must fall *below*
+the minimum):
+
+- behind pace: ``behind >= targets`` or ``behind / expected >= percent %`` (and behind > 0);
+- no recent evidence: at least ``school_days`` school days without evidence;
+- stalled goals: at least one active goal past its target date, or without a check-in for at
+  least ``checkin_days`` days;
+- slipping: at least one target whose level dropped with its latest score, or whose last ``k``
+  scores strictly decrease;
+- many below approaching: at least ``targets`` targets whose level is below "approaching";
+- chronic absence: over a full window of ``school_days`` school days, attendance below
+  ``percent`` %.
+
+Severity is "high" when the measure is at least twice as far past the threshold: twice the
+targets or twice the share behind, twice the days, twice the targets; for attendance the
+shortfall below 100 % is at least twice the allowed one (90 % → at most 80 % attended, the
+usual "severe chronic absence"); stalled and slipping are high with two or more goals/targets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Rule, Severity
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A school's :class:`~followups.models.RiskPolicy`, as plain values."""
+
+    behind_pace_enabled: bool = True
+    behind_pace_targets: int = 2
+    behind_pace_percent: int = 25
+    no_evidence_enabled: bool = True
+    no_evidence_school_days: int = 10
+    stalled_goals_enabled: bool = True
+    stalled_goal_checkin_days: int = 14
+    slipping_enabled: bool = True
+    slipping_scores: int = 3
+    below_approaching_enabled: bool = True
+    below_approaching_targets: int = 3
+    chronic_absence_enabled: bool = True
+    attendance_min_percent: int = 90
+    attendance_school_days: int = 20
+
+    @classmethod
+    def of(cls, policy: Any) -> Thresholds:
+        """The thresholds of a ``RiskPolicy`` (or anything with the same attributes)."""
+        return cls(**{name: getattr(policy, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class StudentFacts:
+    """What the scan knows about one student as of a date (see :mod:`followups.facts`)."""
+
+    student_id: int
+    # behind pace: pacing targets expected by the date, and how many of those are mastered
+    expected: int = 0
+    mastered: int = 0
+    # no recent evidence: school days (of the current term) since the last evidence
+    school_days_without_evidence: int = 0
+    last_evidence_on: dt.date | None = None
+    # stalled goals
+    past_target_date_goal_ids: tuple[int, ...] = ()
+    without_checkin_goal_ids: tuple[int, ...] = ()
+    longest_without_checkin_days: int = 0
+    # slipping: competency codes
+    dropped: tuple[str, ...] = ()
+    trending_down: tuple[str, ...] = ()
+    # many below approaching
+    below_approaching: int = 0
+    # chronic absence: the window's school days, and the days missed (absent or excused)
+    attendance_school_days: int = 0
+    absent_days: int = 0
+    excused_days: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    severity: Severity
+    measured: dict[str, Any]
+    threshold: dict[str, Any]
+
+
+def _severity(high: bool) -> Severity:
+    return Severity.HIGH if high else Severity.MEDIUM
+
+
+def behind_pace(facts: StudentFacts, t: Thresholds) -> Finding | None:
+    expected = facts.expected
+    behind = max(expected - facts.mastered, 0)
+    if not t.behind_pace_enabled or behind == 0 or expected == 0:
+        return None
+    by_targets = behind >= t.behind_pace_targets
+    by_percent = behind * 100 >= t.behind_pace_percent * expected
+    if not (by_targets or by_percent):
+        return None
+    high = behind >= 2 * t.behind_pace_targets or behind * 100 >= 2 * t.behind_pace_percent * (
+        expected
+    )
+    return Finding(
+        Rule.BEHIND_PACE,
+        _severity(high),
+        {
+            "expected": expected,
+            "mastered": facts.mastered,
+            "behind": behind,
+            "percent_behind": behind * 100 // expected,
+        },
+        {"targets": t.behind_pace_targets, "percent": t.behind_pace_percent},
+    )
+
+
+def no_recent_evidence(facts: StudentFacts, t: Thresholds) -> Finding | None:
+    days = facts.school_days_without_evidence
+    if not t.no_evidence_enabled or days < t.no_evidence_school_days:
+        return None
+    return Finding(
+        Rule.NO_RECENT_EVIDENCE,
+        _severity(days >= 2 * t.no_evidence_school_days),
+        {
+            "school_days_without_evidence": days,
+            "last_evidence_on": (
+                facts.last_evidence_on.isoformat() if facts.last_evidence_on else None
+            ),
+        },
+        {"school_days": t.no_evidence_school_days},
+    )
+
+
+def stalled_goals(facts: StudentFacts, t: Thresholds) -> Finding | None:
+    goal_ids = sorted(set(facts.past_target_date_goal_ids) | set(facts.without_checkin_goal_ids))
+    if not t.stalled_goals_enabled or not goal_ids:
+        return None
+    high = len(goal_ids) >= 2 or facts.longest_without_checkin_days >= 2 * (
+        t.stalled_goal_checkin_days
+    )
+    return Finding(
+        Rule.STALLED_GOALS,
+        _severity(high),
+        {
+            "stalled": len(goal_ids),
+            "past_target_date": len(facts.past_target_date_goal_ids),
+            "without_checkin": len(facts.without_checkin_goal_ids),
+            "goal_ids": goal_ids,
+        },
+        {"checkin_days": t.stalled_goal_checkin_days},
+    )
+
+
+def slipping(facts: StudentFacts, t: Thresholds) -> Finding | None:
+    codes = set(facts.dropped) | set(facts.trending_down)
+    if not t.slipping_enabled or not codes:
+        return None
+    return Finding(
+        Rule.SLIPPING,
+        _severity(len(codes) >= 2),
+        {
+            "targets": len(codes),
+            "dropped": sorted(facts.dropped),
+            "trending_down": sorted(facts.trending_down),
+        },
+        {"scores": t.slipping_scores},
+    )
+
+
+def many_below_approaching(facts: StudentFacts, t: Thresholds) -> Finding | None:
+    below = facts.below_approaching
+    if not t.below_approaching_enabled or below < t.below_approaching_targets:
+        return None
+    return Finding(
+        Rule.MANY_BELOW_APPROACHING,
+        _severity(below >= 2 * t.below_approaching_targets),
+        {"below": below},
+        {"targets": t.below_approaching_targets},
+    )
+
+
+def chronic_absence(facts: StudentFacts, t: Thresholds) -> Finding | None:
+    days = facts.attendance_school_days
+    missed = min(facts.absent_days + facts.excused_days, days)
+    if not t.chronic_absence_enabled or days < t.attendance_school_days or days == 0:
+        return None
+    attended = days - missed
+    # attended / days < percent / 100, in integers
+    if attended * 100 >= t.attendance_min_percent * days:
+        return None
+    # missed / days >= 2 * (100 - percent) / 100
+    high = missed * 100 >= 2 * (100 - t.attendance_min_percent) * days
+    return Finding(
+        Rule.CHRONIC_ABSENCE,
+        _severity(high),
+        {
+            "attended_percent": round(attended * 100 / days, 1),
+            "absent_days": missed,
+            "excused_days": facts.excused_days,
+            "school_days": days,
+        },
+        {"percent": t.attendance_min_percent, "school_days": t.attendance_school_days},
+    )
+
+
+RULES = (
+    behind_pace,
+    no_recent_evidence,
+    stalled_goals,
+    slipping,
+    many_below_approaching,
+    chronic_absence,
+)
+
+
+def evaluate(facts: StudentFacts, thresholds: Thresholds) -> list[Finding]:
+    """Every rule that fires for this student, in the order of :class:`Rule`."""
+    return [f for rule in RULES if (f := rule(facts, thresholds)) is not None]

@@ -1,0 +1,243 @@
+"""The scan: evaluate every rule for the students of a school as of a date, and bring the flags
+in line with the findings.
+
+Safe to run twice, to be killed and to overlap:
+
+- one transaction per scan, so a killed scan leaves nothing half done;
+- a transaction-level advisory lock per school (``pg_advisory_xact_lock``): a second scan of the
+  same school waits for the first and then sees its flags; schools scan in parallel;
+- the active flags of the scanned students are locked (``SELECT … FOR UPDATE``) against a
+  teacher's action at the same moment, and a flag is written only when something changed, so a
+  second run with the same data writes nothing (no history events either);
+- the database keeps at most one active flag per student and rule
+  (``flag_one_active_per_student_and_rule``).
+
+Lifecycle (followups-contract.md): a finding with no active flag, and no resolved flag whose
+condition has not cleared yet, opens a flag assigned to the student's advisor; a finding with an
+active flag updates its numbers (a snoozed flag whose date has come back opens); an active flag
+whose condition is gone is closed as *cleared*, and a resolved one gets ``condition_cleared_on``.
+
+Queries: the policy, the students, the facts (:mod:`followups.facts`), the advisors, the flags,
+and the writes in bulk — the same number for 3 students or 3,000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection
+from typing import Any
+
+import pghistory
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from core.services import service
+from profiles.models import School, Section
+
+from . import facts as facts_
+from .models import ACTIVE_STATUSES, Flag, RiskPolicy, Rule, ScanRun
+from .rules import Finding, Thresholds, evaluate
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock(int, int): the first key says "followups scan", the second the school.
+_LOCK_CLASS = 7_000_701
+_MAX_ERROR_TEXT = 4000
+
+
+def _lock_school(school_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, school_id])
+
+
+def school_scan(
+    *,
+    school: School,
+    as_of: dt.date | None = None,
+    trigger: str = ScanRun.Trigger.COMMAND,
+    section: Section | None = None,
+    student_ids: Collection[int] | None = None,
+) -> ScanRun:
+    """Scan the school's students (or one section's, or some ids) as of ``as_of`` (the school's
+    today by default) and return the :class:`ScanRun` that records it.
+
+    The run is recorded even when the scan fails (``errors`` and ``error_text``), then the error
+    is raised again so that the task's retry logic sees it.
+    """
+    as_of = as_of or school.today()
+    run = ScanRun.objects.create(
+        school=school,
+        as_of=as_of,
+        trigger=trigger,
+        section=section,
+        started_at=timezone.now(),
+    )
+    try:
+        counts = flags_scan(
+            school=school,
+            as_of=as_of,
+            section=section,
+            student_ids=student_ids,
+            full=section is None and student_ids is None,
+            trigger=trigger,
+        )
+    except Exception as exc:
+        ScanRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(),
+            errors=run.errors + 1,
+            error_text=f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_TEXT],
+        )
+        raise
+    for name, value in counts.items():
+        setattr(run, name, value)
+    run.finished_at = timezone.now()
+    run.save(
+        update_fields=[*counts.keys(), "finished_at"],
+    )
+    return run
+
+
+@service
+def flags_scan(
+    *,
+    trigger: str,
+    school: School,
+    as_of: dt.date,
+    section: Section | None,
+    student_ids: Collection[int] | None,
+    full: bool,
+) -> dict[str, Any]:
+    """The scan proper, in one transaction under the school's lock; the history context names
+    the service, the trigger and the date."""
+    _lock_school(school.pk)
+    with pghistory.context(trigger=trigger, as_of=as_of.isoformat(), school=school.pk):
+        return _apply(
+            school=school, as_of=as_of, section=section, student_ids=student_ids, full=full
+        )
+
+
+def _apply(
+    *,
+    school: School,
+    as_of: dt.date,
+    section: Section | None,
+    student_ids: Collection[int] | None,
+    full: bool,
+) -> dict[str, Any]:
+    policy, _ = RiskPolicy.objects.get_or_create(school=school)
+    thresholds = Thresholds.of(policy)
+    ids = facts_.student_ids_for(school, section=section, student_ids=student_ids)
+    findings: dict[tuple[int, str], Finding] = {}
+    errors: list[str] = []
+    for student_facts in facts_.facts_for(school, ids, as_of, thresholds, errors):
+        try:
+            for finding in evaluate(student_facts, thresholds):
+                findings[(student_facts.student_id, finding.rule)] = finding
+        except Exception as exc:  # one student's bad data must not stop the school's scan
+            logger.exception("followups scan: student %s", student_facts.student_id)
+            errors.append(f"student {student_facts.student_id}: {type(exc).__name__}: {exc}")
+
+    flags = Flag.objects.select_for_update().filter(school=school).order_by("id")
+    if not full:
+        flags = flags.filter(student_id__in=ids)
+    active: dict[tuple[int, str], Flag] = {}
+    resolved_pending: list[Flag] = []
+    for flag in flags.filter(
+        Q(status__in=ACTIVE_STATUSES)
+        | Q(status=Flag.Status.RESOLVED, condition_cleared_on__isnull=True)
+    ):
+        if flag.status in ACTIVE_STATUSES:
+            active[(flag.student_id, flag.rule)] = flag
+        else:
+            resolved_pending.append(flag)
+    still_resolved = {(f.student_id, f.rule) for f in resolved_pending}
+
+    now = timezone.now()
+    to_update: list[Flag] = []
+    cleared = kept = 0
+    for key, flag in active.items():
+        found = findings.get(key)
+        if found is None:
+            flag.status = Flag.Status.CLEARED
+            flag.closed_on = as_of
+            flag.condition_cleared_on = as_of
+            flag.snoozed_until = None
+            flag.updated_at = now
+            to_update.append(flag)
+            cleared += 1
+            continue
+        kept += 1
+        finding = found
+        changed = False
+        values: dict[str, Any] = {
+            "severity": finding.severity,
+            "measured": finding.measured,
+            "threshold": finding.threshold,
+            "last_detected_on": max(flag.last_detected_on, as_of),
+        }
+        for name, value in values.items():
+            if getattr(flag, name) != value:
+                setattr(flag, name, value)
+                changed = True
+        if (
+            flag.status == Flag.Status.SNOOZED
+            and flag.snoozed_until is not None
+            and flag.snoozed_until <= as_of
+        ):
+            flag.status = Flag.Status.OPEN
+            flag.snoozed_until = None
+            changed = True
+        if changed:
+            flag.updated_at = now
+            to_update.append(flag)
+    for flag in resolved_pending:
+        if (flag.student_id, flag.rule) not in findings:
+            flag.condition_cleared_on = as_of
+            flag.updated_at = now
+            to_update.append(flag)
+    if to_update:
+        Flag.objects.bulk_update(
+            to_update,
+            [
+                "status",
+                "closed_on",
+                "condition_cleared_on",
+                "snoozed_until",
+                "severity",
+                "measured",
+                "threshold",
+                "last_detected_on",
+                "updated_at",
+            ],
+            batch_size=1000,
+        )
+
+    new_keys = [k for k in findings if k not in active and k not in still_resolved]
+    advisors = facts_.advisors_of(school, sorted({s for s, _ in new_keys})) if new_keys else {}
+    Flag.objects.bulk_create(
+        [
+            Flag(
+                school=school,
+                student_id=student_id,
+                rule=Rule(rule),
+                severity=findings[(student_id, rule)].severity,
+                measured=findings[(student_id, rule)].measured,
+                threshold=findings[(student_id, rule)].threshold,
+                first_detected_on=as_of,
+                last_detected_on=as_of,
+                assigned_to_id=advisors.get(student_id),
+            )
+            for student_id, rule in new_keys
+        ],
+        batch_size=1000,
+    )
+    return {
+        "students_scanned": len(ids),
+        "flags_opened": len(new_keys),
+        "flags_cleared": cleared,
+        "flags_kept": kept,
+        "errors": len(errors),
+        "error_text": "\n".join(errors)[:_MAX_ERROR_TEXT],
+    }

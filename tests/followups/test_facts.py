@@ -1,0 +1,144 @@
+"""The facts behind the rules, as of a date, in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from followups.facts import calendar_for, facts_for, student_ids_for
+from followups.models import Attendance, SchoolClosure
+from followups.rules import Thresholds
+from tests.mastery.conftest import build_maths
+
+from . import scan_world as w
+
+pytestmark = pytest.mark.django_db
+
+T = Thresholds()
+
+
+@pytest.fixture
+def maths(world):
+    w.term(world.school)
+    return build_maths(world)
+
+
+def one(world, as_of=w.AS_OF, thresholds=T):
+    [facts] = facts_for(world.school, [world.student.pk], as_of, thresholds)
+    return facts
+
+
+def test_pace_uses_evidence_up_to_the_date(world, maths) -> None:
+    w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 20))
+    w.evidence(world.student, maths.t2, "4", dt.date(2026, 11, 5))  # after the date
+    facts = one(world)
+    assert (facts.expected, facts.mastered) == (2, 1)
+    assert facts.last_evidence_on == dt.date(2026, 9, 20)
+    later = one(world, as_of=dt.date(2026, 11, 6))
+    assert (later.expected, later.mastered) == (2, 2)
+    before = one(world, as_of=dt.date(2026, 9, 29))
+    assert (before.expected, before.mastered) == (0, 0)  # nothing expected before Sep 30
+
+
+def test_unaccepted_evidence_and_other_sections_do_not_count(world, maths) -> None:
+    from mastery.models import Evidence
+
+    e = w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 20))
+    Evidence.objects.filter(pk=e.pk).update(status=Evidence.Status.SUBMITTED)
+    facts = one(world)
+    assert facts.mastered == 0 and facts.last_evidence_on is None
+    [other] = facts_for(world.school, [world.other_student.pk], w.AS_OF, T)
+    assert other.expected == 0  # not in Math 7: no pacing plan expects anything of them
+
+
+def test_school_days_without_evidence_skip_weekends_closures_and_other_terms(world, maths) -> None:
+    # Friday Oct 23 → Monday Nov 2: Oct 26-30 and Nov 2 = 6 school days, minus one closure.
+    w.evidence(world.student, maths.t1, "3", dt.date(2026, 10, 23))
+    SchoolClosure.objects.create(school=world.school, date=dt.date(2026, 10, 28), name="Training")
+    assert one(world).school_days_without_evidence == 5
+    # No evidence at all: every school day of the term so far.
+    [other] = facts_for(world.school, [world.other_student.pk], w.AS_OF, T)
+    calendar = calendar_for(world.school, w.AS_OF)
+    assert other.school_days_without_evidence == len(calendar.days)
+    assert other.last_evidence_on is None
+    # Outside every term (the summer): no school days.
+    [summer] = facts_for(world.school, [world.other_student.pk], dt.date(2027, 7, 1), T)
+    assert summer.school_days_without_evidence == 0
+
+
+def test_slipping_and_below_approaching(world, maths) -> None:
+    for on, score in [
+        (dt.date(2026, 9, 1), "4"),
+        (dt.date(2026, 9, 8), "3"),
+        (dt.date(2026, 9, 15), "2"),
+    ]:
+        w.evidence(world.student, maths.t1, score, on)
+    w.evidence(world.student, maths.t3, "1", dt.date(2026, 9, 15))
+    w.evidence(world.student, maths.t4, "1", dt.date(2026, 9, 15))
+    w.evidence(world.student, maths.t5, "2", dt.date(2026, 9, 15))  # approaching: not below
+    facts = one(world)
+    assert facts.trending_down == ("7.RP.1",)
+    assert facts.dropped == ("7.RP.1",)  # the decaying average fell from Meets to Approaching
+    assert facts.below_approaching == 2
+    # With k = 4 three scores are not a trend.
+    assert one(world, thresholds=Thresholds(slipping_scores=4)).trending_down == ()
+
+
+def test_goals_stalled_as_of(world, maths) -> None:
+    past = w.goal(
+        world.student, target_date=dt.date(2026, 10, 30), checked_in=dt.date(2026, 10, 29)
+    )
+    quiet = w.goal(world.student, checked_in=dt.date(2026, 10, 19))  # 14 days before Nov 2
+    w.goal(world.student, checked_in=dt.date(2026, 10, 20))  # 13 days: not yet
+    facts = one(world)
+    assert facts.past_target_date_goal_ids == (past.pk,)
+    assert facts.without_checkin_goal_ids == (quiet.pk,)
+    assert facts.longest_without_checkin_days == 14
+    # A check-in after the date does not count for that date.
+    w.goal(world.student, checked_in=dt.date(2026, 11, 10))
+    assert len(one(world).without_checkin_goal_ids) == 2  # approved Sep 1, no check-in by Nov 2
+
+
+def test_attendance_window(world, maths) -> None:
+    days = w.school_days(w.AS_OF, 25)
+    w.attendance(world.school, world.student, days[:5], Attendance.Status.ABSENT)  # outside
+    w.attendance(world.school, world.student, days[5:7], Attendance.Status.ABSENT)
+    w.attendance(world.school, world.student, days[7:8], Attendance.Status.EXCUSED)
+    w.attendance(world.school, world.student, days[8:10], Attendance.Status.TARDY)
+    facts = one(world)
+    assert (facts.attendance_school_days, facts.absent_days, facts.excused_days) == (20, 2, 1)
+    # The second week of term: the window is not full yet.
+    early = one(world, as_of=dt.date(2026, 9, 1))
+    assert early.attendance_school_days == 7
+
+
+def test_students_of_a_section_or_ids(world, maths) -> None:
+    everyone = student_ids_for(world.school)
+    assert everyone == sorted([world.student.pk, world.other_student.pk])
+    assert student_ids_for(world.school, section=world.other_section) == [world.other_student.pk]
+    assert student_ids_for(world.school, student_ids=[world.student.pk, world.teacher.pk]) == [
+        world.student.pk
+    ]
+
+
+def _queries(world, maths, n: int) -> int:
+    for i in range(n):
+        s = w.on_track_student(world, maths, i)
+        w.goal(s, target_date=dt.date(2026, 10, 1))
+        w.attendance(world.school, s, w.school_days(w.AS_OF, 3), Attendance.Status.ABSENT)
+        w.evidence(s, maths.t3, "1", dt.date(2026, 10, 1))
+    ids = student_ids_for(world.school)
+    with CaptureQueriesContext(connection) as ctx:
+        facts = facts_for(world.school, ids, w.AS_OF, T)
+    assert sum(1 for x in facts if x.absent_days == 3) == n
+    assert sum(1 for x in facts if x.past_target_date_goal_ids) == n
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_query_count_does_not_grow_with_students(world, maths, n: int) -> None:
+    # terms, closures, levels, competencies, evidence (DECLARE cursor), pacing, goals, attendance
+    assert _queries(world, maths, n) == 8
