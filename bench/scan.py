@@ -313,6 +313,7 @@ def with_workers(district: Any, concurrency: int, env: dict[str, str]) -> float:
 
 
 def main() -> int:
+    global DB
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=50_000, help="district size (50,000)")
     parser.add_argument("--quality-students", type=int, default=2_000, help="replay size (2,000)")
@@ -325,7 +326,6 @@ def main() -> int:
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z0-9_]*bench[a-z0-9_]*", args.db_name):
         parser.error("--db-name must be lower-case letters, digits, _ and contain 'bench'")
-    global DB
     DB = args.db_name
 
     server = server_url()

@@ -20,11 +20,19 @@ STYLE = Style(
     foreground_subtle="#d9dee7",
     colors=("#1f5f8b", "#2e7d4f"),
     font_family="system-ui, sans-serif",
-    label_font_size=13,
-    major_label_font_size=13,
-    title_font_size=16,
-    legend_font_size=13,
+    label_font_size=18,
+    major_label_font_size=18,
+    title_font_size=20,
+    legend_font_size=18,
+    value_font_size=18,
+    value_label_font_size=18,
+    tooltip_font_size=18,
+    no_data_font_size=20,
 )
+# The SVG scales to its container: drawn 480 wide with 18 px labels, on a 390 px phone (about
+# 340 px of content) the labels still render at about 13 px.
+WIDTH, HEIGHT = 480, 300
+MAX_X_LABELS = 4
 
 
 def line_chart(
@@ -34,8 +42,8 @@ def line_chart(
     chart = pygal.Line(
         js=[],
         style=STYLE,
-        width=720,
-        height=280,
+        width=WIDTH,
+        height=HEIGHT,
         show_legend=False,
         fill=True,
         dots_size=3,
@@ -43,7 +51,7 @@ def line_chart(
         include_x_axis=True,
         x_label_rotation=0,
         show_minor_x_labels=False,
-        x_labels_major_every=max(1, len(labels) // 6),
+        x_labels_major_every=max(1, -(-len(labels) // MAX_X_LABELS)),
         truncate_label=-1,
         disable_xml_declaration=True,
         explicit_size=False,

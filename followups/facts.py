@@ -72,6 +72,20 @@ class Calendar:
     def last(self, n: int) -> list[dt.date]:
         return self.days[-n:] if n > 0 else []
 
+    def school_days_back(self, n: int, until: dt.date) -> dt.date:
+        """The date ``n`` school days before ``until`` (``until`` itself for 0); before the
+        calendar's first day, as many weekdays back."""
+        if n <= 0:
+            return until
+        upto = bisect.bisect_right(self.days, until)
+        if upto > n:
+            return self.days[upto - 1 - n]
+        day, left = until, n
+        while left:
+            day -= dt.timedelta(days=1)
+            left -= day.weekday() < 5
+        return day
+
 
 def calendar_for(school: School, as_of: dt.date) -> Calendar:
     """Two queries: the active terms near the date, and the closures."""
@@ -240,7 +254,12 @@ def _roll_up(
 
 
 def _mastery_as_of(
-    school: School, student_ids: list[int], as_of: dt.date, k: int, errors: list[str]
+    school: School,
+    student_ids: list[int],
+    as_of: dt.date,
+    k: int,
+    errors: list[str],
+    recent_since: dt.date | None = None,
 ) -> dict[int, _Mastery]:
     """One query over the evidence (ordered), rolled up in Python per student × competency."""
     competencies = _competencies(school)
@@ -272,9 +291,12 @@ def _mastery_as_of(
             return
         if mastered:
             facts.mastered.add(competency_id)
-        if dropped:
+        # Slipping is about now: a target whose newest evidence is older than the window
+        # does not count, however its scores ended.
+        recent = recent_since is None or last >= recent_since
+        if dropped and recent:
             facts.dropped.append(competency.code)
-        if down:
+        if down and recent:
             facts.trending_down.append(competency.code)
         facts.below_approaching += below
 
@@ -293,14 +315,14 @@ def _mastery_as_of(
     return result
 
 
-def _expected(school: School, student_ids: list[int], as_of: dt.date) -> dict[int, set[int]]:
-    """student → competencies their sections' pacing plans expect by the date; one query."""
+def _expected(school: School, student_ids: list[int], due_by: dt.date) -> dict[int, set[int]]:
+    """student → competencies their sections' pacing plans expect by ``due_by``; one query."""
     expected: dict[int, set[int]] = defaultdict(set)
     rows = (
         PacingTarget.objects.filter(
             plan__section__school=school,
             plan__section__is_active=True,
-            expected_by__lte=as_of,
+            expected_by__lte=due_by,
             plan__section__enrollments__user_id__in=student_ids,
             plan__section__enrollments__role=Enrollment.Role.STUDENT,
             plan__section__enrollments__is_active=True,
@@ -390,8 +412,18 @@ def facts_for(
         return []
     calendar = calendar_for(school, as_of)
     window = calendar.last(thresholds.attendance_school_days)
-    mastery = _mastery_as_of(school, ids, as_of, thresholds.slipping_scores, errors)
-    expected = _expected(school, ids, as_of)
+    recent_since = (
+        calendar.school_days_back(thresholds.slipping_recent_days - 1, as_of)
+        if thresholds.slipping_recent_days
+        else None
+    )
+    mastery = _mastery_as_of(
+        school, ids, as_of, thresholds.slipping_scores, errors, recent_since=recent_since
+    )
+    # A target counts as expected once its date is the grace's school days behind.
+    expected = _expected(
+        school, ids, calendar.school_days_back(thresholds.behind_pace_grace_days, as_of)
+    )
     goals = _goals(school, ids, as_of, thresholds.stalled_goal_checkin_days)
     attendance = _attendance(school, ids, window)
     result: list[StudentFacts] = []

@@ -43,22 +43,33 @@ def _between(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]
 
 @pghistory.track(*tracked_events(), model_name="RiskPolicyEvent")
 class RiskPolicy(models.Model):
-    """A school's thresholds: each rule on or off, with the numbers that make it fire."""
+    """A school's thresholds: each rule on or off, with the numbers that make it fire.
+
+    The defaults for behind pace (3 targets or 50 %, 5 school days' grace) and slipping (3
+    targets at once, with evidence in the last 10 school days) come from replaying a term of
+    the benchmark district (bench/tune_rules.py, bench/README.md): the first defaults (2 or
+    25 %, no grace, any one target) flagged every steady student at least once."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="risk_policy")
 
     behind_pace_enabled = models.BooleanField("behind pace: on", default=True)
     behind_pace_targets = models.PositiveSmallIntegerField(
         "behind by at least (targets)",
-        default=2,
+        default=3,
         validators=_between(1, 100),
         help_text="Flag when mastered targets trail the pacing plan by this many …",
     )
     behind_pace_percent = models.PositiveSmallIntegerField(
         "or by at least (% of expected)",
-        default=25,
+        default=50,
         validators=_between(1, 100),
         help_text="… or by this share of the targets expected by today.",
+    )
+    behind_pace_grace_days = models.PositiveSmallIntegerField(
+        "a target is expected (school days after its date)",
+        default=5,
+        validators=_between(0, 30),
+        help_text="Time for the evidence of a target to come in after its pacing date.",
     )
 
     no_evidence_enabled = models.BooleanField("no recent evidence: on", default=True)
@@ -80,6 +91,18 @@ class RiskPolicy(models.Model):
         default=3,
         validators=_between(2, 10),
         help_text="A target whose level dropped also counts.",
+    )
+    slipping_targets = models.PositiveSmallIntegerField(
+        "on at least (targets)",
+        default=3,
+        validators=_between(1, 50),
+        help_text="How many targets must be slipping at once.",
+    )
+    slipping_recent_days = models.PositiveSmallIntegerField(
+        "with evidence in the last (school days)",
+        default=10,
+        validators=_between(0, 60),
+        help_text="Only targets with recent evidence count (0: any).",
     )
 
     below_approaching_enabled = models.BooleanField("many below approaching: on", default=True)
@@ -108,13 +131,17 @@ class RiskPolicy(models.Model):
         verbose_name_plural = "risk policies"
         constraints = [
             models.CheckConstraint(
-                condition=Q(behind_pace_targets__gte=1) & Q(behind_pace_percent__range=(1, 100)),
+                condition=Q(behind_pace_targets__gte=1)
+                & Q(behind_pace_percent__range=(1, 100))
+                & Q(behind_pace_grace_days__range=(0, 30)),
                 name="risk_policy_pace_in_range",
             ),
             models.CheckConstraint(
                 condition=Q(no_evidence_school_days__range=(1, 200))
                 & Q(stalled_goal_checkin_days__range=(1, 365))
                 & Q(slipping_scores__range=(2, 10))
+                & Q(slipping_targets__range=(1, 50))
+                & Q(slipping_recent_days__range=(0, 60))
                 & Q(below_approaching_targets__range=(1, 100))
                 & Q(attendance_min_percent__range=(1, 100))
                 & Q(attendance_school_days__range=(5, 200))

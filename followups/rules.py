@@ -11,8 +11,8 @@ the minimum):
 - no recent evidence: at least ``school_days`` school days without evidence;
 - stalled goals: at least one active goal past its target date, or without a check-in for at
   least ``checkin_days`` days;
-- slipping: at least one target whose level dropped with its latest score, or whose last ``k``
-  scores strictly decrease;
+- slipping: at least ``slipping_targets`` targets whose level dropped with its latest score, or
+  whose last ``k`` scores strictly decrease;
 - many below approaching: at least ``targets`` targets whose level is below "approaching";
 - chronic absence: over a full window of ``school_days`` school days, attendance below
   ``percent`` %.
@@ -20,7 +20,8 @@ the minimum):
 Severity is "high" when the measure is at least twice as far past the threshold: twice the
 targets or twice the share behind, twice the days, twice the targets; for attendance the
 shortfall below 100 % is at least twice the allowed one (90 % → at most 80 % attended, the
-usual "severe chronic absence"); stalled and slipping are high with two or more goals/targets.
+usual "severe chronic absence"); stalled goals are high with two or more goals, slipping with
+twice the targets.
 """
 
 from __future__ import annotations
@@ -37,14 +38,17 @@ class Thresholds:
     """A school's :class:`~followups.models.RiskPolicy`, as plain values."""
 
     behind_pace_enabled: bool = True
-    behind_pace_targets: int = 2
-    behind_pace_percent: int = 25
+    behind_pace_targets: int = 3
+    behind_pace_percent: int = 50
+    behind_pace_grace_days: int = 5
     no_evidence_enabled: bool = True
     no_evidence_school_days: int = 10
     stalled_goals_enabled: bool = True
     stalled_goal_checkin_days: int = 14
     slipping_enabled: bool = True
     slipping_scores: int = 3
+    slipping_targets: int = 3
+    slipping_recent_days: int = 10
     below_approaching_enabled: bool = True
     below_approaching_targets: int = 3
     chronic_absence_enabled: bool = True
@@ -159,17 +163,17 @@ def stalled_goals(facts: StudentFacts, t: Thresholds) -> Finding | None:
 
 def slipping(facts: StudentFacts, t: Thresholds) -> Finding | None:
     codes = set(facts.dropped) | set(facts.trending_down)
-    if not t.slipping_enabled or not codes:
+    if not t.slipping_enabled or not codes or len(codes) < t.slipping_targets:
         return None
     return Finding(
         Rule.SLIPPING,
-        _severity(len(codes) >= 2),
+        _severity(len(codes) >= 2 * t.slipping_targets),
         {
             "targets": len(codes),
             "dropped": sorted(facts.dropped),
             "trending_down": sorted(facts.trending_down),
         },
-        {"scores": t.slipping_scores},
+        {"scores": t.slipping_scores, "targets": t.slipping_targets},
     )
 
 

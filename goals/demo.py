@@ -22,7 +22,7 @@ import bisect
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -369,7 +369,27 @@ class _PlanBuilder:
             categories = rng.sample(data.CATEGORIES, len(data.CATEGORIES))
             for i, kind in enumerate(kinds):
                 goals.append(self.goal(student, kind, categories[i % len(categories)]))
-        return GoalsPlan(tuple(goals))
+        return GoalsPlan(tuple(self.one_quiet_advisee(goals, set(advisees))))
+
+    def one_quiet_advisee(self, goals: list[GoalSpec], advisees: set[str]) -> list[GoalSpec]:
+        """The login advisor's "No recent check-in" is never empty (the board lists advisees
+        only, decision 0020): if no advisee's active goal has gone quiet, the first one's latest
+        check-ins are left out. Draws nothing from the random stream."""
+        quiet_before = datetime.combine(self.today - timedelta(days=9), time.min)
+
+        def touched(g: GoalSpec) -> datetime:
+            return max([c.at for c in g.checkins] + [g.approved_at or g.created_at])
+
+        active = [
+            (i, g) for i, g in enumerate(goals) if g.student in advisees and g.status == S.ACTIVE
+        ]
+        if not active or any(touched(g) < quiet_before for _, g in active):
+            return goals
+        i, goal = active[0]
+        if (goal.approved_at or goal.created_at) >= quiet_before:
+            return goals
+        goals[i] = replace(goal, checkins=tuple(c for c in goal.checkins if c.at < quiet_before))
+        return goals
 
     def teacher_for(self, student: StudentRef, category: str) -> str:
         """The student's advisor, or for a literacy or numeracy goal sometimes the teacher of

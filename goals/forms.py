@@ -61,15 +61,46 @@ class GoalForm(forms.Form):
                 del self.fields[name]
 
 
+class SuggestGoalForm(GoalForm):
+    """A teacher suggests a goal to a student, worded for the teacher; the student accepts or
+    declines it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {
+            "title": "The goal",
+            "why": "Why it would matter to them",
+            "success_criteria": "How they'll know they got there",
+            "competencies": "Learning targets it builds (optional)",
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+        self.fields[
+            "competencies"
+        ].help_text = "Linked targets let LearnHub work out their progress from their mastery."
+        del self.fields["version"]
+
+
 class CheckInForm(forms.Form):
     progress = forms.IntegerField(
-        label="How far along?", min_value=0, max_value=100, required=False
+        label="How far along?",
+        min_value=0,
+        max_value=100,
+        required=False,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"),
+            "Give how far along you are as a whole percent from 0 to 100.",
+        ),
     )
     confidence = forms.TypedChoiceField(
         label="How confident am I?",
         coerce=int,
         choices=[(1, "1"), (2, "2"), (3, "3"), (4, "4"), (5, "5")],
         widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how confident you feel, from 1 to 5.",
+            "invalid_choice": "Choose how confident you feel, from 1 to 5.",
+        },
     )
     what_helped = forms.CharField(label="What helped", required=False, max_length=2000)
     what_got_in_the_way = forms.CharField(

@@ -182,6 +182,8 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "check-in"
+        verbose_name_plural = "check-ins"
         ordering = ["goal", "-created_at", "-id"]
         indexes = [models.Index(fields=["goal", "created_at"])]
         constraints = [
@@ -237,6 +239,8 @@ class ReminderSent(models.Model):
     goal_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = "reminder sent"
+        verbose_name_plural = "reminders sent"
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "user", "week"], name="reminder_once_a_week"),

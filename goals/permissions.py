@@ -2,6 +2,8 @@
 
 A student's drafts are their own until they propose them; teachers see what is proposed onward
 (and the suggestions they make); guardians read everything past draft and may encourage.
+Approving and returning a student's proposal is their advisor's (and their school admin's); the
+student's other teachers comment and suggest (decision 0020).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from profiles.models import GuardianLink, User
-from profiles.permissions import staff_students_q, visible_students_q
+from profiles.permissions import advised_students_q, staff_students_q, visible_students_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -50,9 +52,24 @@ def can_edit_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
     return viewer.pk == goal.student_id or is_staff_for(viewer, goal.student_id)
 
 
+def is_advisor_for(viewer: User | AnonymousUser, student_id: int) -> bool:
+    """The student's advisor, or an admin of the student's school."""
+    return User.objects.filter(advised_students_q(viewer), pk=student_id).exists()
+
+
 def can_review_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
-    """The student's teachers (their advisor among them) approve, return and suggest."""
-    return is_staff_for(viewer, goal.student_id)
+    """The student's advisor (and their school admin) approves and returns a proposed goal."""
+    return is_advisor_for(viewer, goal.student_id)
+
+
+def can_suggest_goal(viewer: User | AnonymousUser, student_id: int) -> bool:
+    """Any teacher of the student (their advisor among them) and school admins suggest goals."""
+    return is_staff_for(viewer, student_id)
+
+
+def can_close_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:
+    """The student and their teachers close an active goal."""
+    return viewer.pk == goal.student_id or is_staff_for(viewer, goal.student_id)
 
 
 def can_comment_on_goal(viewer: User | AnonymousUser, goal: Goal) -> bool:

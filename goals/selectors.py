@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from profiles.models import User
-from profiles.permissions import staff_students_q
+from profiles.permissions import advised_student_ids
 
 from .models import CheckIn, Goal, GoalCategory, GoalComment, GoalSettings
 from .permissions import visible_goals_q
@@ -110,12 +110,12 @@ class AdvisoryGoals:
 
 
 def advisory_goals_for(*, viewer: User, now: dt.datetime | None = None) -> AdvisoryGoals:
-    """A teacher's students' goals: waiting for approval, with no recent check-in, achieved
-    lately. Three queries whatever the number of students."""
+    """An advisor's advisees' goals: waiting for their approval, with no recent check-in,
+    achieved lately. Goals of students the teacher only teaches in a class are not theirs to
+    approve, so they are not here (decision 0020). Three queries whatever the number of
+    students."""
     now = now or timezone.now()
-    mine = goal_list_for_viewer(viewer=viewer).filter(
-        student__in=User.objects.filter(staff_students_q(viewer))
-    )
+    mine = goal_list_for_viewer(viewer=viewer).filter(student_id__in=advised_student_ids(viewer))
     nudge_days = (
         GoalSettings.objects.filter(
             school__memberships__user=viewer, school__memberships__role="teacher"
@@ -137,6 +137,7 @@ def advisory_goals_for(*, viewer: User, now: dt.datetime | None = None) -> Advis
             )
         )
         .filter(touched__lte=stale_before)
+        .order_by("touched", "student__family_name", "student__given_name", "id")  # quietest first
     )
     achieved = list(
         mine.filter(status=Goal.Status.ACHIEVED, closed_at__gte=now - dt.timedelta(days=14))

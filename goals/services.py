@@ -28,11 +28,12 @@ from profiles.selectors import school_of_student, term_current_for
 
 from .models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 from .permissions import (
+    can_close_goal,
     can_comment_on_goal,
     can_edit_goal,
     can_review_goal,
+    can_suggest_goal,
     is_guardian_of,
-    is_staff_for,
 )
 
 S = Goal.Status
@@ -158,7 +159,7 @@ def goal_create(
     )
     if actor.pk == student.pk:
         status, origin, suggested_by = (S.PROPOSED if propose else S.DRAFT), "student", None
-    elif is_staff_for(actor, student.pk):
+    elif can_suggest_goal(actor, student.pk):
         status, origin, suggested_by = S.PROPOSED, "teacher", actor
     else:
         raise NotAllowed("Students set their own goals; their teachers may suggest one.")
@@ -196,7 +197,7 @@ def goal_update(
     """Revise an open goal. Someone else's save since ``expected_version`` is a conflict; an
     active goal's earlier version stays in its history."""
     locked = _lock(goal)
-    if locked.is_closed and (actor.pk == locked.student_id or can_review_goal(actor, locked)):
+    if locked.is_closed and can_close_goal(actor, locked):
         _transition(locked, [S.DRAFT, S.PROPOSED, S.ACTIVE], "revised")
     if not can_edit_goal(actor, locked):
         raise NotAllowed("Only the student and their teachers can change an open goal.")
@@ -231,7 +232,10 @@ def goal_propose(*, actor: User, goal: Goal) -> Goal:
 def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
     goal = _lock(goal)
     if not can_review_goal(actor, goal):
-        raise NotAllowed("Only the student's advisor or teachers approve their goals.")
+        raise NotAllowed(
+            "Only the student's advisor (or a school admin) approves their goals; "
+            "their other teachers comment or suggest."
+        )
     if goal.origin != Goal.Origin.STUDENT:
         raise ValidationFailed(
             "This is a teacher's suggestion: the student accepts or declines it.",
@@ -254,7 +258,10 @@ def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
 def goal_return(*, actor: User, goal: Goal, comment: str) -> Goal:
     goal = _lock(goal)
     if not can_review_goal(actor, goal):
-        raise NotAllowed("Only the student's advisor or teachers return their goals.")
+        raise NotAllowed(
+            "Only the student's advisor (or a school admin) returns their goals; "
+            "their other teachers comment or suggest."
+        )
     if not comment.strip():
         raise ValidationFailed("Say what to change before returning it.", field="comment")
     if goal.origin != Goal.Origin.STUDENT:
@@ -318,7 +325,7 @@ CLOSING: dict[str, str] = {
 def goal_close(*, actor: User, goal: Goal, outcome: str, reflection: str) -> Goal:
     """Close an active goal as achieved, not met or set aside, with the student's reflection."""
     goal = _lock(goal)
-    if actor.pk != goal.student_id and not can_review_goal(actor, goal):
+    if not can_close_goal(actor, goal):
         raise NotAllowed("Only the student and their teachers close a goal.")
     if outcome not in CLOSING:
         raise ValidationFailed("Choose achieved, not met or set aside.", field="outcome")

@@ -18,4 +18,5 @@ urlpatterns = [
     path("goals/steps/<int:pk>/toggle/", views.action_step_toggle, name="action-step-toggle"),
     path("teach/goals/", views.advisory_goals, name="advisory-goals"),
     path("students/<int:pk>/goals/", views.student_goals_page, name="student-goals"),
+    path("students/<int:pk>/goals/suggest/", views.goal_suggest, name="goal-suggest"),
 ]

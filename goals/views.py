@@ -4,6 +4,7 @@ families. Thin: parse, call a service or selector, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -23,9 +24,15 @@ from profiles.permissions import roles_of
 from profiles.selectors import school_of_student, student_get_for_viewer, term_current_for
 
 from .charts import checkin_chart
-from .forms import CheckInForm, CommentForm, GoalForm, TransitionForm
+from .forms import CheckInForm, CommentForm, GoalForm, SuggestGoalForm, TransitionForm
 from .models import ActionStep, Goal, GoalTemplate
-from .permissions import can_comment_on_goal, can_edit_goal, can_review_goal
+from .permissions import (
+    can_close_goal,
+    can_comment_on_goal,
+    can_edit_goal,
+    can_review_goal,
+    can_suggest_goal,
+)
 from .quality import goal_hints
 from .selectors import (
     advisory_goals_for,
@@ -56,6 +63,12 @@ def _school(student: User) -> School:
     return school
 
 
+def _school_tz(student: User) -> dt.tzinfo:
+    """The student's school's time zone: check-ins are dated where the school is."""
+    school = school_of_student(student=student)
+    return school.tzinfo if school else timezone.get_current_timezone()
+
+
 def _goal_or_404(request: AuthenticatedHttpRequest, pk: int) -> Goal:
     goal = goal_get_for_viewer(viewer=request.user, goal_id=pk)
     if goal is None:
@@ -75,6 +88,11 @@ def my_goals(request: AuthenticatedHttpRequest) -> HttpResponse:
         "goals/my_goals.html",
         {"goals": student_goals(viewer=student, student=student), "checkin_form": CheckInForm()},
     )
+
+
+def _complete(data: dict[str, Any]) -> bool:
+    """A goal the hints may praise: it has a title, success criteria and a date."""
+    return all(data.get(k) for k in ("title", "success_criteria", "target_date"))
 
 
 def _hints_for(data: dict[str, Any], school: School) -> list[Any]:
@@ -154,7 +172,16 @@ def goal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render_form(
         request,
         "goals/goal_form.html",
-        {"form": form, "templates": templates, "template": template, "hints": hints, "new": True},
+        {
+            "form": form,
+            "templates": templates,
+            "template": template,
+            "hints": hints,
+            "complete": request.method == "POST"
+            and form.is_valid()
+            and _complete(form.cleaned_data),
+            "new": True,
+        },
         forms=[form],
     )
 
@@ -184,7 +211,11 @@ def goal_hints_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/_hints.html",
-        {"hints": _hints_for(data, _school(student)), "errors": errors},
+        {
+            "hints": _hints_for(data, _school(student)),
+            "errors": errors,
+            "complete": _complete(data),
+        },
         status=400 if errors else 200,
     )
 
@@ -200,9 +231,12 @@ def _detail_context(request: AuthenticatedHttpRequest, goal: Goal) -> dict[str, 
         "is_student": viewer.pk == goal.student_id,
         "can_edit": can_edit_goal(viewer, goal),
         "can_review": can_review_goal(viewer, goal),
+        "can_close": can_close_goal(viewer, goal),
         "can_comment": can_comment_on_goal(viewer, goal),
         "checkins": list(reversed(checkins)),
-        "chart": checkin_chart(checkins) if len(checkins) >= 2 else None,
+        "chart": checkin_chart(checkins, tz=_school_tz(goal.student))
+        if len(checkins) >= 2
+        else None,
         "versions": goal_versions(goal=goal),
         "checkin_form": CheckInForm(),
         "comment_form": CommentForm(),
@@ -276,13 +310,19 @@ def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Goal updated. The earlier version is kept in its history.")
             return redirect("goal-detail", pk=goal.pk)
-    hints = _hints_for(
-        form.cleaned_data if form.is_bound and form.is_valid() else initial, _school(student)
-    )
+    shown = form.cleaned_data if form.is_bound and form.is_valid() else initial
+    hints = _hints_for(shown, _school(student))
     return render_form(
         request,
         "goals/goal_form.html",
-        {"form": form, "goal": goal, "hints": hints, "conflict": conflict, "new": False},
+        {
+            "form": form,
+            "goal": goal,
+            "hints": hints,
+            "complete": _complete(shown),
+            "conflict": conflict,
+            "new": False,
+        },
         forms=[form],
         conflict=bool(conflict),
     )
@@ -328,10 +368,10 @@ def goal_transition(request: AuthenticatedHttpRequest, pk: int, action: str) -> 
         "decline": is_student,
         "approve": can_review_goal(request.user, goal),
         "return": can_review_goal(request.user, goal),
-        "close": is_student or can_review_goal(request.user, goal),
+        "close": can_close_goal(request.user, goal),
     }
     if not may[action]:
-        raise PermissionDenied("This step belongs to the student or their teachers.")
+        raise PermissionDenied("This step belongs to the student, their advisor or their teachers.")
     form = TransitionForm(request.POST)
     error = None
     if not form.is_valid():
@@ -379,11 +419,8 @@ def goal_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
     else:
-        error = " ".join(
-            f"{form.fields[name].label}: {message}" if name in form.fields else str(message)
-            for name, messages_ in form.errors.items()
-            for message in messages_
-        )
+        # Each message names its field ("how far along", "how confident"), so it stands alone.
+        error = " ".join(str(m) for messages_ in form.errors.values() for m in messages_)
     if request.htmx:
         goal = _goal_or_404(request, pk)
         return render_form(
@@ -460,5 +497,59 @@ def student_goals_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return render(
         request,
         "goals/student_goals.html",
-        {"student": student, "goals": student_goals(viewer=request.user, student=student)},
+        {
+            "student": student,
+            "goals": student_goals(viewer=request.user, student=student),
+            "can_suggest": can_suggest_goal(request.user, student.pk),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_suggest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A teacher of the student (their advisor among them) suggests a goal; it waits for the
+    student to accept or decline it."""
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
+    if student is None:
+        raise Http404("No such student.")
+    if not can_suggest_goal(request.user, student.pk):
+        raise PermissionDenied("Only the student's teachers and school admins suggest goals.")
+    competencies = [
+        item.competency
+        for fp in student_progress(viewer=request.user, student=student)
+        for item in fp.items
+        if item.status != "mastered"
+    ]
+    form = SuggestGoalForm(
+        request.POST or None,
+        categories=goal_categories_for(school_id=_school(student).pk),
+        competencies=competencies,
+        initial={"horizon": Goal.Horizon.TERM},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            goal = goal_create(
+                actor=request.user,
+                student=student,
+                title=data["title"],
+                why=data["why"],
+                category=data["category"],
+                horizon=data["horizon"],
+                success_criteria=data["success_criteria"],
+                target_date=data["target_date"],
+                competencies=data["competencies"],
+                steps=[(data[f"step_{i}"], None) for i in (1, 2, 3)],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Suggested to {student.get_short_name()}: they accept or decline it.",
+            )
+            return redirect("goal-detail", pk=goal.pk)
+    return render_form(
+        request, "goals/goal_suggest.html", {"form": form, "student": student}, forms=[form]
     )

@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("mastery.api.urls")),
     path("", include("goals.api.urls")),
     path("", include("conferences.api.urls")),
+    path("", include("followups.api.urls")),
 ]
 
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns = [
     path("", include("mastery.urls")),
     path("", include("goals.urls")),
     path("", include("conferences.urls")),
+    path("", include("followups.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -1,6 +1,6 @@
 """The six mastery calculation methods, as pure functions over plain values.
 
-Definitions follow PRODUCT.md ("Mastery calculation methods", Canvas-compatible). Scores are
+Definitions follow docs/product.md ("Mastery calculation methods", Canvas-compatible). Scores are
 ordered oldest → newest by the date observed; with no evidence there is no score (``None``).
 Arithmetic is ``Decimal`` throughout and the result is rounded once, at the end, to two places
 with ROUND_HALF_UP.

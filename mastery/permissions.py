@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from profiles.models import Membership, User
-from profiles.permissions import can_view_staff_fields, staff_students_q, visible_students_q
+from profiles.models import Enrollment, Membership, Role, User
+from profiles.permissions import (
+    administered_school_ids,
+    can_view_staff_fields,
+    staff_students_q,
+    visible_students_q,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -47,6 +52,41 @@ def visible_frameworks_q(viewer: User | AnonymousUser) -> Q:
 def can_record_evidence(actor: User | AnonymousUser, student: User) -> bool:
     """Teachers of the student and school admins score evidence."""
     return can_view_staff_fields(actor, student)
+
+
+def reviewable_evidence_q(viewer: User | AnonymousUser) -> Q:
+    """Filter for ``Evidence.objects``: evidence this viewer reviews (accepts with a level or
+    returns). A submission belongs to the teachers of the student's sections where its learning
+    target is taught, and to the school's admins (decision 0020): a maths teacher does not
+    score a student's writing."""
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    if viewer.is_superuser:
+        return Q()
+    from .models import SectionCompetency
+
+    taught_here = SectionCompetency.objects.filter(
+        competency_id=OuterRef("competency_id"),
+        section__is_active=True,
+        section__enrollments__user_id=viewer.pk,
+        section__enrollments__role=Enrollment.Role.TEACHER,
+        section__enrollments__is_active=True,
+    ).filter(
+        section__enrollments__user_id=OuterRef("student_id"),
+        section__enrollments__role=Enrollment.Role.STUDENT,
+        section__enrollments__is_active=True,
+    )
+    school_students = Membership.objects.filter(
+        role=Role.STUDENT,
+        school_id__in=administered_school_ids(viewer),
+    ).values_list("user_id", flat=True)
+    return Q(Exists(taught_here)) | Q(student_id__in=school_students)
+
+
+def can_review_evidence(actor: User | AnonymousUser, evidence: Evidence) -> bool:
+    from .models import Evidence
+
+    return Evidence.objects.filter(reviewable_evidence_q(actor), pk=evidence.pk).exists()
 
 
 def can_submit_evidence(actor: User | AnonymousUser, student: User) -> bool:

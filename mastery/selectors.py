@@ -457,7 +457,8 @@ def student_progress(
 def mastered_over_time(
     *, viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, int]]:
-    """Cumulative count of learning targets mastered, week by week from ``start`` to ``end``."""
+    """Cumulative count of learning targets mastered, week by week from ``start``, ending on
+    ``end`` itself (today), so the chart's last point is the count the page's headline gives."""
     dates: list[dt.date] = sorted(
         d
         for d in MasteryRecord.objects.filter(
@@ -476,28 +477,87 @@ def mastered_over_time(
             i += 1
         points.append((day, i))
         day += dt.timedelta(days=7)
+    if points and points[-1][0] < end:
+        points.append((end, sum(1 for d in dates if d <= end)))
     return points
+
+
+@dataclass(frozen=True)
+class LevelShown:
+    """A score as people read it: the level's name and what it means."""
+
+    label: str
+    meaning: str
+
+
+def level_meaning(*, description: str, points: Decimal, mastery: tuple[Decimal, str] | None) -> str:
+    """The level's own description, or what it means against the scale's mastery level."""
+    if description:
+        return description
+    if mastery is None:
+        return ""
+    mastery_points, mastery_label = mastery
+    if points > mastery_points:
+        return "beyond mastery of this learning target"
+    if points == mastery_points:
+        return "mastered: meets the standard for this learning target"
+    return f"working toward mastery (mastery is “{mastery_label}”)"
 
 
 def recent_evidence(
     *, viewer: User | AnonymousUser, student: User, limit: int = 10
 ) -> list[Evidence]:
-    return list(
+    """The latest evidence, each scored one read as its level (``e.level``: name and meaning)
+    rather than as points. Two queries."""
+    from .models import ProficiencyLevel
+
+    evidence = list(
         Evidence.objects.filter(visible_evidence_q(viewer), student=student)
-        .select_related("competency", "author")
+        .select_related("competency__framework", "author")
         .order_by("-observed_on", "-id")[:limit]
     )
+    frameworks = {e.competency.framework for e in evidence if e.score is not None}
+    named = {fw.scale_id for fw in frameworks if fw.scale_id}
+    schools = {fw.school_id for fw in frameworks if not fw.scale_id}
+    levels: dict[object, list[ProficiencyLevel]] = defaultdict(list)
+    if frameworks:
+        for lv in (
+            ProficiencyLevel.objects.filter(
+                Q(scale_id__in=named) | Q(scale__school_id__in=schools, scale__is_default=True)
+            )
+            .select_related("scale")
+            .order_by("-points")
+        ):
+            levels[lv.scale_id].append(lv)
+            if lv.scale.is_default:
+                levels[("default", lv.scale.school_id)].append(lv)
+    for e in evidence:
+        e.level = None  # type: ignore[attr-defined]
+        if e.score is None:
+            continue
+        fw = e.competency.framework
+        scale = levels[fw.scale_id if fw.scale_id else ("default", fw.school_id)]
+        mastery = next(((lv.points, lv.label) for lv in scale if lv.is_mastery), None)
+        match = next((lv for lv in scale if lv.points <= e.score), None)
+        if match is not None:
+            e.level = LevelShown(  # type: ignore[attr-defined]
+                match.label,
+                level_meaning(
+                    description=match.description,
+                    points=match.points,
+                    mastery=mastery,
+                ),
+            )
+    return evidence
 
 
 def evidence_waiting_for(*, viewer: User | AnonymousUser) -> QuerySet[Evidence]:
-    """Student submissions waiting for this teacher's review."""
-    from profiles.permissions import staff_students_q
+    """Student submissions waiting for this teacher's review: those whose learning target is
+    taught in one of the student's sections the viewer teaches (``reviewable_evidence_q``)."""
+    from .permissions import reviewable_evidence_q
 
     return (
-        Evidence.objects.filter(
-            status=Evidence.Status.SUBMITTED,
-            student__in=User.objects.filter(staff_students_q(viewer)),
-        )
+        Evidence.objects.filter(reviewable_evidence_q(viewer), status=Evidence.Status.SUBMITTED)
         .select_related("student", "competency", "competency__framework")
         .order_by("created_at", "id")
     )

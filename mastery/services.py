@@ -34,7 +34,12 @@ from .models import (
     ProficiencyLevel,
     ProficiencyScale,
 )
-from .permissions import can_change_evidence, can_record_evidence, can_submit_evidence
+from .permissions import (
+    can_change_evidence,
+    can_record_evidence,
+    can_review_evidence,
+    can_submit_evidence,
+)
 from .selectors import levels_of, scale_for
 
 DEFAULT_LEVELS = (
@@ -517,6 +522,12 @@ def evidence_submit(
     )
 
 
+REVIEW_REFUSAL = (
+    "Only the teachers of a class where this learning target is taught (or a school admin) "
+    "review this evidence."
+)
+
+
 def _submitted(evidence: Evidence) -> Evidence:
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if locked.status != Evidence.Status.SUBMITTED:
@@ -528,8 +539,8 @@ def _submitted(evidence: Evidence) -> Evidence:
 
 @service
 def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str = "") -> Evidence:
-    if not can_change_evidence(actor, evidence):
-        raise NotAllowed("Only the student's teachers can accept their evidence.")
+    if not can_review_evidence(actor, evidence):
+        raise NotAllowed(REVIEW_REFUSAL)
     evidence = _submitted(evidence)
     evidence.score = _score(score, evidence.competency)
     evidence.status = Evidence.Status.ACCEPTED
@@ -543,8 +554,8 @@ def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str
 
 @service
 def evidence_return(*, actor: User, evidence: Evidence, comment: str) -> Evidence:
-    if not can_change_evidence(actor, evidence):
-        raise NotAllowed("Only the student's teachers can return their evidence.")
+    if not can_review_evidence(actor, evidence):
+        raise NotAllowed(REVIEW_REFUSAL)
     if not comment.strip():
         raise ValidationFailed("Tell the student what to add or change.", field="comment")
     evidence = _submitted(evidence)

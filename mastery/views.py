@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ from .calculation import explain
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from .grid_html import grid_body_html, grid_head_html, grid_row_html, level_styles
 from .models import Competency, Evidence
-from .permissions import visible_evidence_q
+from .permissions import can_review_evidence, visible_evidence_q
 from .selectors import (
     cell_evidence,
     cell_record,
@@ -47,6 +48,7 @@ from .selectors import (
     student_progress,
 )
 from .services import (
+    REVIEW_REFUSAL,
     evidence_accept,
     evidence_record,
     evidence_record_for_class,
@@ -272,6 +274,8 @@ def evidence_review_decide(
     )
     if evidence is None:
         raise Http404("No such evidence.")
+    if not can_review_evidence(request.user, evidence):
+        raise PermissionDenied(REVIEW_REFUSAL)
     form = ReviewForm(request.POST)
     error = None
     if form.is_valid():

@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[dict[str, str]] = []
     if Role.TEACHER in roles:
         items.append({"label": "My students", "url": reverse("teacher-home")})
+        items.append({"label": "Follow-ups", "url": reverse("followup-queue"), "count": "flags"})
         items.append({"label": "Evidence to review", "url": reverse("evidence-review")})
         items.append({"label": "Advisory goals", "url": reverse("advisory-goals")})
         items.append({"label": "Conferences", "url": reverse("conference-schedule")})
@@ -29,7 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append({"label": "Conferences", "url": reverse("family-conferences")})
     if user.is_staff:
         items.append({"label": "School admin", "url": reverse("admin:index")})
-    if Role.TEACHER in roles or Role.ADMIN in roles or user.is_superuser:
+    # The API docs are for integrators (school admins, operators), not a teacher's daily work;
+    # /api/docs/ stays open to every signed-in person.
+    if Role.ADMIN in roles or user.is_superuser:
         items.append({"label": "API", "url": reverse("api-docs")})
     path = request.path
     # The longest matching prefix is the current page (/teach/evidence/ is not "My students").
@@ -38,4 +41,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     )
     for item in items:
         item["current"] = "page" if item is best else ""
-    return {"nav_items": items, "user_roles": roles}
+    context: dict[str, object] = {"nav_items": items, "user_roles": roles}
+    if Role.GUARDIAN in roles:
+        from .selectors import family_contacts_for
+
+        # Called (one query) only by the pages that show it: every page a family sees.
+        context["family_contacts"] = lambda: family_contacts_for(user)
+    return context

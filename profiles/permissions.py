@@ -55,6 +55,41 @@ def taught_student_ids(user: User) -> QuerySet[Enrollment, int]:
     ).values_list("user_id", flat=True)
 
 
+def advised_student_ids(user: User) -> QuerySet[Enrollment, int]:
+    """The students in the active advisories this person is an advisor (teacher) of."""
+    from .models import Section
+
+    advisories = Enrollment.objects.filter(
+        user=user,
+        role=Enrollment.Role.TEACHER,
+        is_active=True,
+        section__is_active=True,
+        section__kind=Section.Kind.ADVISORY,
+    ).values_list("section_id", flat=True)
+    return Enrollment.objects.filter(
+        section_id__in=advisories, role=Enrollment.Role.STUDENT, is_active=True
+    ).values_list("user_id", flat=True)
+
+
+def advised_students_q(viewer: User | AnonymousUser) -> Q:
+    """Filter for ``User.objects``: the students whose advisor this viewer is, or (for a school
+    admin) who are at a school they run. Approving and returning goals is theirs."""
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    is_student = Q(pk__in=_student_ids())
+    if viewer.is_superuser:
+        return is_student
+    return is_student & (
+        Q(pk__in=advised_student_ids(viewer))
+        | Q(
+            pk__in=Membership.objects.filter(
+                role=Role.STUDENT,
+                school_id__in=administered_school_ids(viewer),
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
 def visible_students_q(viewer: User | AnonymousUser) -> Q:
     """Filter for ``User.objects``: the students this viewer may see."""
     if not viewer.is_authenticated:

@@ -263,3 +263,46 @@ def history_for_profile(*, student: User, limit: int = 10) -> list[ProfileChange
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class FamilyContact:
+    child: str
+    advisor: str
+    email: str
+
+
+def family_contacts_for(guardian: User) -> list[FamilyContact]:
+    """Each of a guardian's children with their advisor (the person a family contacts), in one
+    query: teachers of the active advisory each linked child is in."""
+    from .models import Enrollment, GuardianLink, Section
+
+    children = GuardianLink.objects.filter(guardian=guardian, is_active=True).values_list(
+        "student_id", flat=True
+    )
+    rows = (
+        Enrollment.objects.filter(
+            role=Enrollment.Role.TEACHER,
+            is_active=True,
+            user__is_active=True,
+            section__is_active=True,
+            section__kind=Section.Kind.ADVISORY,
+            section__enrollments__role=Enrollment.Role.STUDENT,
+            section__enrollments__is_active=True,
+            section__enrollments__user_id__in=children,
+        )
+        .values_list(
+            "section__enrollments__user__preferred_name",
+            "section__enrollments__user__given_name",
+            "user__preferred_name",
+            "user__given_name",
+            "user__family_name",
+            "user__email",
+        )
+        .order_by("section__enrollments__user__given_name", "user__family_name", "user__email")
+        .distinct()
+    )
+    return [
+        FamilyContact(child_preferred or child_given, f"{ap or ag} {af}".strip(), email)
+        for child_preferred, child_given, ap, ag, af, email in rows
+    ]

@@ -151,6 +151,7 @@ MATRIX: dict[str, Rule] = {
     "goal-hints": Rule(frozenset({"student", "other_student"}), method="post"),
     "advisory-goals": Rule(frozenset({"teacher", "other_teacher"})),
     "student-goals": Rule(SEES_STUDENT, kwargs=STUDENT),
+    "goal-suggest": Rule(STAFF, kwargs=STUDENT),
     "goal-detail": Rule(SEES_STUDENT, kwargs=lambda w: {"pk": _goal(w).pk}),
     "goal-edit": Rule(ABOUT_EDITORS, kwargs=lambda w: {"pk": _goal(w).pk}),
     "goal-checkin": Rule(
@@ -212,6 +213,10 @@ MATRIX.update(GOALS_API_ROWS)
 from tests.conferences.matrix_rows import ROWS as CONFERENCE_ROWS  # noqa: E402
 
 MATRIX.update(CONFERENCE_ROWS)
+
+from tests.followups.matrix_rows import ROWS as FOLLOWUP_ROWS  # noqa: E402
+
+MATRIX.update(FOLLOWUP_ROWS)
 
 
 def _walk(patterns: list[Any], namespace: str | None = None):

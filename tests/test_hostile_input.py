@@ -36,7 +36,8 @@ from django.urls import reverse
 from conferences import forms as cf
 from conferences import services as svc
 from conferences.models import Commitment
-from goals.forms import CheckInForm, CommentForm, GoalForm, TransitionForm
+from followups.forms import FollowUpForm
+from goals.forms import CheckInForm, CommentForm, GoalForm, SuggestGoalForm, TransitionForm
 from mastery.forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
 from profiles.forms import AboutMeForm, SupportNotesForm
 from tests.conftest import World
@@ -46,6 +47,8 @@ from tests.factories import PASSWORD
 from tests.test_authorization_matrix import MATRIX  # first: the row modules import it
 from tests.conferences.matrix_rows import _booking, _commitment, _sample
 from tests.conferences.support import at, conference_setup, in_state
+from tests.followups.matrix_rows import flag_of_student
+from tests.followups.support import attendance_body
 from tests.goals.matrix_rows import goal_of_student, step_of_student
 from tests.mastery.conftest import build_maths
 from tests.mastery.matrix_rows import accepted_evidence, submitted_evidence
@@ -452,6 +455,18 @@ PAGE_BODIES: dict[str, Body] = {
         forms=(GoalForm,),
         ignore=("step_1", "step_2", "step_3"),
     ),
+    "goal-suggest": Body(
+        "teacher",
+        lambda w: {
+            "title": "Join the chess club",
+            "horizon": "term",
+            "success_criteria": "Play in the spring tournament",
+            "target_date": "2026-12-15",
+            "step_1": "Go to one Thursday meeting",
+        },
+        forms=(SuggestGoalForm,),
+        ignore=("version",),
+    ),
     "goal-checkin": Body(
         "student", lambda w: {"progress": "40", "confidence": "3"}, forms=(CheckInForm,)
     ),
@@ -469,9 +484,23 @@ PAGE_BODIES: dict[str, Body] = {
         types={"done": "choice"},
     ),
     **CONFERENCE_PAGE_BODIES,
+    "flag-action": Body(
+        "teacher",
+        lambda w: {
+            "action": "talked",
+            "note": "Talked after class",
+            "occurred_on": w.school.today().isoformat(),
+        },
+        forms=(FollowUpForm,),
+        kwargs=lambda w: {"pk": flag_of_student(w).pk, "action": "follow-up"},
+    ),
+    "attendance-take": Body(
+        "teacher", attendance_body, types={"status-*": "choice", "date": "date"}
+    ),
 }
 # POST endpoints without fields of their own.
 NO_FIELDS = {
+    "section-scan": "the button queues a scan of the section and takes no input",
     "logout": "signing out takes no input",
     "password_reset_confirm": "the matrix's reset link is invalid, so no form is shown or read",
 }
@@ -763,7 +792,35 @@ def _goal_kwargs(status: str, origin: str = "student") -> Callable[[World], dict
     return lambda w: {"id": goal_of_student(w, status, origin).pk}
 
 
+def _flag_kwargs(w: World) -> dict[str, Any]:
+    return {"id": flag_of_student(w).pk}
+
+
 API_BODIES: dict[str, ApiCase] = {
+    "v1_flags_assign_create": ApiCase(
+        "teacher", _flag_kwargs, lambda w: {"assignee": w.teacher.pk}
+    ),
+    "v1_flags_snooze_create": ApiCase(
+        "teacher",
+        _flag_kwargs,
+        lambda w: {"until": (w.school.today() + dt.timedelta(days=5)).isoformat()},
+    ),
+    "v1_flags_resolve_create": ApiCase("teacher", _flag_kwargs, lambda w: {"outcome": "Caught up"}),
+    "v1_flags_feedback_create": ApiCase("teacher", _flag_kwargs, lambda w: {"feedback": "useful"}),
+    "v1_follow_ups_create": ApiCase(
+        "teacher",
+        lambda w: {},
+        lambda w: {"flag": flag_of_student(w).pk, "action": "talked", "note": "After class"},
+    ),
+    "v1_attendance_create": ApiCase(
+        "teacher",
+        lambda w: {},
+        lambda w: {
+            "section": w.advisory.pk,
+            "date": attendance_body(w)["date"],
+            "marks": [{"student": w.student.pk, "status": "present"}],
+        },
+    ),
     "v1_auth_token_create": ApiCase(
         "anonymous", lambda w: {}, lambda w: {"username": "tess@example.org", "password": PASSWORD}
     ),

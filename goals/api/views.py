@@ -128,7 +128,7 @@ class GoalViewSet(
     """Goals the caller may see: a student their own (drafts too); their teachers, school admins
     and family everything past the student's private drafts.
 
-    A goal's life: a student's ``draft`` is ``propose``d, then a teacher ``approve``s it
+    A goal's life: a student's ``draft`` is ``propose``d, then their advisor ``approve``s it
     (``active``) or ``return``s it with a comment (``draft`` again). A teacher's suggestion
     starts ``proposed``; the student ``accept``s it (``active``) or ``decline``s it. An active
     goal is ``close``d as ``achieved``, ``not_met`` or ``abandoned``. A transition the goal's
@@ -225,7 +225,8 @@ class GoalViewSet(
     @extend_schema(request=GoalApproveSerializer, responses={200: GoalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """A teacher of the student approves their proposed goal: it becomes active."""
+        """The student's advisor (or a school admin) approves their proposed goal: it becomes
+        active. Their other teachers comment or suggest instead (403)."""
         goal = self.get_object()
         body = self._body(request)
         return Response(_present(goal_approve(actor=request_user(request), goal=goal, **body)))
@@ -233,8 +234,8 @@ class GoalViewSet(
     @extend_schema(request=GoalReturnSerializer, responses={200: GoalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
-        """A teacher of the student returns their proposed goal with what to change: it is a
-        draft again, which only the student sees."""
+        """The student's advisor (or a school admin) returns their proposed goal with what to
+        change: it is a draft again, which only the student sees."""
         goal = self.get_object()
         body = self._body(request)
         return Response(_present(goal_return(actor=request_user(request), goal=goal, **body)))

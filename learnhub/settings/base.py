@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "profiles.context_processors.navigation",
+                "followups.context_processors.followups",
             ],
         },
     },
@@ -182,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15),
     },
     # Every hour: queue the scan of each school whose RiskPolicy.scan_hour it is, school time.
+    # Each teacher's new flags, once a day at most, only when there are any.
+    "follow-ups daily digest": {
+        "task": "followups.flag_digests",
+        "schedule": crontab(hour=6, minute=45, day_of_week="mon-fri"),
+    },
     "follow-ups nightly scans": {
         "task": "followups.nightly_dispatch",
         "schedule": crontab(minute=5),
@@ -219,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         "EvidenceStatusEnum": "mastery.models.Evidence.Status",
         "PathwayStatusEnum": "mastery.api.serializers.PATHWAY_STATUSES",
         "CommitmentOutcomeEnum": "conferences.models.Commitment.Outcome",
+        "FlagStatusEnum": "followups.models.Flag.Status",
+        "AttendanceStatusEnum": "followups.models.Attendance.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

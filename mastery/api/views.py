@@ -23,12 +23,14 @@ from profiles.permissions import roles_of, visible_sections_q, visible_students_
 from ..models import Competency, Evidence, Framework, MasteryRecord, ProficiencyScale
 from ..permissions import (
     can_change_evidence,
+    can_review_evidence,
     visible_evidence_q,
     visible_frameworks_q,
     visible_mastery_q,
 )
 from ..selectors import student_progress
 from ..services import (
+    REVIEW_REFUSAL,
     evidence_accept,
     evidence_delete,
     evidence_record,
@@ -154,8 +156,8 @@ class EvidenceFilter(django_filters.FilterSet):
 # change a piece of evidence hears that first, whatever they sent.
 CHANGE_REFUSALS = {
     "partial_update": "Only the student's teachers can change this evidence.",
-    "accept": "Only the student's teachers can accept their evidence.",
-    "return_": "Only the student's teachers can return their evidence.",
+    "accept": REVIEW_REFUSAL,
+    "return_": REVIEW_REFUSAL,
 }
 
 
@@ -201,7 +203,8 @@ class EvidenceViewSet(
 
     def _changeable(self) -> Evidence:
         evidence = self.get_object()
-        if not can_change_evidence(self.request.user, evidence):
+        may = can_review_evidence if self.action in ("accept", "return_") else can_change_evidence
+        if not may(self.request.user, evidence):
             raise NotAllowed(CHANGE_REFUSALS[self.action])
         return evidence
 
@@ -313,7 +316,9 @@ class EvidenceViewSet(
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        """Accept a student's submission with a score; the mastery record is recomputed."""
+        """Accept a student's submission with a score; the mastery record is recomputed. The
+        teachers of the student's sections where the target is taught, and school admins, review
+        (decision 0020)."""
         evidence = self._changeable()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -331,7 +336,8 @@ class EvidenceViewSet(
     )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
-        """Return a student's submission with a comment saying what to add or change."""
+        """Return a student's submission with a comment saying what to add or change (the same
+        reviewers as ``accept``)."""
         evidence = self._changeable()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -82,3 +82,36 @@ def test_propose_approve_check_in_and_encourage(
     assert (goal.status, goal.approved_by) == ("active", world.teacher)
     assert CheckIn.objects.get().progress == 25
     assert GoalComment.objects.filter(kind="encouragement").count() == 1
+
+
+def test_the_advisor_suggests_a_goal_on_a_page_and_the_student_accepts_it(
+    world, page, live_server, log_in, log_out, assert_accessible, screenshot
+):
+    log_in("tess@example.org")  # world.teacher: Sam's advisor
+    page.goto(f"{live_server.url}/students/{world.student.pk}/goals/")
+    page.get_by_role("link", name="Suggest a goal").click()
+    expect(page.get_by_role("heading", name="Suggest a goal to Sam")).to_be_visible()
+    page.get_by_label("The goal").fill("Join the chess club")
+    page.get_by_label("How they'll know they got there").fill("Play in the spring tournament")
+    page.get_by_label("First step").fill("Go to one Thursday meeting")
+    assert_accessible()
+    screenshot("advisor-suggest-goal")
+    page.get_by_role("button", name="Suggest this goal").click()
+    expect(page.get_by_text("Suggested to Sam: they accept or decline it.")).to_be_visible()
+    goal = Goal.objects.get(title="Join the chess club")
+    assert (goal.student, goal.status, goal.origin, goal.suggested_by) == (
+        world.student,
+        "proposed",
+        "teacher",
+        world.teacher,
+    )
+    assert list(goal.steps.values_list("title", flat=True)) == ["Go to one Thursday meeting"]
+    log_out()
+
+    log_in("sam@example.org")
+    page.get_by_role("link", name="My goals").click()
+    page.get_by_role("link", name="Join the chess club").click()
+    page.get_by_role("button", name="Accept this goal").click()
+    expect(page.get_by_text("Accepted: the goal is active.")).to_be_visible()
+    goal.refresh_from_db()
+    assert goal.status == "active"

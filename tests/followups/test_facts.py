@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -17,7 +18,8 @@ from . import scan_world as w
 
 pytestmark = pytest.mark.django_db
 
-T = Thresholds()
+# Mechanics first, without the pacing grace or slipping's recency (tested on their own below).
+T = Thresholds(behind_pace_grace_days=0, slipping_recent_days=0)
 
 
 @pytest.fixture
@@ -41,6 +43,14 @@ def test_pace_uses_evidence_up_to_the_date(world, maths) -> None:
     assert (later.expected, later.mastered) == (2, 2)
     before = one(world, as_of=dt.date(2026, 9, 29))
     assert (before.expected, before.mastered) == (0, 0)  # nothing expected before Sep 30
+
+
+def test_a_target_is_expected_once_the_grace_has_passed(world, maths) -> None:
+    graced = replace(T, behind_pace_grace_days=5)
+    # Sep 30 (a Wednesday) + 5 school days is Oct 7: on Oct 6 nothing is expected yet.
+    assert one(world, as_of=dt.date(2026, 10, 6), thresholds=graced).expected == 0
+    assert one(world, as_of=dt.date(2026, 10, 7), thresholds=graced).expected > 0
+    assert one(world, as_of=dt.date(2026, 10, 6)).expected > 0  # no grace
 
 
 def test_unaccepted_evidence_and_other_sections_do_not_count(world, maths) -> None:
@@ -84,7 +94,12 @@ def test_slipping_and_below_approaching(world, maths) -> None:
     assert facts.dropped == ("7.RP.1",)  # the decaying average fell from Meets to Approaching
     assert facts.below_approaching == 2
     # With k = 4 three scores are not a trend.
-    assert one(world, thresholds=Thresholds(slipping_scores=4)).trending_down == ()
+    assert one(world, thresholds=replace(T, slipping_scores=4)).trending_down == ()
+    # Slipping is about now: evidence from September no longer counts on Nov 2 with a
+    # 10-school-day window, and counts again with a window that reaches it.
+    recent = one(world, thresholds=replace(T, slipping_recent_days=10))
+    assert (recent.trending_down, recent.dropped) == ((), ())
+    assert one(world, thresholds=replace(T, slipping_recent_days=40)).dropped == ("7.RP.1",)
 
 
 def test_goals_stalled_as_of(world, maths) -> None:

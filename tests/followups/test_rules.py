@@ -12,7 +12,9 @@ from followups import rules
 from followups.models import Rule, Severity
 from followups.rules import StudentFacts, Thresholds
 
-T = Thresholds()
+# The rules' mechanics are specified at the first defaults (2 targets or 25 %, any one target
+# slipping); the tuned defaults are checked in test_tuned_defaults_match_the_policy below.
+T = Thresholds(behind_pace_targets=2, behind_pace_percent=25, slipping_targets=1)
 
 
 def facts(**kwargs: object) -> StudentFacts:
@@ -124,7 +126,7 @@ def test_slipping() -> None:
     finding = rules.slipping(facts(dropped=("MA.3",)), T)
     assert finding is not None
     assert finding.measured == {"targets": 1, "dropped": ["MA.3"], "trending_down": []}
-    assert finding.threshold == {"scores": 3}
+    assert finding.threshold == {"scores": 3, "targets": 1}
     assert finding.severity == Severity.MEDIUM
     both = rules.slipping(facts(dropped=("MA.3",), trending_down=("EN.1", "MA.3")), T)
     assert both is not None and both.measured["targets"] == 2
@@ -252,10 +254,31 @@ def test_evaluate_all_rules_and_thresholds_of_a_policy() -> None:
         mastered=0,
         school_days_without_evidence=30,
         past_target_date_goal_ids=(1,),
-        dropped=("A",),
+        dropped=("A", "B", "C"),
         below_approaching=9,
         attendance_school_days=20,
         absent_days=10,
     )
     assert [f.rule for f in rules.evaluate(everything, t)] == list(Rule)
     assert rules.evaluate(facts(), t) == []
+
+
+def test_slipping_needs_the_policys_number_of_targets_at_once() -> None:
+    t = Thresholds(slipping_targets=3)
+    assert rules.slipping(facts(dropped=("A",), trending_down=("B",)), t) is None
+    finding = rules.slipping(facts(dropped=("A", "C"), trending_down=("B",)), t)
+    assert finding is not None
+    assert finding.severity == Severity.MEDIUM
+    assert finding.threshold == {"scores": 3, "targets": 3}
+    six = facts(dropped=("A", "B", "C"), trending_down=("D", "E", "F"))
+    assert rules.slipping(six, t).severity == Severity.HIGH  # type: ignore[union-attr]
+
+
+def test_tuned_defaults_match_the_policy() -> None:
+    from followups.models import RiskPolicy
+
+    policy = RiskPolicy()
+    assert Thresholds.of(policy) == Thresholds()
+    assert (policy.behind_pace_targets, policy.behind_pace_percent) == (3, 50)
+    assert (policy.behind_pace_grace_days, policy.slipping_targets) == (5, 3)
+    assert policy.slipping_recent_days == 10

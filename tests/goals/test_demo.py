@@ -74,7 +74,7 @@ STATUSES = {
     ("abandoned", "teacher"): 3,
 }
 GOALS = sum(STATUSES.values())
-CHECKINS = 851
+CHECKINS = 850  # one advisee of the login teacher left quiet (GoalPlanner.one_quiet_advisee)
 COMMENTS = 219
 STEPS = 397
 
@@ -538,7 +538,9 @@ def test_seed_demo_adds_the_goals_to_a_seeded_school_and_says_so_once(demo):
     assert lines[0].startswith(f"Added the demo goals: {GOALS} goals for ")
     # Then the conferences step, which this module's school didn't have either.
     assert lines[1].startswith("Added the demo conferences: ")
-    assert first.getvalue() == "\n".join(lines[:2]) + "\n" + block + "\n"
+    # And the follow-ups step (attendance, a scan, flags worked through), new to it as well.
+    assert lines[2].startswith("Added the demo follow-ups: ")
+    assert first.getvalue() == "\n".join(lines[:3]) + "\n" + block + "\n"
     assert second.getvalue() == block + "\n"
     # The held demo conferences turned their next-term goals into drafts: not the goals demo's.
     assert Goal.objects.filter(from_conference__isnull=True).count() == GOALS

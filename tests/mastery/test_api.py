@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from mastery.models import Competency, Evidence, Framework, MasteryRecord
 from mastery.selectors import scale_default_for
-from mastery.services import evidence_record, evidence_submit
+from mastery.services import REVIEW_REFUSAL, evidence_record, evidence_submit
 from tests import factories as f
 
 SEP = dt.date(2026, 9, 15)
@@ -516,7 +516,7 @@ def test_evidence_already_reviewed_cannot_be_accepted_again(world, maths, api):
 @pytest.mark.parametrize(
     ("persona", "code", "detail"),
     [
-        ("student", 403, "Only the student's teachers can accept their evidence."),
+        ("student", 403, REVIEW_REFUSAL),
         ("guardian", 404, None),  # guardians see accepted evidence only
         ("other_teacher", 404, None),
         ("other_admin", 404, None),
@@ -541,7 +541,7 @@ def test_a_student_cannot_return_their_own_submission(world, maths, api):
         reverse("api:evidence-return", args=[evidence.pk]), {"comment": "meh"}, format="json"
     )
     assert response.status_code == 403
-    assert response.json()["detail"] == "Only the student's teachers can return their evidence."
+    assert response.json()["detail"] == REVIEW_REFUSAL
 
 
 # --- evidence: changing and deleting -----------------------------------------------------------

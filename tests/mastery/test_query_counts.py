@@ -39,12 +39,18 @@ def _count(client, url: str, **params) -> int:
 
 
 PAGES = [
-    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {}, 10),
-    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {"sort": "behind"}, 10),
+    # 11: +1 since the nav shows the teacher's open follow-ups (followups.context_processors)
+    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {}, 11),
+    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {"sort": "behind"}, 11),
     ("teacher", lambda w, m: reverse("section-grid-csv", args=[w.math.pk]), {}, 12),
     ("teacher", lambda w, m: reverse("section-record", args=[w.math.pk]), {}, 14),
     ("teacher", lambda w, m: reverse("evidence-review"), {}, 12),
-    ("guardian", lambda w, m: reverse("student-progress", args=[w.student.pk]), {}, 16),
+    (
+        "guardian",
+        lambda w, m: reverse("student-progress", args=[w.student.pk]),
+        {},
+        19,
+    ),  # +3: the levels recent evidence is shown as, the advisor to contact, the school's today
     ("student", lambda w, m: reverse("my-mastery"), {}, 16),
 ]
 

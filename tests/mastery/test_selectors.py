@@ -75,6 +75,15 @@ def test_growth_counts_mastery_week_by_week(world, maths):
     ]
 
 
+def test_growth_ends_today_not_at_last_weeks_point(world, maths):
+    _score(world, maths, maths.t1, 4, D(2026, 9, 10))
+    _score(world, maths, maths.t3, 4, D(2026, 10, 1))
+    points = mastered_over_time(
+        viewer=world.student, student=world.student, start=D(2026, 9, 1), end=D(2026, 10, 2)
+    )
+    assert points[-2:] == [(D(2026, 9, 29), 1), (D(2026, 10, 2), 2)]
+
+
 def test_class_grid_rows_cells_and_sorting(world, maths):
     kid = f.student(world.school, given_name="Zed", family_name="Adams")
     f.enroll(world.math, kid)

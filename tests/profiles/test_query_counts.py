@@ -63,4 +63,5 @@ def test_query_count_does_not_grow_with_the_school(world, client, persona, url, 
         GuardianLink.objects.create(guardian=world.guardian, student=kid)
     large = _count(client, url(world), **params)
     assert small == large, f"{small} queries with 7 students, {large} with 37"
-    assert large <= 14
+    # 14, plus the open-flag count in a teacher's navigation and the flag markers on the cards.
+    assert large <= 16

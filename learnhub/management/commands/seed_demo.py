@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from conferences.demo import demo_conferences_seed, format_conferences_created
+from followups.demo import demo_followups_seed, format_followups_created
 from goals.demo import demo_goals_seed, format_goals_created
 from mastery.demo import demo_mastery_seed, format_mastery_created
 from profiles.demo import (
@@ -29,7 +30,8 @@ class Command(BaseCommand):
         "Create the demo school (Maple Grove Learning Community) with its staff, students, "
         "families and learner profiles, then its frameworks, pacing plans and a term of "
         "evidence, then its goals with their check-ins and comments, then a past and an upcoming "
-        "window of student-led conferences, then print the demo "
+        "window of student-led conferences, then a term of attendance and a scan whose "
+        "flags teachers have started to follow up, then print the demo "
         "logins. Steps whose data already exists write nothing; on a fully seeded database only "
         "the logins are printed. Where the database already holds people or classes the demo "
         "would create (a roster import), or the demo school has been changed, it says so, "
@@ -61,6 +63,9 @@ class Command(BaseCommand):
             conferences = demo_conferences_seed(today=today)
             if conferences.created:
                 self.stdout.write(format_conferences_created(conferences))
+            followups = demo_followups_seed(today=today)
+            if followups.created:
+                self.stdout.write(format_followups_created(followups))
         else:
             self.stdout.write(self.style.WARNING(format_demo_unavailable(school)))
         if school.logins:

@@ -1,0 +1,68 @@
+"""The demo school's follow-ups: a term of attendance through the importer, a scan, flags in
+every state with follow-ups, the login teacher's queue not empty; idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from conferences.demo import demo_conferences_seed
+from followups.demo import demo_followups_seed, format_followups_created
+from followups.models import Attendance, Flag, FollowUp, ScanRun
+from followups.selectors import flags_list_for_teacher
+from goals.demo import demo_goals_seed
+from mastery.demo import demo_mastery_seed
+from profiles import demo_data
+from profiles.demo import demo_school_seed
+from profiles.models import User
+
+TODAY = date(2025, 11, 24)  # a Monday in Fall 2025
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_school_seed(today=TODAY)
+        demo_mastery_seed(today=TODAY)
+        demo_goals_seed(today=TODAY)
+        demo_conferences_seed(today=TODAY)
+        summary = demo_followups_seed(today=TODAY)
+        yield summary
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(seeded: Any, db: None) -> Any:
+    return seeded
+
+
+def test_attendance_scan_and_flags_in_every_state(demo):
+    assert demo.created
+    assert Attendance.objects.filter(source="import").count() == demo.counts["attendance"] > 1000
+    run = ScanRun.objects.get(trigger="demo")
+    assert run.as_of == TODAY and run.flags_opened == demo.counts["flags"] > 0
+    statuses = set(Flag.objects.values_list("status", flat=True))
+    assert {"open", "acknowledged", "snoozed", "resolved"} <= statuses
+    assert Flag.objects.filter(rule="chronic_absence").exists()
+    assert FollowUp.objects.count() == demo.counts["followups"] > 0
+    assert Flag.objects.exclude(feedback="").exists()
+    assert "a scan that raised" in format_followups_created(demo)
+
+
+def test_login_teacher_has_a_real_queue(demo):
+    teacher = User.objects.get(sourced_id=f"demo-teacher-{demo_data.LOGIN_TEACHER}")
+    queue = list(flags_list_for_teacher(viewer=teacher))
+    assert queue
+    assert any(f.rule == "chronic_absence" for f in queue)
+
+
+def test_seeding_again_writes_nothing(demo):
+    with CaptureQueriesContext(connection) as ctx:
+        again = demo_followups_seed(today=TODAY)
+    assert not again.created
+    assert len(ctx.captured_queries) == 1
