@@ -357,7 +357,7 @@ _SKIP = """
 """
 
 
-def _evidence_insert(cur, *, start: dt.date, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _evidence_insert(cur, *, start: dt.date, today: dt.date) -> None:
     cur.execute(
         f"""
         INSERT INTO mastery_evidence
@@ -394,7 +394,7 @@ def _evidence_insert(cur, *, start: dt.date, today: dt.date) -> None:  # type: i
     )
 
 
-def _checkins_insert(cur, *, start: dt.date, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _checkins_insert(cur, *, start: dt.date, today: dt.date) -> None:
     # Weekly check-ins on each goal; a student who falls behind stops checking in at the turn.
     cur.execute(
         """
@@ -415,7 +415,7 @@ def _checkins_insert(cur, *, start: dt.date, today: dt.date) -> None:  # type: i
     )
 
 
-def _attendance_insert(cur, *, start: dt.date, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _attendance_insert(cur, *, start: dt.date, today: dt.date) -> None:
     cur.execute(
         """
         INSERT INTO followups_attendance (school_id, student_id, date, status, source,

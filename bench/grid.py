@@ -286,7 +286,7 @@ def build(today: dt.date, seed: int) -> World:
         PacingPlan,
         PacingTarget,
     )
-    from mastery.services import framework_link_sections, mastery_recompute, scale_default_for
+    from mastery.services import framework_link_sections, mastery_recompute, scale_default_create
     from profiles.models import Enrollment, LearnerProfile, Membership, Role, School, Section, User
 
     rng = random.Random(seed)
@@ -294,7 +294,7 @@ def build(today: dt.date, seed: int) -> World:
     t0 = time.perf_counter()
     with transaction.atomic():
         school = School.objects.create(name="Bench Middle School")
-        scale_default_for(school)
+        scale_default_create(school=school)
         teacher = User.objects.create_user(
             "tess.teacher@bench.example",
             "bench-password-not-secret",
@@ -472,9 +472,9 @@ def expected_record(student_id: int, competency: Any) -> dict[str, Any]:
     ``calculation.rollup`` (independently of ``mastery_recompute``)."""
     from mastery import calculation as calc
     from mastery.models import Evidence
-    from mastery.services import levels_of, scale_for
+    from mastery.selectors import levels_of, scale_for
 
-    levels = levels_of(scale_for(competency.framework))
+    levels = levels_of(scale=scale_for(framework=competency.framework))
     rows = list(
         Evidence.objects.filter(
             student_id=student_id, competency=competency, status=Evidence.Status.ACCEPTED

@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from core.errors import DomainError
+from profiles.access import request_user
 from profiles.admin_base import SchoolScopedAdmin, SchoolScopedInline, register_school_path
 
 from . import services as svc
@@ -43,7 +44,7 @@ class _DryRun(Exception):
     pass
 
 
-class ServiceCheckedForm(forms.ModelForm):  # type: ignore[type-arg]
+class ServiceCheckedForm(forms.ModelForm):
     """Runs the admin's service on a copy of the change inside a rolled-back transaction, so a
     refusal (a clash, a foreign term) is a form error with the service's sentence, not a 500."""
 
@@ -69,13 +70,13 @@ class ServiceCheckedForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class _ServiceAdmin(SchoolScopedAdmin):
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any):  # type: ignore[no-untyped-def]
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any):
         form = super().get_form(request, obj, change=change, **kw)
         form.request = request  # type: ignore[attr-defined]
         return form
 
 
-class SectionFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+class SectionFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         for form in self.forms:
@@ -97,7 +98,7 @@ class TemplateSectionInline(SchoolScopedInline):
 
 
 def _check_template(request: HttpRequest, template: ConferenceTemplate, form: Any) -> None:
-    svc.template_save(actor=request.user, template=template)  # type: ignore[arg-type]
+    svc.template_save(actor=request_user(request), template=template)
 
 
 class TemplateForm(ServiceCheckedForm):
@@ -119,12 +120,12 @@ class ConferenceTemplateAdmin(_ServiceAdmin):
     inlines = [TemplateSectionInline]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        svc.template_save(actor=request.user, template=obj)  # type: ignore[arg-type]
+        svc.template_save(actor=request_user(request), template=obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         sections = formset.save(commit=False)
         svc.template_sections_save(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             template=form.instance,
             sections=sections,
             deleted=list(formset.deleted_objects),
@@ -133,7 +134,7 @@ class ConferenceTemplateAdmin(_ServiceAdmin):
 
 
 def _check_window(request: HttpRequest, window: ConferenceWindow, form: Any) -> None:
-    svc.window_save(actor=request.user, window=window)  # type: ignore[arg-type]
+    svc.window_save(actor=request_user(request), window=window)
 
 
 class WindowForm(ServiceCheckedForm):
@@ -163,13 +164,13 @@ class ConferenceWindowAdmin(_ServiceAdmin):
     actions = ["create_conferences"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        svc.window_save(actor=request.user, window=obj)  # type: ignore[arg-type]
+        svc.window_save(actor=request_user(request), window=obj)
 
     @admin.action(description="Create a conference for every advisee")
     def create_conferences(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for window in queryset:
             try:
-                made = svc.conferences_create_for_window(actor=request.user, window=window)  # type: ignore[arg-type]
+                made = svc.conferences_create_for_window(actor=request_user(request), window=window)
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
@@ -183,7 +184,7 @@ def _check_slot(request: HttpRequest, slot: ConferenceSlot, form: Any) -> None:
 def _save_slot(request: HttpRequest, slot: ConferenceSlot, form: Any) -> ConferenceSlot:
     if slot._state.adding:
         return svc.slot_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             window=slot.window,
             advisor=slot.advisor,
             starts_at=slot.starts_at,
@@ -194,7 +195,7 @@ def _save_slot(request: HttpRequest, slot: ConferenceSlot, form: Any) -> Confere
             block_reason=slot.block_reason,
         )
     return svc.slot_update(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request_user(request),
         slot=slot,
         room=slot.room,
         capacity=slot.capacity,
@@ -241,7 +242,7 @@ class ConferenceSlotAdmin(_ServiceAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        svc.slot_delete(actor=request.user, slot=obj)  # type: ignore[arg-type]
+        svc.slot_delete(actor=request_user(request), slot=obj)
 
 
 class _ReadOnlyInline(SchoolScopedInline):
@@ -341,7 +342,7 @@ class ConferenceAdmin(SchoolScopedAdmin):
         for conference in queryset.select_related("window"):
             try:
                 svc.conference_cancel(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     conference=conference,
                     reason="Cancelled by the school.",
                 )

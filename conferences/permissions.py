@@ -91,7 +91,7 @@ def is_school_admin(viewer: User | AnonymousUser, school_id: int) -> bool:
         return False
     if viewer.is_superuser:
         return True
-    return school_id in list(administered_school_ids(viewer))  # type: ignore[arg-type]
+    return school_id in list(administered_school_ids(viewer))
 
 
 def can_run_conference(viewer: User | AnonymousUser, conference: Conference) -> bool:

@@ -234,9 +234,9 @@ def _goal_groups(viewer: Viewer, conference: Conference, since: dt.date) -> list
         groups.setdefault(name, []).append(
             GoalLine(
                 goal=goal,
-                progress=goal.latest_progress,  # type: ignore[attr-defined]
-                checkins=goal.checkin_count,  # type: ignore[attr-defined]
-                last_next_step=goal.latest_next_step or "",  # type: ignore[attr-defined]
+                progress=goal.latest_progress,
+                checkins=goal.checkin_count,
+                last_next_step=goal.latest_next_step or "",
                 evidence=sorted(records[goal.pk], key=lambda r: r.competency.sort_key),
             )
         )
@@ -485,7 +485,5 @@ def family_conferences_for(*, viewer: User, now: dt.datetime | None = None) -> l
             for s in free.get((c.window_id, c.advisor_id), [])
             if s.booked < s.capacity or s.pk == c.slot_id  # type: ignore[attr-defined]
         ]
-        fw.children.append(
-            ChildConference(c.student, c, c.mine[0] if c.mine else None, slots)  # type: ignore[attr-defined]
-        )
+        fw.children.append(ChildConference(c.student, c, c.mine[0] if c.mine else None, slots))
     return list(windows.values())

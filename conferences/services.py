@@ -93,7 +93,7 @@ def _lock(conference: Conference) -> Conference:
 
 
 def _save(conference: Conference, actor: User, fields: list[str]) -> Conference:
-    conference.version = F("version") + 1  # type: ignore[assignment]
+    conference.version = F("version") + 1
     conference.updated_by = actor
     conference.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
     conference.refresh_from_db(fields=["version", "updated_at"])
@@ -686,7 +686,7 @@ def agenda_item_save(
     )
     if not created:
         _check_version(item.version, expected_version, None, "this section")
-        item.version = F("version") + 1  # type: ignore[assignment]
+        item.version = F("version") + 1
     item.response = text
     item.save(update_fields=["response", "version", "updated_at"])
     item.refresh_from_db(fields=["version"])

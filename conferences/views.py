@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError, NotFound, ValidationFailed
 from goals.models import GoalCategory
 from mastery.models import Evidence
+from profiles.access import AuthenticatedHttpRequest, request_user, role_required
 from profiles.models import Role, User
 from profiles.permissions import roles_of
-from profiles.views import role_required
 
 from . import services as svc
 from .forms import (
@@ -67,11 +67,7 @@ STATUS_STEPS = [
 ]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _conference(request: HttpRequest, pk: int) -> Conference:
+def _conference(request: AuthenticatedHttpRequest, pk: int) -> Conference:
     try:
         return conference_get_for_viewer(viewer=request.user, conference_id=pk)
     except NotFound as exc:
@@ -96,7 +92,7 @@ def _steps(conference: Conference) -> list[dict[str, Any]]:
 
 @role_required(Role.TEACHER)
 def schedule(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     error: str | None = None,
     status: int = 200,
@@ -104,7 +100,7 @@ def schedule(
 ) -> HttpResponse:
     """A window's schedule: slots by day with families, RSVPs, interpreters and conflicts;
     each advisee's preparation status; slot and block forms."""
-    viewer = _user(request)
+    viewer = request_user(request)
     windows = schedule_windows_for(viewer=viewer)
     chosen = request.GET.get("window") or request.POST.get("window")
     window = next((w for w in windows if str(w.pk) == chosen), None)
@@ -132,9 +128,9 @@ def schedule(
 
 @role_required(Role.TEACHER)
 @require_POST
-def schedule_slots(request: HttpRequest) -> HttpResponse:
+def schedule_slots(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Generate slots, block a time, delete a slot, or create the advisees' conferences."""
-    viewer = _user(request)
+    viewer = request_user(request)
     windows = schedule_windows_for(viewer=viewer)
     window = next((w for w in windows if str(w.pk) == request.POST.get("window")), None)
     if window is None:
@@ -204,7 +200,7 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _review_context(request: HttpRequest, conference: Conference) -> dict[str, Any]:
+def _review_context(request: AuthenticatedHttpRequest, conference: Conference) -> dict[str, Any]:
     agenda = agenda_assemble(viewer=request.user, conference=conference)
     slots = list(
         ConferenceSlot.objects.filter(
@@ -230,7 +226,7 @@ def _review_context(request: HttpRequest, conference: Conference) -> dict[str, A
 
 @role_required(Role.TEACHER)
 def review(
-    request: HttpRequest, pk: int, *, error: str | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, pk: int, *, error: str | None = None, status: int = 200
 ) -> HttpResponse:
     """One conference for its advisor: review the agenda (return with comments or approve),
     notes and commitments during it, the summary and next-term drafts after it."""
@@ -245,7 +241,7 @@ def review(
 # --- student ---------------------------------------------------------------------------------
 
 
-def _prepare_context(request: HttpRequest, conference: Conference) -> dict[str, Any]:
+def _prepare_context(request: AuthenticatedHttpRequest, conference: Conference) -> dict[str, Any]:
     agenda = agenda_assemble(viewer=request.user, conference=conference)
     return {
         "conference": conference,
@@ -266,10 +262,10 @@ def _prepare_context(request: HttpRequest, conference: Conference) -> dict[str, 
 
 @role_required(Role.STUDENT)
 def my_conference(
-    request: HttpRequest, *, error: str | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, *, error: str | None = None, status: int = 200
 ) -> HttpResponse:
     """Prepare my conference section by section, pick work samples, rehearse, submit."""
-    conference = conference_current_for_student(viewer=_user(request))
+    conference = conference_current_for_student(viewer=request_user(request))
     if conference is None:
         return render(request, "conferences/my_conference.html", {"conference": None})
     context = _prepare_context(request, conference)
@@ -278,9 +274,9 @@ def my_conference(
 
 
 @role_required(Role.STUDENT)
-def lead(request: HttpRequest) -> HttpResponse:
+def lead(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Lead mode: one section at a time, large type, a timer per section, keyboard and swipe."""
-    conference = conference_current_for_student(viewer=_user(request))
+    conference = conference_current_for_student(viewer=request_user(request))
     agenda = agenda_assemble(viewer=request.user, conference=conference) if conference else None
     return render(request, "conferences/lead.html", {"conference": conference, "agenda": agenda})
 
@@ -289,10 +285,12 @@ def lead(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.GUARDIAN)
-def family(request: HttpRequest, *, error: str | None = None, status: int = 200) -> HttpResponse:
+def family(
+    request: AuthenticatedHttpRequest, *, error: str | None = None, status: int = 200
+) -> HttpResponse:
     """Invitations with RSVP, booking all my children side by side, the agenda ahead of time
     and the summary with commitments afterwards."""
-    windows = family_conferences_for(viewer=_user(request))
+    windows = family_conferences_for(viewer=request_user(request))
     return render(
         request,
         "conferences/family.html",
@@ -308,8 +306,8 @@ def family(request: HttpRequest, *, error: str | None = None, status: int = 200)
 
 @role_required(Role.GUARDIAN)
 @require_POST
-def family_book(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+def family_book(request: AuthenticatedHttpRequest) -> HttpResponse:
+    viewer = request_user(request)
     windows = family_conferences_for(viewer=viewer)
     fw = next((w for w in windows if str(w.window.pk) == request.POST.get("window")), None)
     if fw is None:
@@ -346,7 +344,7 @@ def _family_may_read_agenda(conference: Conference) -> bool:
 
 
 @login_required
-def agenda_print(request: HttpRequest, pk: int) -> HttpResponse:
+def agenda_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conference = _conference(request, pk)
     staff_or_student = can_run_conference(request.user, conference) or can_prepare_conference(
         request.user, conference
@@ -365,7 +363,7 @@ def agenda_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def summary_print(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conference = _conference(request, pk)
     agenda = agenda_assemble(viewer=request.user, conference=conference)
     staff = can_run_conference(request.user, conference) or Role.TEACHER in roles_of(request.user)
@@ -378,7 +376,7 @@ def summary_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- actions on one conference ---------------------------------------------------------------
 
-Action = Callable[[HttpRequest, User, Conference, QueryDict], str]
+Action = Callable[[AuthenticatedHttpRequest, User, Conference, QueryDict], str]
 
 
 def _form(form_class: type, data: QueryDict) -> Any:
@@ -397,7 +395,9 @@ def _section(conference: Conference, data: QueryDict) -> Any:
     return section
 
 
-def _a_save_section(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_save_section(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(SectionForm, data)
     svc.agenda_item_save(
         actor=actor,
@@ -416,7 +416,9 @@ def _sample(c: Conference, data: QueryDict) -> WorkSample:
     return sample
 
 
-def _a_add_sample(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_add_sample(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(SampleAddForm, data)
     evidence = Evidence.objects.filter(pk=d["evidence"], student_id=c.student_id).first()
     if evidence is None:
@@ -431,7 +433,9 @@ def _a_add_sample(request: HttpRequest, actor: User, c: Conference, data: QueryD
     return "Work sample added."
 
 
-def _a_update_sample(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_update_sample(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(SampleUpdateForm, data)
     svc.work_sample_update(
         actor=actor,
@@ -442,12 +446,16 @@ def _a_update_sample(request: HttpRequest, actor: User, c: Conference, data: Que
     return "Reflections saved."
 
 
-def _a_remove_sample(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_remove_sample(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     svc.work_sample_remove(actor=actor, sample=_sample(c, data))
     return "Work sample removed."
 
 
-def _a_checklist(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_checklist(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     items = data.getlist("item")
     if len(items) > 50 or any(len(i) > 200 for i in items):
         raise ValidationFailed("Tick items from the checklist.", field="item")
@@ -455,7 +463,9 @@ def _a_checklist(request: HttpRequest, actor: User, c: Conference, data: QueryDi
     return "Checklist saved."
 
 
-def _a_add_goal(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_add_goal(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(NextGoalForm, data)
     category = None
     if d["category"]:
@@ -468,7 +478,9 @@ def _a_add_goal(request: HttpRequest, actor: User, c: Conference, data: QueryDic
     return "Goal for next term added."
 
 
-def _a_remove_goal(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_remove_goal(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     goal = NextTermGoal.objects.filter(conference=c, pk=_int(data.get("goal"))).first()
     if goal is None:
         raise ValidationFailed("No such goal.", field="goal")
@@ -476,7 +488,9 @@ def _a_remove_goal(request: HttpRequest, actor: User, c: Conference, data: Query
     return "Removed."
 
 
-def _a_submit(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_submit(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     svc.conference_submit(actor=actor, conference=c)
     return "Sent to your advisor for review."
 
@@ -492,7 +506,9 @@ def _section_comments(c: Conference, data: QueryDict) -> dict[int, str]:
     return comments
 
 
-def _a_return(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_return(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(ReviewForm, data)
     svc.conference_return(
         actor=actor, conference=c, comment=d["comment"], section_comments=_section_comments(c, data)
@@ -500,7 +516,9 @@ def _a_return(request: HttpRequest, actor: User, c: Conference, data: QueryDict)
     return "Returned to the student with your comments."
 
 
-def _a_approve(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_approve(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(ReviewForm, data)
     svc.conference_approve(
         actor=actor, conference=c, comment=d["comment"], section_comments=_section_comments(c, data)
@@ -508,18 +526,20 @@ def _a_approve(request: HttpRequest, actor: User, c: Conference, data: QueryDict
     return "Approved: the agenda is ready."
 
 
-def _a_hold(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_hold(request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
     svc.conference_hold(actor=actor, conference=c)
     return "Marked held. Write the summary for the family next."
 
 
-def _a_cancel(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_cancel(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(CancelForm, data)
     svc.conference_cancel(actor=actor, conference=c, reason=d["reason"])
     return "Conference cancelled."
 
 
-def _a_notes(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_notes(request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
     d = _form(NotesForm, data)
     svc.conference_notes_save(
         actor=actor, conference=c, notes=d["notes"], expected_version=d["version"]
@@ -527,7 +547,9 @@ def _a_notes(request: HttpRequest, actor: User, c: Conference, data: QueryDict) 
     return "Notes saved."
 
 
-def _a_summary(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_summary(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(SummaryForm, data)
     svc.conference_summary_save(
         actor=actor, conference=c, summary=d["summary"], expected_version=d["version"]
@@ -535,13 +557,17 @@ def _a_summary(request: HttpRequest, actor: User, c: Conference, data: QueryDict
     return "Summary saved; the family gets it by email."
 
 
-def _a_commitment(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_commitment(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(CommitmentForm, data)
     svc.commitment_add(actor=actor, conference=c, who=d["who"], text=d["text"], due_on=d["due_on"])
     return "Commitment added."
 
 
-def _a_review_commitment(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_review_commitment(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(CommitmentReviewForm, data)
     commitment = (
         Commitment.objects.filter(pk=d["commitment"], conference__student_id=c.student_id)
@@ -554,12 +580,16 @@ def _a_review_commitment(request: HttpRequest, actor: User, c: Conference, data:
     return "Commitment marked."
 
 
-def _a_drafts(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_drafts(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     made = svc.next_goals_to_drafts(actor=actor, conference=c)
     return f"{len(made)} draft goal(s) created for {c.student.get_short_name()}."
 
 
-def _a_schedule(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_schedule(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     slot = None
     if data.get("slot"):
         slot = ConferenceSlot.objects.filter(pk=_int(data.get("slot")), window=c.window).first()
@@ -569,13 +599,15 @@ def _a_schedule(request: HttpRequest, actor: User, c: Conference, data: QueryDic
     return "Scheduled." if slot else "Taken out of its slot."
 
 
-def _a_rsvp(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_rsvp(request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
     d = _form(RsvpForm, data)
     svc.rsvp_respond(actor=actor, conference=c, response=d["response"], note=d["note"])
     return "Thank you: we've got your answer."
 
 
-def _a_interpreter(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_interpreter(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(InterpreterForm, data)
     svc.interpreter_request(actor=actor, conference=c, language=d["language"])
     return (
@@ -585,7 +617,9 @@ def _a_interpreter(request: HttpRequest, actor: User, c: Conference, data: Query
     )
 
 
-def _a_invite(request: HttpRequest, actor: User, c: Conference, data: QueryDict) -> str:
+def _a_invite(
+    request: AuthenticatedHttpRequest, actor: User, c: Conference, data: QueryDict
+) -> str:
     d = _form(InviteForm, data)
     svc.attendee_invite(actor=actor, conference=c, name=d["name"], email=d["email"])
     return f"{d['name']} is invited."
@@ -622,11 +656,11 @@ ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 @login_required
 @require_POST
-def conference_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def conference_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """One step on a conference. The service decides who may; the page the person came from
     is shown again, with the outcome (or the refusal, with a 4xx status)."""
     conference = _conference(request, pk)
-    actor = _user(request)
+    actor = request_user(request)
     if can_run_conference(actor, conference):
         page = "review"
     elif can_prepare_conference(actor, conference):
@@ -638,14 +672,14 @@ def conference_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     try:
         done = ACTIONS[action](request, actor, conference, request.POST)
     except DomainError as exc:
-        if request.htmx and action == "save-section":  # type: ignore[attr-defined]
+        if request.htmx and action == "save-section":
             return _section_fragment(request, pk, exc.message, _status_of(exc))
         if page == "review":
             return review(request, pk, error=exc.message, status=_status_of(exc))
         if page == "student":
             return my_conference(request, error=exc.message, status=_status_of(exc))
         return family(request, error=exc.message, status=_status_of(exc))
-    if request.htmx and action == "save-section":  # type: ignore[attr-defined]
+    if request.htmx and action == "save-section":
         return _section_fragment(request, pk, None, 200, done)
     messages.success(request, done)
     target = {
@@ -660,7 +694,11 @@ def conference_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 def _section_fragment(
-    request: HttpRequest, pk: int, error: str | None, status: int, done: str | None = None
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    error: str | None,
+    status: int,
+    done: str | None = None,
 ) -> HttpResponse:
     conference = _conference(request, pk)
     agenda = agenda_assemble(viewer=request.user, conference=conference)

@@ -11,7 +11,7 @@ from .models import PendingTask
 
 
 @admin.register(PendingTask)
-class PendingTaskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PendingTaskAdmin(admin.ModelAdmin):
     list_display = ["task_name", "args", "created_at", "attempts", "last_error"]
     list_filter = ["task_name"]
     readonly_fields = [

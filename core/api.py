@@ -1,14 +1,16 @@
-"""The API's shared pieces: pagination and error mapping."""
+"""The API's shared pieces: pagination, error mapping and ids looked up within the caller's view."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import pagination, status
+from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -148,3 +150,23 @@ CODES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
 }
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id in the request body, looked up only among what the caller may see: an id the
+    caller can't see reads as "no such ..." (a 400), exactly like one that doesn't exist.
+    ``queryset`` names the model for the schema; ``scope(user)`` is what is searched."""
+
+    def __init__(self, *, scope: Callable[[Any], QuerySet[Any]], noun: str, **kwargs: Any):
+        self.scope = scope
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "does_not_exist": f"No such {noun}, or not one you can see.",
+                "incorrect_type": f"Give the {noun}'s id as a number.",
+            },
+        )
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scope(self.context["request"].user)

@@ -1,5 +1,6 @@
 """Middleware at the edge of the app: refuse hostile input before it reaches a query, and fail
-fast and clearly when the database is unreachable, recovering by itself."""
+fast and clearly when the database is unreachable, recovering by itself; a page that meets a
+domain's not-found or not-allowed error answers 404 or 403."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import sys
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import response_for_exception
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
+from .errors import NotAllowed, NotFound
 from .responses import database_unavailable_response, error_response
 
 logger = logging.getLogger(__name__)
@@ -95,3 +99,22 @@ def close_broken_connections() -> None:
     for conn in connections.all(initialized_only=True):
         with contextlib.suppress(Exception):  # the connection is already broken
             conn.close()
+
+
+class DomainErrorPagesMiddleware:
+    """An access helper (``section_get_for_teacher``) raises the domain's ``NotFound`` or
+    ``NotAllowed``; a page answers them as Django's 404 or 403, so views need no try/except
+    around every fetch. The API maps the same errors in its exception handler."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(exception.message))
+        if isinstance(exception, NotAllowed):
+            return response_for_exception(request, PermissionDenied(exception.message))
+        return None

@@ -36,7 +36,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
         return error_response(
             request, 404, "No such resource, or not one you can see.", code="not_found"
         )
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -216,7 +216,7 @@ def run(port: int) -> int:
         )
         # Ctrl-C reaches honcho too (same process group); it stops its processes and exits.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, lambda s, f: honcho.send_signal(signal.SIGTERM))  # type: ignore[union-attr]
+        signal.signal(signal.SIGTERM, lambda s, f: honcho.send_signal(signal.SIGTERM))
         honcho.wait()
         return 0
     except StartupError as exc:

@@ -417,6 +417,8 @@ class DigestSent(models.Model):
 
     class Meta:
         ordering = ["-date"]
+        verbose_name = "digest sent"
+        verbose_name_plural = "digests sent"
         constraints = [
             models.UniqueConstraint(fields=["user", "date"], name="flag_digest_once_a_day"),
         ]

@@ -194,5 +194,5 @@ def assignable_teachers_by_student(*, student_ids: Collection[int]) -> dict[int,
     )
     found: dict[int, dict[int, User]] = {}
     for row in rows:
-        found.setdefault(row.student_id, {})[row.user_id] = row.user  # type: ignore[attr-defined]
+        found.setdefault(row.student_id, {})[row.user_id] = row.user
     return {sid: list(teachers.values()) for sid, teachers in found.items()}

@@ -10,16 +10,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import DomainError, NotFound
 from core.http import render_form
+from profiles.access import AuthenticatedHttpRequest, role_required
 from profiles.models import Enrollment, Role, Section, User
 from profiles.permissions import can_teach_section, visible_sections_q
-from profiles.views import role_required
 
 from . import services as svc
 from .attendance import active_term, school_days
@@ -42,11 +42,7 @@ DONE = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _flag(request: HttpRequest, pk: int) -> Flag:
+def _flag(request: AuthenticatedHttpRequest, pk: int) -> Flag:
     try:
         return flag_get_for_teacher(viewer=request.user, flag_id=pk)
     except NotFound as exc:
@@ -64,7 +60,7 @@ def _card_context(flag: Flag, teachers: list[User] | None = None, **extra: Any) 
 
 @role_required(Role.TEACHER)
 @require_safe
-def followup_queue(request: HttpRequest) -> HttpResponse:
+def followup_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My open flags, most serious and oldest first, with the numbers in plain words."""
     # My flags (given to me: the advisor's by default); "all" adds every flag of my students.
     mine = request.GET.get("all") != "1"
@@ -81,7 +77,7 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "snoozed": snoozed,
             "mine": mine,
-            "today": _user(request) and _today(flags),
+            "today": request.user and _today(flags),
         },
     )
 
@@ -90,9 +86,9 @@ def _today(flags: list[Flag]) -> dt.date:
     return flags[0].school.today() if flags else dt.date.today()
 
 
-def _act(request: HttpRequest, flag: Flag, action: str) -> str | None:
+def _act(request: AuthenticatedHttpRequest, flag: Flag, action: str) -> str | None:
     """Run ``action`` on ``flag`` from the POST; the error sentence, or None when done."""
-    actor = _user(request)
+    actor = request.user
     form: Any
     if action == "acknowledge":
         svc.flag_acknowledge(actor=actor, flag=flag)
@@ -136,7 +132,7 @@ def _act(request: HttpRequest, flag: Flag, action: str) -> str | None:
 
 @login_required
 @require_POST
-def flag_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def flag_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """One action on one flag. With HTMX the flag's card is swapped in place (a 400 with the
     sentence when refused); without, back to the queue or the student's page."""
     flag = _flag(request, pk)
@@ -145,7 +141,7 @@ def flag_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         error = exc.message
     flag = _flag(request, pk)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render_form(
             request,
             "followups/_flag_card.html",
@@ -162,7 +158,7 @@ def flag_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("followup-queue")
 
 
-def _section_for_teacher(request: HttpRequest, pk: int) -> Section:
+def _section_for_teacher(request: AuthenticatedHttpRequest, pk: int) -> Section:
     section = (
         Section.objects.filter(visible_sections_q(request.user), pk=pk)
         .select_related("school")
@@ -177,7 +173,7 @@ def _section_for_teacher(request: HttpRequest, pk: int) -> Section:
 
 @login_required
 @require_POST
-def section_scan(request: HttpRequest, pk: int) -> HttpResponse:
+def section_scan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """ "Scan this section now": queued for the worker after commit; the queue shows the result."""
     section = _section_for_teacher(request, pk)
     try:
@@ -197,7 +193,7 @@ def section_scan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def attendance_take(request: HttpRequest, section_id: int) -> HttpResponse:
+def attendance_take(request: AuthenticatedHttpRequest, section_id: int) -> HttpResponse:
     """The advisor's attendance for their advisory: today by default, one row per student."""
     section = _section_for_teacher(request, section_id)
     if section.kind != Section.Kind.ADVISORY:
@@ -224,9 +220,7 @@ def attendance_take(request: HttpRequest, section_id: int) -> HttpResponse:
         marks = {s.pk: request.POST.get(f"status-{s.pk}", "") for s in students}
         marks = {k: v for k, v in marks.items() if v}
         try:
-            saved = svc.attendance_take(
-                actor=_user(request), section=section, date=day, marks=marks
-            )
+            saved = svc.attendance_take(actor=request.user, section=section, date=day, marks=marks)
         except DomainError as exc:
             error = exc.message
         else:

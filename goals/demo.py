@@ -43,7 +43,7 @@ from profiles.models import Enrollment, GuardianLink, Membership, Role, School, 
 
 from . import demo_data as data
 from .models import ActionStep, CheckIn, Goal, GoalComment, GoalSettings, GoalTemplate
-from .services import goal_categories_for
+from .selectors import goal_categories_for
 
 S = Goal.Status
 MIN_WINDOW_DAYS = 35  # before the term has run this long, goals start this many days back
@@ -1375,7 +1375,7 @@ def _inputs(school: School) -> tuple[GoalInputs, dict[str, int]]:
 
 
 def _write(school: School, today: date) -> dict[str, int]:
-    categories = {c.name: c for c in goal_categories_for(school.pk)}
+    categories = {c.name: c for c in goal_categories_for(school_id=school.pk)}
     templates = GoalTemplate.objects.bulk_create(
         GoalTemplate(
             school=school,

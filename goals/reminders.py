@@ -72,8 +72,8 @@ def goals_needing_checkin(now: dt.datetime | None = None) -> dict[int, list[Goal
     )
     due: dict[int, list[Goal]] = defaultdict(list)
     for goal in goals:
-        days = nudge_days.get(goal.school_id, DEFAULT_NUDGE_DAYS)  # type: ignore[attr-defined]
-        if goal.last_touch <= now - dt.timedelta(days=days):  # type: ignore[attr-defined]
+        days = nudge_days.get(goal.school_id, DEFAULT_NUDGE_DAYS)
+        if goal.last_touch <= now - dt.timedelta(days=days):
             due[goal.student_id].append(goal)
     return due
 

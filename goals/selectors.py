@@ -14,7 +14,7 @@ from django.utils import timezone
 from profiles.models import User
 from profiles.permissions import advised_student_ids
 
-from .models import CheckIn, Goal, GoalComment, GoalSettings
+from .models import CheckIn, Goal, GoalCategory, GoalComment, GoalSettings
 from .permissions import visible_goals_q
 from .reminders import DEFAULT_NUDGE_DAYS
 
@@ -28,7 +28,12 @@ def _latest(field: str) -> Subquery:
     )
 
 
-def goal_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Goal]:
+def goal_categories_for(*, school_id: int) -> list[GoalCategory]:
+    """The school's active categories (created with the school: reading never writes)."""
+    return list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
+
+
+def goal_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[Goal]:
     """Goals the viewer may see, with their latest progress and confidence, in one query."""
     return (
         Goal.objects.filter(visible_goals_q(viewer))
@@ -42,26 +47,10 @@ def goal_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Goal]:
     )
 
 
-def goals_of_student(viewer: User | AnonymousUser, student: User) -> QuerySet[Goal]:
+def goal_get_for_viewer(*, viewer: User | AnonymousUser, goal_id: int) -> Goal | None:
     return (
-        goal_list_for_viewer(viewer)
-        .filter(student=student)
-        .prefetch_related(
-            "steps",
-            Prefetch(
-                "comments",
-                GoalComment.objects.select_related("author").order_by("created_at", "id"),
-            ),
-            Prefetch("checkins", CheckIn.objects.order_by("-created_at", "-id")),
-        )
-        .order_by("-created_at", "-id")
-    )
-
-
-def goal_get_for_viewer(viewer: User | AnonymousUser, pk: int) -> Goal | None:
-    return (
-        goal_list_for_viewer(viewer)
-        .filter(pk=pk)
+        goal_list_for_viewer(viewer=viewer)
+        .filter(pk=goal_id)
         .prefetch_related(
             "steps",
             "competencies",
@@ -83,8 +72,21 @@ class StudentGoals:
     closed: list[Goal]
 
 
-def student_goals(viewer: User | AnonymousUser, student: User) -> StudentGoals:
-    goals = list(goals_of_student(viewer, student))
+def student_goals(*, viewer: User | AnonymousUser, student: User) -> StudentGoals:
+    """The student's goals the viewer may see, newest first, sorted into the page's groups."""
+    goals = list(
+        goal_list_for_viewer(viewer=viewer)
+        .filter(student=student)
+        .prefetch_related(
+            "steps",
+            Prefetch(
+                "comments",
+                GoalComment.objects.select_related("author").order_by("created_at", "id"),
+            ),
+            Prefetch("checkins", CheckIn.objects.order_by("-created_at", "-id")),
+        )
+        .order_by("-created_at", "-id")
+    )
     return StudentGoals(
         active=[g for g in goals if g.status == Goal.Status.ACTIVE],
         suggestions=[
@@ -107,16 +109,16 @@ class AdvisoryGoals:
     achieved: list[Goal]
 
 
-def advisory_goals_for(teacher: User, now: dt.datetime | None = None) -> AdvisoryGoals:
+def advisory_goals_for(*, viewer: User, now: dt.datetime | None = None) -> AdvisoryGoals:
     """An advisor's advisees' goals: waiting for their approval, with no recent check-in,
     achieved lately. Goals of students the teacher only teaches in a class are not theirs to
     approve, so they are not here (decision 0020). Three queries whatever the number of
     students."""
     now = now or timezone.now()
-    mine = goal_list_for_viewer(teacher).filter(student_id__in=advised_student_ids(teacher))
+    mine = goal_list_for_viewer(viewer=viewer).filter(student_id__in=advised_student_ids(viewer))
     nudge_days = (
         GoalSettings.objects.filter(
-            school__memberships__user=teacher, school__memberships__role="teacher"
+            school__memberships__user=viewer, school__memberships__role="teacher"
         )
         .values_list("checkin_nudge_days", flat=True)
         .first()
@@ -143,7 +145,7 @@ def advisory_goals_for(teacher: User, now: dt.datetime | None = None) -> Advisor
     return AdvisoryGoals(waiting, stale, achieved)
 
 
-def goal_versions(goal: Goal, limit: int = 10) -> list[dict[str, object]]:
+def goal_versions(*, goal: Goal, limit: int = 10) -> list[dict[str, object]]:
     """Earlier versions of a goal's wording, newest first, from its history table."""
     event_model = Goal.pgh_event_model  # type: ignore[attr-defined]
     events = list(

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-import pghistory
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,8 +21,10 @@ from django.utils import timezone
 from core import hooks
 from core.dates import plausible_date
 from core.errors import Conflict, NotAllowed, ValidationFailed
+from core.services import service
 from mastery.models import Competency, MasteryRecord
-from profiles.models import Membership, Role, School, User
+from profiles.models import School, User
+from profiles.selectors import school_of_student, term_current_for
 
 from .models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 from .permissions import (
@@ -61,20 +62,11 @@ def goal_categories_default_create(*, school: School) -> None:
     )
 
 
-def goal_categories_for(school_id: int) -> list[GoalCategory]:
-    """The school's active categories (created with the school: reading never writes)."""
-    return list(GoalCategory.objects.filter(school_id=school_id, is_active=True))
-
-
-def _student_school_id(student: User) -> int:
-    school_id = (
-        Membership.objects.filter(user=student, role=Role.STUDENT)
-        .values_list("school_id", flat=True)
-        .first()
-    )
-    if school_id is None:
+def _student_school(student: User) -> School:
+    school = school_of_student(student=student)
+    if school is None:
         raise ValidationFailed("Only students have goals.")
-    return school_id
+    return school
 
 
 def _clean(changes: Mapping[str, Any], school_id: int) -> dict[str, Any]:
@@ -121,7 +113,7 @@ def _lock(goal: Goal) -> Goal:
 
 
 def _save(goal: Goal, actor: User, fields: list[str]) -> None:
-    goal.version = F("version") + 1  # type: ignore[assignment]
+    goal.version = F("version") + 1
     goal.updated_by = actor
     goal.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
     goal.refresh_from_db()
@@ -130,13 +122,13 @@ def _save(goal: Goal, actor: User, fields: list[str]) -> None:
 
 def _competencies(student: User, competencies: Iterable[Competency]) -> list[Competency]:
     chosen = list(competencies)
-    school_id = _student_school_id(student)
+    school_id = _student_school(student).pk
     if any(c.framework.school_id != school_id for c in chosen):
         raise ValidationFailed("Link competencies of your school.", field="competencies")
     return chosen
 
 
-@transaction.atomic
+@service
 def goal_create(
     *,
     actor: User,
@@ -153,7 +145,7 @@ def goal_create(
 ) -> Goal:
     """A student writes a goal (a draft, or proposed straight away); a teacher of the student
     suggests one, which the student then accepts or declines."""
-    school_id = _student_school_id(student)
+    school = _student_school(student)
     fields = _clean(
         {
             "title": title,
@@ -163,7 +155,7 @@ def goal_create(
             "success_criteria": success_criteria,
             "target_date": target_date,
         },
-        school_id,
+        school.pk,
     )
     if actor.pk == student.pk:
         status, origin, suggested_by = (S.PROPOSED if propose else S.DRAFT), "student", None
@@ -171,38 +163,29 @@ def goal_create(
         status, origin, suggested_by = S.PROPOSED, "teacher", actor
     else:
         raise NotAllowed("Students set their own goals; their teachers may suggest one.")
-    from profiles.models import Term
-
-    today = timezone.localdate()
-    term = (
-        Term.objects.filter(school_id=school_id, start_date__lte=today, end_date__gte=today)
-        .exclude(kind=Term.Kind.SCHOOL_YEAR)
-        .order_by("start_date")
-        .first()
+    term = term_current_for(school=school, grading_period=True)
+    goal = Goal.objects.create(
+        student=student,
+        status=status,
+        origin=origin,
+        suggested_by=suggested_by,
+        term=term,
+        updated_by=actor,
+        **fields,
     )
-    with pghistory.context(user=actor.pk, service="goal_create"):
-        goal = Goal.objects.create(
-            student=student,
-            status=status,
-            origin=origin,
-            suggested_by=suggested_by,
-            term=term,
-            updated_by=actor,
-            **fields,
-        )
-        goal.competencies.set(_competencies(student, competencies))
-        hooks.student_changed(student.pk)
-        ActionStep.objects.bulk_create(
-            [
-                ActionStep(goal=goal, title=t, due_date=d, order=i)
-                for i, (t, d) in enumerate(_step(t, d) for t, d in steps)
-                if t
-            ]
-        )
+    goal.competencies.set(_competencies(student, competencies))
+    hooks.student_changed(student.pk)
+    ActionStep.objects.bulk_create(
+        [
+            ActionStep(goal=goal, title=t, due_date=d, order=i)
+            for i, (t, d) in enumerate(_step(t, d) for t, d in steps)
+            if t
+        ]
+    )
     return goal
 
 
-@transaction.atomic
+@service
 def goal_update(
     *,
     actor: User,
@@ -224,17 +207,16 @@ def goal_update(
             f"{by} changed this goal while you were editing, so nothing was overwritten. "
             "Their version is shown; make your change again."
         )
-    cleaned = _clean(changes, _student_school_id(locked.student))
+    cleaned = _clean(changes, _student_school(locked.student).pk)
     for name, value in cleaned.items():
         setattr(locked, name, value)
-    with pghistory.context(user=actor.pk, service="goal_update"):
-        _save(locked, actor, list(cleaned))
-        if competencies is not None:
-            locked.competencies.set(_competencies(locked.student, competencies))
+    _save(locked, actor, list(cleaned))
+    if competencies is not None:
+        locked.competencies.set(_competencies(locked.student, competencies))
     return locked
 
 
-@transaction.atomic
+@service
 def goal_propose(*, actor: User, goal: Goal) -> Goal:
     goal = _lock(goal)
     if actor.pk != goal.student_id:
@@ -242,12 +224,11 @@ def goal_propose(*, actor: User, goal: Goal) -> Goal:
     _transition(goal, [S.DRAFT], "proposed")
     goal.status = S.PROPOSED
     goal.return_comment = ""
-    with pghistory.context(user=actor.pk, service="goal_propose"):
-        _save(goal, actor, ["status", "return_comment"])
+    _save(goal, actor, ["status", "return_comment"])
     return goal
 
 
-@transaction.atomic
+@service
 def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
     goal = _lock(goal)
     if not can_review_goal(actor, goal):
@@ -265,16 +246,15 @@ def goal_approve(*, actor: User, goal: Goal, comment: str = "") -> Goal:
     goal.status = S.ACTIVE
     goal.approved_by = actor
     goal.approved_at = timezone.now()
-    with pghistory.context(user=actor.pk, service="goal_approve"):
-        _save(goal, actor, ["status", "approved_by", "approved_at"])
-        if comment.strip():
-            GoalComment.objects.create(
-                goal=goal, author=actor, kind=GoalComment.Kind.APPROVED, body=comment.strip()
-            )
+    _save(goal, actor, ["status", "approved_by", "approved_at"])
+    if comment.strip():
+        GoalComment.objects.create(
+            goal=goal, author=actor, kind=GoalComment.Kind.APPROVED, body=comment.strip()
+        )
     return goal
 
 
-@transaction.atomic
+@service
 def goal_return(*, actor: User, goal: Goal, comment: str) -> Goal:
     goal = _lock(goal)
     if not can_review_goal(actor, goal):
@@ -291,15 +271,14 @@ def goal_return(*, actor: User, goal: Goal, comment: str) -> Goal:
     _transition(goal, [S.PROPOSED], "returned")
     goal.status = S.DRAFT
     goal.return_comment = comment.strip()
-    with pghistory.context(user=actor.pk, service="goal_return"):
-        _save(goal, actor, ["status", "return_comment"])
-        GoalComment.objects.create(
-            goal=goal, author=actor, kind=GoalComment.Kind.RETURNED, body=comment.strip()
-        )
+    _save(goal, actor, ["status", "return_comment"])
+    GoalComment.objects.create(
+        goal=goal, author=actor, kind=GoalComment.Kind.RETURNED, body=comment.strip()
+    )
     return goal
 
 
-@transaction.atomic
+@service
 def goal_accept_suggestion(*, actor: User, goal: Goal) -> Goal:
     goal = _lock(goal)
     if actor.pk != goal.student_id:
@@ -314,12 +293,11 @@ def goal_accept_suggestion(*, actor: User, goal: Goal) -> Goal:
     goal.status = S.ACTIVE
     goal.approved_by = goal.suggested_by
     goal.approved_at = timezone.now()
-    with pghistory.context(user=actor.pk, service="goal_accept_suggestion"):
-        _save(goal, actor, ["status", "approved_by", "approved_at"])
+    _save(goal, actor, ["status", "approved_by", "approved_at"])
     return goal
 
 
-@transaction.atomic
+@service
 def goal_decline_suggestion(*, actor: User, goal: Goal, reason: str = "") -> Goal:
     goal = _lock(goal)
     if actor.pk != goal.student_id:
@@ -332,8 +310,7 @@ def goal_decline_suggestion(*, actor: User, goal: Goal, reason: str = "") -> Goa
     goal.status = S.ABANDONED
     goal.closed_at = timezone.now()
     goal.reflection = reason.strip()
-    with pghistory.context(user=actor.pk, service="goal_decline_suggestion"):
-        _save(goal, actor, ["status", "closed_at", "reflection"])
+    _save(goal, actor, ["status", "closed_at", "reflection"])
     return goal
 
 
@@ -344,7 +321,7 @@ CLOSING: dict[str, str] = {
 }
 
 
-@transaction.atomic
+@service
 def goal_close(*, actor: User, goal: Goal, outcome: str, reflection: str) -> Goal:
     """Close an active goal as achieved, not met or set aside, with the student's reflection."""
     goal = _lock(goal)
@@ -360,8 +337,7 @@ def goal_close(*, actor: User, goal: Goal, outcome: str, reflection: str) -> Goa
     goal.status = outcome
     goal.reflection = reflection.strip()
     goal.closed_at = timezone.now()
-    with pghistory.context(user=actor.pk, service="goal_close"):
-        _save(goal, actor, ["status", "reflection", "closed_at"])
+    _save(goal, actor, ["status", "reflection", "closed_at"])
     return goal
 
 
@@ -370,7 +346,7 @@ def progress_from_competencies(goal: Goal) -> int | None:
     competencies = list(goal.competencies.select_related("framework__scale", "framework__school"))
     if not competencies:
         return None
-    from mastery.services import levels_of, scale_for
+    from mastery.selectors import levels_of, scale_for
 
     records = {
         r.competency_id: r
@@ -386,14 +362,14 @@ def progress_from_competencies(goal: Goal) -> int | None:
         if record.mastered:
             total += 1
             continue
-        levels = levels_of(scale_for(competency.framework))
+        levels = levels_of(scale=scale_for(framework=competency.framework))
         target = next((lv.points for lv in levels if lv.is_mastery), None)
         if target:
             total += min(Decimal(1), record.score / target)
     return int((total / len(competencies) * 100).to_integral_value())
 
 
-@transaction.atomic
+@service
 def checkin_record(
     *,
     actor: User,
@@ -421,20 +397,19 @@ def checkin_record(
     if not 0 <= int(progress) <= 100:
         raise ValidationFailed("Progress is a percent from 0 to 100.", field="progress")
     hooks.student_changed(goal.student_id)  # after commit; nothing happens on a rollback
-    with pghistory.context(user=actor.pk, service="checkin_record"):
-        return CheckIn.objects.create(
-            goal=goal,
-            author=actor,
-            progress=int(progress),
-            progress_derived=derived,
-            confidence=int(confidence),
-            what_helped=what_helped.strip(),
-            what_got_in_the_way=what_got_in_the_way.strip(),
-            next_step=next_step.strip(),
-        )
+    return CheckIn.objects.create(
+        goal=goal,
+        author=actor,
+        progress=int(progress),
+        progress_derived=derived,
+        confidence=int(confidence),
+        what_helped=what_helped.strip(),
+        what_got_in_the_way=what_got_in_the_way.strip(),
+        next_step=next_step.strip(),
+    )
 
 
-@transaction.atomic
+@service
 def goal_comment_add(*, actor: User, goal: Goal, body: str) -> GoalComment:
     if not can_comment_on_goal(actor, goal):
         raise NotAllowed("Only the student, their teachers and their family comment here.")
@@ -454,8 +429,7 @@ def goal_comment_add(*, actor: User, goal: Goal, body: str) -> GoalComment:
         if is_guardian_of(actor, goal.student_id) and actor.pk != goal.student_id
         else GoalComment.Kind.COMMENT
     )
-    with pghistory.context(user=actor.pk, service="goal_comment_add"):
-        return GoalComment.objects.create(goal=goal, author=actor, kind=kind, body=text)
+    return GoalComment.objects.create(goal=goal, author=actor, kind=kind, body=text)
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError
 from core.http import render_form
 from mastery.selectors import student_progress
-from profiles.models import Role, School, Term, User
+from profiles.access import AuthenticatedHttpRequest, role_required
+from profiles.models import Role, School, User
 from profiles.permissions import roles_of
-from profiles.selectors import student_get_for_viewer
-from profiles.views import role_required
+from profiles.selectors import school_of_student, student_get_for_viewer, term_current_for
 
 from .charts import checkin_chart
 from .forms import CheckInForm, CommentForm, GoalForm, SuggestGoalForm, TransitionForm
@@ -36,6 +36,7 @@ from .permissions import (
 from .quality import goal_hints
 from .selectors import (
     advisory_goals_for,
+    goal_categories_for,
     goal_get_for_viewer,
     goal_versions,
     student_goals,
@@ -45,7 +46,6 @@ from .services import (
     checkin_record,
     goal_accept_suggestion,
     goal_approve,
-    goal_categories_for,
     goal_close,
     goal_comment_add,
     goal_create,
@@ -56,30 +56,21 @@ from .services import (
 )
 
 
-def _school_id(student: User) -> int:
-    return student.memberships.filter(role=Role.STUDENT).values_list("school_id", flat=True)[0]
+def _school(student: User) -> School:
+    school = school_of_student(student=student)
+    if school is None:
+        raise Http404("Only students have goals.")
+    return school
 
 
 def _school_tz(student: User) -> dt.tzinfo:
     """The student's school's time zone: check-ins are dated where the school is."""
-    school = School.objects.filter(
-        memberships__user=student, memberships__role=Role.STUDENT
-    ).first()
+    school = school_of_student(student=student)
     return school.tzinfo if school else timezone.get_current_timezone()
 
 
-def _current_term(school_id: int) -> Term | None:
-    today = timezone.localdate()
-    return (
-        Term.objects.filter(school_id=school_id, start_date__lte=today, end_date__gte=today)
-        .exclude(kind=Term.Kind.SCHOOL_YEAR)
-        .order_by("start_date")
-        .first()
-    )
-
-
-def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
-    goal = goal_get_for_viewer(request.user, pk)
+def _goal_or_404(request: AuthenticatedHttpRequest, pk: int) -> Goal:
+    goal = goal_get_for_viewer(viewer=request.user, goal_id=pk)
     if goal is None:
         raise Http404("No such goal.")
     return goal
@@ -90,12 +81,12 @@ def _goal_or_404(request: HttpRequest, pk: int) -> Goal:
 
 @role_required(Role.STUDENT)
 @require_safe
-def my_goals(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def my_goals(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     return render(
         request,
         "goals/my_goals.html",
-        {"goals": student_goals(student, student), "checkin_form": CheckInForm()},
+        {"goals": student_goals(viewer=student, student=student), "checkin_form": CheckInForm()},
     )
 
 
@@ -104,8 +95,8 @@ def _complete(data: dict[str, Any]) -> bool:
     return all(data.get(k) for k in ("title", "success_criteria", "target_date"))
 
 
-def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
-    term = _current_term(school_id)
+def _hints_for(data: dict[str, Any], school: School) -> list[Any]:
+    term = term_current_for(school=school, grading_period=True)
     return goal_hints(
         title=data.get("title") or "",
         success_criteria=data.get("success_criteria") or "",
@@ -118,18 +109,18 @@ def _hints_for(data: dict[str, Any], school_id: int) -> list[Any]:
 
 
 def _goal_form(
-    request: HttpRequest, student: User, *, bound: bool = False, **kwargs: Any
+    request: AuthenticatedHttpRequest, student: User, *, bound: bool = False, **kwargs: Any
 ) -> GoalForm:
-    school_id = _school_id(student)
+    school = _school(student)
     competencies = [
         item.competency
-        for fp in student_progress(student, student)
+        for fp in student_progress(viewer=student, student=student)
         for item in fp.items
         if item.status != "mastered"
     ]
     return GoalForm(
         request.POST if bound or request.POST else None,
-        categories=goal_categories_for(school_id),
+        categories=goal_categories_for(school_id=school.pk),
         competencies=competencies,
         **kwargs,
     )
@@ -137,21 +128,21 @@ def _goal_form(
 
 @role_required(Role.STUDENT)
 @require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest) -> HttpResponse:
+def goal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The goal-setting tool: pick a template, answer its prompts, see what's missing."""
-    student: User = request.user  # type: ignore[assignment]
-    school_id = _school_id(student)
-    templates = list(GoalTemplate.objects.filter(school_id=school_id, is_active=True))
+    student: User = request.user
+    school = _school(student)
+    templates = list(GoalTemplate.objects.filter(school=school, is_active=True))
     template = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
     initial: dict[str, Any] = {"horizon": Goal.Horizon.TERM}
     if template and template.category_id:
         initial["category"] = template.category_id
     form = _goal_form(request, student, initial=initial)
     # Until the form holds a usable goal, the hints say what a goal still needs.
-    hints: list[Any] = _hints_for({}, school_id)
+    hints: list[Any] = _hints_for({}, school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        hints = _hints_for(data, school_id)
+        hints = _hints_for(data, school)
         propose = "propose" in request.POST
         if propose and hints and "confirm" not in request.POST:
             form.add_error(None, "Before proposing, look at the hints below — or propose anyway.")
@@ -197,9 +188,9 @@ def goal_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
+def goal_hints_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Live hints for the goal-setting tool (HTMX), from what is typed so far."""
-    student: User = request.user  # type: ignore[assignment]
+    student: User = request.user
     if Role.STUDENT not in roles_of(student):
         raise Http404
     form = _goal_form(request, student, bound=True)
@@ -221,7 +212,7 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
         request,
         "goals/_hints.html",
         {
-            "hints": _hints_for(data, _school_id(student)),
+            "hints": _hints_for(data, _school(student)),
             "errors": errors,
             "complete": _complete(data),
         },
@@ -232,7 +223,7 @@ def goal_hints_fragment(request: HttpRequest) -> HttpResponse:
 # --- a goal -----------------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedHttpRequest, goal: Goal) -> dict[str, Any]:
     viewer = request.user
     checkins = list(goal.checkins.all())
     return {
@@ -246,13 +237,15 @@ def _detail_context(request: HttpRequest, goal: Goal) -> dict[str, Any]:
         "chart": checkin_chart(checkins, tz=_school_tz(goal.student))
         if len(checkins) >= 2
         else None,
-        "versions": goal_versions(goal),
+        "versions": goal_versions(goal=goal),
         "checkin_form": CheckInForm(),
         "comment_form": CommentForm(),
     }
 
 
-def _detail_refused(request: HttpRequest, goal: Goal, error: str, **forms: Any) -> HttpResponse:
+def _detail_refused(
+    request: AuthenticatedHttpRequest, goal: Goal, error: str, **forms: Any
+) -> HttpResponse:
     """The goal's page again, with what was typed and why it could not be used (a 400)."""
     context = {**_detail_context(request, goal), **forms, "error": error}
     return render_form(request, "goals/goal_detail.html", context, error=error)
@@ -260,14 +253,14 @@ def _detail_refused(request: HttpRequest, goal: Goal, error: str, **forms: Any) 
 
 @login_required
 @require_safe
-def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     return render(request, "goals/goal_detail.html", _detail_context(request, goal))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     if not can_edit_goal(request.user, goal):
         raise PermissionDenied("Only the student and their teachers revise an open goal.")
@@ -288,7 +281,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             goal_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 expected_version=data["version"] or 0,
                 changes={
@@ -318,7 +311,7 @@ def goal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Goal updated. The earlier version is kept in its history.")
             return redirect("goal-detail", pk=goal.pk)
     shown = form.cleaned_data if form.is_bound and form.is_valid() else initial
-    hints = _hints_for(shown, _school_id(student))
+    hints = _hints_for(shown, _school(student))
     return render_form(
         request,
         "goals/goal_form.html",
@@ -366,7 +359,7 @@ DONE = {
 
 @login_required
 @require_POST
-def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def goal_transition(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     is_student = request.user.pk == goal.student_id
     may = {
@@ -388,7 +381,7 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             TRANSITIONS[action](request.user, goal, form)
         except DomainError as exc:
             error = exc.message
-    if request.htmx and request.POST.get("from") == "advisory":  # type: ignore[attr-defined]
+    if request.htmx and request.POST.get("from") == "advisory":
         goal = _goal_or_404(request, pk)
         return render_form(
             request,
@@ -405,7 +398,7 @@ def goal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A check-in in two clicks: progress and confidence; the rest is optional."""
     goal = _goal_or_404(request, pk)
     if request.user.pk != goal.student_id:
@@ -415,7 +408,7 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             checkin_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 goal=goal,
                 progress=form.cleaned_data["progress"],
                 confidence=form.cleaned_data["confidence"],
@@ -428,7 +421,7 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         # Each message names its field ("how far along", "how confident"), so it stands alone.
         error = " ".join(str(m) for messages_ in form.errors.values() for m in messages_)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         goal = _goal_or_404(request, pk)
         return render_form(
             request,
@@ -449,7 +442,7 @@ def goal_checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = _goal_or_404(request, pk)
     if not can_comment_on_goal(request.user, goal):
         raise PermissionDenied("Only the student, their teachers and their family comment here.")
@@ -457,7 +450,7 @@ def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail_refused(request, goal, "Check your comment.", comment_form=form)
     try:
-        goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])  # type: ignore[arg-type]
+        goal_comment_add(actor=request.user, goal=goal, body=form.cleaned_data["body"])
     except DomainError as exc:
         return _detail_refused(request, goal, exc.message, comment_form=form)
     messages.success(request, "Comment added.")
@@ -466,9 +459,9 @@ def goal_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def action_step_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     step = ActionStep.objects.filter(pk=pk).select_related("goal").first()
-    if step is None or goal_get_for_viewer(request.user, step.goal_id) is None:
+    if step is None or goal_get_for_viewer(viewer=request.user, goal_id=step.goal_id) is None:
         raise Http404("No such step.")
     if not can_edit_goal(request.user, step.goal):
         raise PermissionDenied("Only the student and their teachers update the steps.")
@@ -476,7 +469,7 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     if done not in ("0", "1"):
         return _detail_refused(request, step.goal, "Mark the step done (1) or not done (0).")
     try:
-        action_step_set_done(actor=request.user, step=step, done=done == "1")  # type: ignore[arg-type]
+        action_step_set_done(actor=request.user, step=step, done=done == "1")
     except DomainError as exc:
         return _detail_refused(request, step.goal, exc.message)
     return redirect("goal-detail", pk=step.goal_id)
@@ -487,18 +480,18 @@ def action_step_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.TEACHER)
 @require_safe
-def advisory_goals(request: HttpRequest) -> HttpResponse:
+def advisory_goals(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/advisory_goals.html",
-        {"board": advisory_goals_for(request.user)},  # type: ignore[arg-type]
+        {"board": advisory_goals_for(viewer=request.user)},
     )
 
 
 @login_required
 @require_safe
-def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+def student_goals_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     return render(
@@ -506,7 +499,7 @@ def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
         "goals/student_goals.html",
         {
             "student": student,
-            "goals": student_goals(request.user, student),
+            "goals": student_goals(viewer=request.user, student=student),
             "can_suggest": can_suggest_goal(request.user, student.pk),
         },
     )
@@ -514,23 +507,23 @@ def student_goals_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def goal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_suggest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A teacher of the student (their advisor among them) suggests a goal; it waits for the
     student to accept or decline it."""
-    student = student_get_for_viewer(request.user, pk)
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     if not can_suggest_goal(request.user, student.pk):
         raise PermissionDenied("Only the student's teachers and school admins suggest goals.")
     competencies = [
         item.competency
-        for fp in student_progress(request.user, student)
+        for fp in student_progress(viewer=request.user, student=student)
         for item in fp.items
         if item.status != "mastered"
     ]
     form = SuggestGoalForm(
         request.POST or None,
-        categories=goal_categories_for(_school_id(student)),
+        categories=goal_categories_for(school_id=_school(student).pk),
         competencies=competencies,
         initial={"horizon": Goal.Horizon.TERM},
     )
@@ -538,7 +531,7 @@ def goal_suggest(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             goal = goal_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 student=student,
                 title=data["title"],
                 why=data["why"],

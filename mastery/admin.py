@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.errors import DomainError
+from profiles.access import request_user
 from profiles.admin_base import (
     SchoolScopedAdmin,
     SchoolScopedInline,
@@ -35,10 +36,12 @@ from .models import (
     SectionCompetency,
 )
 from .services import (
+    competency_update,
     evidence_delete,
     evidence_update,
     framework_link_sections,
-    mastery_rebuild_enqueue,
+    framework_update,
+    scale_update,
     scale_validate,
 )
 
@@ -46,7 +49,7 @@ from .services import (
 register_school_path(ProficiencyLevel, "scale__school")
 
 
-class LevelFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+class LevelFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         rows = [
@@ -85,24 +88,33 @@ class ProficiencyScaleAdmin(SchoolScopedAdmin):
             for lv in obj.levels.all()
         )
 
+    def save_model(
+        self, request: HttpRequest, obj: ProficiencyScale, form: Any, change: bool
+    ) -> None:
+        if not change:  # an edit is saved with its levels, by scale_update in save_related
+            super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if change:
-            scale: ProficiencyScale = form.instance
-            frameworks = Framework.objects.filter(scale=scale)
-            if scale.is_default:
-                frameworks = frameworks | Framework.objects.filter(
-                    school=scale.school, scale__isnull=True
-                )
-            ids = list(frameworks.values_list("pk", flat=True))
-            mastery_rebuild_enqueue(framework_ids=ids)
-            if ids:
-                messages.info(
-                    request, f"Mastery records of {len(ids)} framework(s) are being rebuilt."
-                )
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        levels: list[ProficiencyLevel] = []
+        deleted: list[ProficiencyLevel] = []
+        for formset in formsets:
+            levels += formset.save(commit=False)
+            deleted += formset.deleted_objects
+        ids = scale_update(
+            actor=request_user(request),
+            scale=form.instance,
+            levels=levels,
+            deleted=deleted,
+        )
+        form.save_m2m()
+        if ids:
+            messages.info(request, f"Mastery records of {len(ids)} framework(s) are being rebuilt.")
 
 
-class FrameworkForm(forms.ModelForm):  # type: ignore[type-arg]
+class FrameworkForm(forms.ModelForm):
     link_sections = forms.ModelMultipleChoiceField(
         queryset=Section.objects.none(),
         required=False,
@@ -184,11 +196,13 @@ class FrameworkAdmin(SchoolScopedAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Framework, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and {"calculation_method", "calculation_parameter", "scale"} & set(
-            form.changed_data
+        if not change:
+            super().save_model(request, obj, form, change)
+        elif framework_update(
+            actor=request_user(request),
+            framework=obj,
+            changed=form.changed_data,
         ):
-            mastery_rebuild_enqueue(framework_ids=[obj.pk])
             messages.info(request, "The method changed: mastery records are being rebuilt.")
         sections = form.cleaned_data.get("link_sections")
         if sections:
@@ -225,7 +239,7 @@ class FrameworkAdmin(SchoolScopedAdmin):
                 item_types = case_item_types(
                     source=io.BytesIO(request.POST.get("package", "").encode("utf-8")),
                     school=school,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                 ).types
         form = CaseUploadForm(
             request.POST or None, request.FILES or None, schools=schools, item_types=item_types
@@ -237,7 +251,7 @@ class FrameworkAdmin(SchoolScopedAdmin):
                 listed = case_item_types(
                     source=upload,
                     school=school,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     source_name=upload.name,
                 )
                 for error in listed.errors[:50]:
@@ -259,7 +273,7 @@ class FrameworkAdmin(SchoolScopedAdmin):
                 result = case_import(
                     source=io.BytesIO(form.cleaned_data["package"].encode("utf-8")),
                     school=school,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     source_name=name,
                     target_types=form.cleaned_data["target_types"],
                 )
@@ -354,9 +368,14 @@ class CompetencyAdmin(SchoolScopedAdmin):
         return obj.label[:100]
 
     def save_model(self, request: HttpRequest, obj: Competency, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and {"calculation_method", "calculation_parameter"} & set(form.changed_data):
-            mastery_rebuild_enqueue(framework_ids=[obj.framework_id])
+        if change:
+            competency_update(
+                actor=request_user(request),
+                competency=obj,
+                changed=form.changed_data,
+            )
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(SectionCompetency)
@@ -411,7 +430,7 @@ class EvidenceAdmin(SchoolScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Evidence, form: Any, change: bool) -> None:
         evidence_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             evidence=Evidence.objects.get(pk=obj.pk),
             changes={
                 name: form.cleaned_data[name]
@@ -421,11 +440,11 @@ class EvidenceAdmin(SchoolScopedAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: Evidence) -> None:
-        evidence_delete(actor=request.user, evidence=obj)  # type: ignore[arg-type]
+        evidence_delete(actor=request_user(request), evidence=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Evidence]) -> None:
         for evidence in queryset.select_related("student"):
-            evidence_delete(actor=request.user, evidence=evidence)  # type: ignore[arg-type]
+            evidence_delete(actor=request_user(request), evidence=evidence)
 
 
 @admin.register(MasteryRecord)

@@ -43,7 +43,7 @@ from .models import (
     Prerequisite,
     SectionCompetency,
 )
-from .services import mastery_recompute, scale_default_for
+from .services import mastery_recompute, scale_default_create
 
 CLASS_PREFIX = "demo-class-"
 RECOMPUTE_CHUNK = 2000
@@ -732,7 +732,7 @@ def _rosters(school: School) -> tuple[list[Roster], dict[str, int], dict[str, in
 
 
 def _write(school: School, today: date) -> dict[str, int]:
-    scale_default_for(school)
+    scale_default_create(school=school)
     frameworks = {
         fw.key: row
         for fw, row in zip(

@@ -78,7 +78,7 @@ def reviewable_evidence_q(viewer: User | AnonymousUser) -> Q:
     )
     school_students = Membership.objects.filter(
         role=Role.STUDENT,
-        school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
+        school_id__in=administered_school_ids(viewer),
     ).values_list("user_id", flat=True)
     return Q(Exists(taught_here)) | Q(student_id__in=school_students)
 

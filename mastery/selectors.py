@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from profiles.models import Enrollment, Section, User
+from core.errors import NotFound
+from profiles.models import Enrollment, School, Section, User
 from profiles.selectors import student_list_for_viewer
 
+from . import calculation as calc
 from .models import (
     Competency,
     Evidence,
@@ -30,6 +32,31 @@ from .permissions import visible_evidence_q, visible_frameworks_q, visible_maste
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+
+# --- scales ------------------------------------------------------------------------------------
+
+
+def scale_default_for(*, school: School) -> ProficiencyScale:
+    """The school's default scale. It is made with the school (``LEARNHUB_SCHOOL_SETUP``, and a
+    data migration for older schools): reading never makes one."""
+    scale = ProficiencyScale.objects.filter(school=school, is_default=True).first()
+    if scale is None:
+        raise NotFound("This school has no default proficiency scale.", code="no_scale")
+    return scale
+
+
+def scale_for(*, framework: Framework) -> ProficiencyScale:
+    return framework.scale or scale_default_for(school=framework.school)
+
+
+def levels_of(*, scale: ProficiencyScale) -> list[calc.Level]:
+    return [
+        calc.Level(
+            points=lv.points, label=lv.label, is_mastery=lv.is_mastery, id=lv.pk, colour=lv.colour
+        )
+        for lv in scale.levels.all()
+    ]
 
 
 # --- pacing ------------------------------------------------------------------------------------
@@ -50,7 +77,7 @@ class Pacing:
 
 
 def pacing_for_section(
-    section: Section, student_ids: list[int], today: dt.date | None = None
+    *, section: Section, student_ids: list[int], today: dt.date | None = None
 ) -> dict[int, Pacing]:
     """Per student: competencies of the section's pacing plan mastered, and expected by today.
     Two queries, whatever the class size."""
@@ -125,7 +152,7 @@ def _scale_levels(school_id: int, frameworks: set[int]) -> list[ProficiencyLevel
     return list(ProficiencyLevel.objects.filter(q).distinct().order_by("-points", "id"))
 
 
-def section_competencies(section: Section) -> QuerySet[Competency]:
+def section_competencies(*, section: Section) -> QuerySet[Competency]:
     """The section's learning targets in framework tree order."""
     return (
         Competency.objects.filter(section_links__section=section, is_leaf=True)
@@ -135,9 +162,9 @@ def section_competencies(section: Section) -> QuerySet[Competency]:
 
 
 def class_grid(
-    section: Section,
-    viewer: User | AnonymousUser,
     *,
+    viewer: User | AnonymousUser,
+    section: Section,
     domain_id: int | None = None,
     sort: str = "name",
     today: dt.date | None = None,
@@ -147,7 +174,7 @@ def class_grid(
     # Only the columns the grid, its filters and its CSV show (60 targets, each with a parent).
     shown = ("id", "framework_id", "parent_id", "code", "statement", "short_statement", "sort_key")
     all_competencies = list(
-        section_competencies(section).only(
+        section_competencies(section=section).only(
             *shown, *(f"parent__{f}" for f in shown), "framework__id", "framework__title"
         )
     )
@@ -157,7 +184,7 @@ def class_grid(
     )
     domain = next((d for d in domains if d.pk == domain_id), None)
     competencies = [c for c in all_competencies if domain is None or c.parent_id == domain.pk]
-    visible = student_list_for_viewer(viewer, section=section)
+    visible = student_list_for_viewer(viewer=viewer, section=section)
     if only_student is not None:
         visible = visible.filter(pk=only_student.pk)
     students = list(
@@ -270,7 +297,7 @@ def _grid_cells(
 
 
 def cell_evidence(
-    viewer: User | AnonymousUser, student: User, competency: Competency
+    *, viewer: User | AnonymousUser, student: User, competency: Competency
 ) -> list[Evidence]:
     return list(
         Evidence.objects.filter(visible_evidence_q(viewer), student=student, competency=competency)
@@ -279,7 +306,7 @@ def cell_evidence(
     )
 
 
-def cell_record(student: User, competency: Competency) -> MasteryRecord | None:
+def cell_record(*, student: User, competency: Competency) -> MasteryRecord | None:
     return (
         MasteryRecord.objects.filter(student=student, competency=competency)
         .select_related("level")
@@ -330,7 +357,7 @@ class FrameworkProgress:
         return (started + ready)[:5]
 
 
-def student_frameworks(student: User) -> QuerySet[Framework]:
+def student_frameworks(*, student: User) -> QuerySet[Framework]:
     """Frameworks the student works on: those of their sections' competencies."""
     return (
         Framework.objects.filter(
@@ -356,12 +383,12 @@ def pathway_status(
 
 
 def student_progress(
-    viewer: User | AnonymousUser, student: User, framework_ids: list[int] | None = None
+    *, viewer: User | AnonymousUser, student: User, framework_ids: list[int] | None = None
 ) -> list[FrameworkProgress]:
     """Each framework the student works on: every learning target with its level and pathway
     status. A fixed number of queries however many frameworks and targets."""
     frameworks = list(
-        student_frameworks(student).filter(visible_frameworks_q(viewer))
+        student_frameworks(student=student).filter(visible_frameworks_q(viewer))
         if framework_ids is None
         else Framework.objects.filter(visible_frameworks_q(viewer), pk__in=framework_ids)
     )
@@ -428,7 +455,7 @@ def student_progress(
 
 
 def mastered_over_time(
-    viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
+    *, viewer: User | AnonymousUser, student: User, start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, int]]:
     """Cumulative count of learning targets mastered, week by week from ``start``, ending on
     ``end`` itself (today), so the chart's last point is the count the page's headline gives."""
@@ -477,7 +504,9 @@ def level_meaning(*, description: str, points: Decimal, mastery: tuple[Decimal, 
     return f"working toward mastery (mastery is “{mastery_label}”)"
 
 
-def recent_evidence(viewer: User | AnonymousUser, student: User, limit: int = 10) -> list[Evidence]:
+def recent_evidence(
+    *, viewer: User | AnonymousUser, student: User, limit: int = 10
+) -> list[Evidence]:
     """The latest evidence, each scored one read as its level (``e.level``: name and meaning)
     rather than as points. Two queries."""
     from .models import ProficiencyLevel
@@ -522,7 +551,7 @@ def recent_evidence(viewer: User | AnonymousUser, student: User, limit: int = 10
     return evidence
 
 
-def evidence_waiting_for(viewer: User | AnonymousUser) -> QuerySet[Evidence]:
+def evidence_waiting_for(*, viewer: User | AnonymousUser) -> QuerySet[Evidence]:
     """Student submissions waiting for this teacher's review: those whose learning target is
     taught in one of the student's sections the viewer teaches (``reviewable_evidence_q``)."""
     from .permissions import reviewable_evidence_q
@@ -532,21 +561,3 @@ def evidence_waiting_for(viewer: User | AnonymousUser) -> QuerySet[Evidence]:
         .select_related("student", "competency", "competency__framework")
         .order_by("created_at", "id")
     )
-
-
-def section_with_competencies_for_teacher(viewer: User, pk: int) -> Section | None:
-    from profiles.permissions import visible_sections_q
-
-    return (
-        Section.objects.filter(visible_sections_q(viewer), pk=pk)
-        .annotate(target_count=Count("section_competencies"))
-        .first()
-    )
-
-
-def competencies_for_section_choice(section: Section) -> list[Competency]:
-    return list(section_competencies(section))
-
-
-def section_links(section: Section) -> QuerySet[SectionCompetency]:
-    return SectionCompetency.objects.filter(section=section)

@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import pghistory
 from django.db import transaction
 from django.utils import timezone
 
 from core import hooks
 from core.dates import plausible_date
 from core.errors import NotAllowed, ValidationFailed
+from core.services import service
 from core.tasks import enqueue_after_commit
 from profiles.models import Enrollment, Membership, Role, School, Section, User
 
@@ -41,6 +40,7 @@ from .permissions import (
     can_review_evidence,
     can_submit_evidence,
 )
+from .selectors import levels_of, scale_for
 
 DEFAULT_LEVELS = (
     (Decimal("4"), "Exceeds", "#1b5e20", False),
@@ -60,15 +60,6 @@ def scale_default_create(*, school: School) -> None:
         _scale_default_make(school)
 
 
-def scale_default_for(school: School) -> ProficiencyScale:
-    """The school's default scale (created with the school; on a school set up before scales
-    existed it is made here, once — the data migration makes that rare)."""
-    scale = ProficiencyScale.objects.filter(school=school, is_default=True).first()
-    if scale is not None:
-        return scale
-    return _scale_default_make(school)
-
-
 def _scale_default_make(school: School) -> ProficiencyScale:
     scale, created = ProficiencyScale.objects.get_or_create(
         school=school, name="4-point scale", defaults={"is_default": True}
@@ -81,19 +72,6 @@ def _scale_default_make(school: School) -> ProficiencyScale:
     return scale
 
 
-def scale_for(framework: Framework) -> ProficiencyScale:
-    return framework.scale or scale_default_for(framework.school)
-
-
-def levels_of(scale: ProficiencyScale) -> list[calc.Level]:
-    return [
-        calc.Level(
-            points=lv.points, label=lv.label, is_mastery=lv.is_mastery, id=lv.pk, colour=lv.colour
-        )
-        for lv in scale.levels.all()
-    ]
-
-
 def scale_validate(levels: Iterable[tuple[Decimal, bool]]) -> None:
     """A scale needs at least one level and exactly one mastery level."""
     rows = list(levels)
@@ -104,6 +82,59 @@ def scale_validate(levels: Iterable[tuple[Decimal, bool]]) -> None:
         raise ValidationFailed(
             f"Mark exactly one level as the mastery level ({marked} marked).", code="mastery_level"
         )
+
+
+# What changes a framework's or a competency's mastery records: an edit of one of these fields
+# queues a rebuild of the framework.
+FRAMEWORK_REBUILD_FIELDS = frozenset({"calculation_method", "calculation_parameter", "scale"})
+COMPETENCY_REBUILD_FIELDS = frozenset({"calculation_method", "calculation_parameter"})
+
+
+@service
+def scale_update(
+    *,
+    actor: User,
+    scale: ProficiencyScale,
+    levels: Iterable[ProficiencyLevel] = (),
+    deleted: Iterable[ProficiencyLevel] = (),
+) -> list[int]:
+    """Save an edited scale with its new or changed ``levels`` and without its ``deleted`` ones,
+    then queue a rebuild of every framework that uses it (as itself, or as the school's default
+    for frameworks that name none). Returns the ids of those frameworks."""
+    scale.save()
+    for level in deleted:
+        level.delete()
+    for level in levels:
+        level.scale = scale
+        level.save()
+    frameworks = Framework.objects.filter(scale=scale)
+    if scale.is_default:
+        frameworks = frameworks | Framework.objects.filter(school=scale.school, scale__isnull=True)
+    ids = sorted(frameworks.values_list("pk", flat=True))
+    mastery_rebuild_enqueue(framework_ids=ids)
+    return ids
+
+
+@service
+def framework_update(*, actor: User, framework: Framework, changed: Iterable[str]) -> bool:
+    """Save an edited framework (its ``changed`` fields already set); a new calculation method,
+    parameter or scale queues a rebuild of its records. Returns whether it did."""
+    framework.save()
+    rebuild = bool(FRAMEWORK_REBUILD_FIELDS & set(changed))
+    if rebuild:
+        mastery_rebuild_enqueue(framework_ids=[framework.pk])
+    return rebuild
+
+
+@service
+def competency_update(*, actor: User, competency: Competency, changed: Iterable[str]) -> bool:
+    """Save an edited competency (its ``changed`` fields already set); a calculation method or
+    parameter of its own queues a rebuild of its framework. Returns whether it did."""
+    competency.save()
+    rebuild = bool(COMPETENCY_REBUILD_FIELDS & set(changed))
+    if rebuild:
+        mastery_rebuild_enqueue(framework_ids=[competency.framework_id])
+    return rebuild
 
 
 # --- recomputation -----------------------------------------------------------------------------
@@ -167,7 +198,7 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
     def levels_for(competency: Competency) -> list[calc.Level]:
         if competency.framework_id not in levels_by_framework:
             levels_by_framework[competency.framework_id] = levels_of(
-                scale_for(competency.framework)
+                scale=scale_for(framework=competency.framework)
             )
         return levels_by_framework[competency.framework_id]
 
@@ -271,7 +302,10 @@ def mastery_rebuild_enqueue(*, framework_ids: Iterable[int]) -> None:
 
 
 def _top_points(competency: Competency) -> Decimal:
-    return max((lv.points for lv in levels_of(scale_for(competency.framework))), default=Decimal(4))
+    return max(
+        (lv.points for lv in levels_of(scale=scale_for(framework=competency.framework))),
+        default=Decimal(4),
+    )
 
 
 def _score(value: Any, competency: Competency, top: Decimal | None = None) -> Decimal:
@@ -308,23 +342,13 @@ def _check_competency_for(student: User, competency: Competency) -> None:
         )
 
 
-@dataclass(frozen=True)
-class EvidenceInput:
-    score: Decimal | str | int | float
-    observed_on: dt.date | None = None
-    kind: str = Evidence.Kind.ASSESSMENT
-    title: str = ""
-    note: str = ""
-    link: str = ""
-
-
 def _kind(value: str) -> str:
     if value not in Evidence.Kind.values:
         raise ValidationFailed(f"Unknown kind of evidence: {value}.", field="kind")
     return value
 
 
-@transaction.atomic
+@service
 def evidence_record(
     *,
     actor: User,
@@ -342,26 +366,25 @@ def evidence_record(
     if not can_record_evidence(actor, student):
         raise NotAllowed("Only the student's teachers can record evidence for them.")
     _check_competency_for(student, competency)
-    with pghistory.context(user=actor.pk, service="evidence_record"):
-        evidence = Evidence.objects.create(
-            student=student,
-            competency=competency,
-            section=section,
-            score=_score(score, competency),
-            observed_on=_observed_on(observed_on),
-            kind=_kind(kind),
-            title=title.strip()[:255],
-            note=note.strip(),
-            link=link.strip(),
-            author=actor,
-            status=Evidence.Status.ACCEPTED,
-        )
-        mastery_recompute(pairs=[(student.pk, competency.pk)])
-        hooks.student_changed(student.pk)
+    evidence = Evidence.objects.create(
+        student=student,
+        competency=competency,
+        section=section,
+        score=_score(score, competency),
+        observed_on=_observed_on(observed_on),
+        kind=_kind(kind),
+        title=title.strip()[:255],
+        note=note.strip(),
+        link=link.strip(),
+        author=actor,
+        status=Evidence.Status.ACCEPTED,
+    )
+    mastery_recompute(pairs=[(student.pk, competency.pk)])
+    hooks.student_changed(student.pk)
     return evidence
 
 
-@transaction.atomic
+@service
 def evidence_record_for_class(
     *,
     actor: User,
@@ -422,14 +445,13 @@ def evidence_record_for_class(
         raise ValidationFailed("Some scores are not valid: " + "; ".join(problems), field="scores")
     if not rows:
         raise ValidationFailed("Enter at least one score.", field="scores")
-    with pghistory.context(user=actor.pk, service="evidence_record_for_class"):
-        created = Evidence.objects.bulk_create(rows)
-        mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
-        hooks.students_changed(e.student_id for e in created)
+    created = Evidence.objects.bulk_create(rows)
+    mastery_recompute(pairs=[(e.student_id, competency.pk) for e in created])
+    hooks.students_changed(e.student_id for e in created)
     return created
 
 
-@transaction.atomic
+@service
 def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, Any]) -> Evidence:
     if not can_change_evidence(actor, evidence):
         raise NotAllowed("Only the student's teachers can change this evidence.")
@@ -446,25 +468,23 @@ def evidence_update(*, actor: User, evidence: Evidence, changes: Mapping[str, An
     for name in ("title", "note", "link"):
         if name in changes:
             setattr(evidence, name, str(changes[name] or "").strip())
-    with pghistory.context(user=actor.pk, service="evidence_update"):
-        evidence.save()
-        mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
-        hooks.student_changed(evidence.student_id)
+    evidence.save()
+    mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    hooks.student_changed(evidence.student_id)
     return evidence
 
 
-@transaction.atomic
+@service
 def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     if not can_change_evidence(actor, evidence):
         raise NotAllowed("Only the student's teachers can delete this evidence.")
     pair = (evidence.student_id, evidence.competency_id)
-    with pghistory.context(user=actor.pk, service="evidence_delete"):
-        evidence.delete()
-        mastery_recompute(pairs=[pair])
-        hooks.student_changed(pair[0])
+    evidence.delete()
+    mastery_recompute(pairs=[pair])
+    hooks.student_changed(pair[0])
 
 
-@transaction.atomic
+@service
 def evidence_submit(
     *,
     actor: User,
@@ -490,17 +510,16 @@ def evidence_submit(
         raise ValidationFailed(
             "Choose prior learning, a project or a self-assessment.", field="kind"
         )
-    with pghistory.context(user=actor.pk, service="evidence_submit"):
-        return Evidence.objects.create(
-            student=actor,
-            competency=competency,
-            observed_on=_observed_on(observed_on),
-            kind=kind,
-            note=note.strip(),
-            link=link.strip(),
-            author=actor,
-            status=Evidence.Status.SUBMITTED,
-        )
+    return Evidence.objects.create(
+        student=actor,
+        competency=competency,
+        observed_on=_observed_on(observed_on),
+        kind=kind,
+        note=note.strip(),
+        link=link.strip(),
+        author=actor,
+        status=Evidence.Status.SUBMITTED,
+    )
 
 
 REVIEW_REFUSAL = (
@@ -518,7 +537,7 @@ def _submitted(evidence: Evidence) -> Evidence:
     return locked
 
 
-@transaction.atomic
+@service
 def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str = "") -> Evidence:
     if not can_review_evidence(actor, evidence):
         raise NotAllowed(REVIEW_REFUSAL)
@@ -527,14 +546,13 @@ def evidence_accept(*, actor: User, evidence: Evidence, score: Any, comment: str
     evidence.status = Evidence.Status.ACCEPTED
     evidence.reviewed_by = actor
     evidence.review_comment = comment.strip()
-    with pghistory.context(user=actor.pk, service="evidence_accept"):
-        evidence.save()
-        mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
-        hooks.student_changed(evidence.student_id)
+    evidence.save()
+    mastery_recompute(pairs=[(evidence.student_id, evidence.competency_id)])
+    hooks.student_changed(evidence.student_id)
     return evidence
 
 
-@transaction.atomic
+@service
 def evidence_return(*, actor: User, evidence: Evidence, comment: str) -> Evidence:
     if not can_review_evidence(actor, evidence):
         raise NotAllowed(REVIEW_REFUSAL)
@@ -544,8 +562,7 @@ def evidence_return(*, actor: User, evidence: Evidence, comment: str) -> Evidenc
     evidence.status = Evidence.Status.RETURNED
     evidence.reviewed_by = actor
     evidence.review_comment = comment.strip()
-    with pghistory.context(user=actor.pk, service="evidence_return"):
-        evidence.save()
+    evidence.save()
     return evidence
 
 

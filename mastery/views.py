@@ -10,19 +10,25 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.charts import growth_chart
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.http import render_form
-from profiles.models import Role, School, Section, Term, User
-from profiles.permissions import can_teach_section, roles_of, visible_sections_q
-from profiles.selectors import student_get_for_viewer, student_list_for_viewer
-from profiles.views import role_required
+from profiles.access import AuthenticatedHttpRequest, role_required
+from profiles.models import Role, Section, Term, User
+from profiles.permissions import roles_of
+from profiles.selectors import (
+    school_of_student,
+    section_get_for_teacher,
+    student_get_for_viewer,
+    student_list_for_viewer,
+    term_current_for,
+)
 
 from .calculation import explain
 from .forms import ClassScoresForm, EvidenceForm, ReviewForm, SubmitEvidenceForm
@@ -34,8 +40,10 @@ from .selectors import (
     cell_record,
     class_grid,
     evidence_waiting_for,
+    levels_of,
     mastered_over_time,
     recent_evidence,
+    scale_for,
     section_competencies,
     student_progress,
 )
@@ -46,24 +54,12 @@ from .services import (
     evidence_record_for_class,
     evidence_return,
     evidence_submit,
-    levels_of,
-    scale_for,
 )
-
-
-def _section_for_teacher(request: HttpRequest, pk: int) -> Section:
-    section = Section.objects.filter(visible_sections_q(request.user), pk=pk).first()
-    if section is None:
-        raise Http404("No such section.")
-    if not can_teach_section(request.user, section):
-        raise PermissionDenied("Only the section's teachers work with its scores.")
-    return section
-
 
 # --- the class grid ----------------------------------------------------------------------------
 
 
-def _grid_params(request: HttpRequest) -> dict[str, Any]:
+def _grid_params(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     domain = request.GET.get("domain", "")
     return {
         "domain_id": int(domain) if domain.isdigit() else None,
@@ -73,9 +69,9 @@ def _grid_params(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_safe
-def section_grid(request: HttpRequest, pk: int) -> HttpResponse:
-    section = _section_for_teacher(request, pk)
-    grid = class_grid(section, request.user, **_grid_params(request))
+def section_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
+    grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     return render(
         request,
         "mastery/section_grid.html",
@@ -97,10 +93,10 @@ def _csv_cell(cell: Any) -> str:
 
 @login_required
 @require_safe
-def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The grid as shown (same filter and sort), for a spreadsheet."""
-    section = _section_for_teacher(request, pk)
-    grid = class_grid(section, request.user, **_grid_params(request))
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
+    grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{section.name} mastery.csv".replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -119,14 +115,14 @@ def section_grid_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _cell_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     section: Section,
     student: User,
     competency: Competency,
     form: EvidenceForm | None = None,
 ) -> dict[str, Any]:
-    levels = levels_of(scale_for(competency.framework))
-    evidence = cell_evidence(request.user, student, competency)
+    levels = levels_of(scale=scale_for(framework=competency.framework))
+    evidence = cell_evidence(viewer=request.user, student=student, competency=competency)
     # The record counts accepted scores, oldest first (the list is newest first).
     scores = [
         e.score
@@ -137,7 +133,7 @@ def _cell_context(
         "section": section,
         "student": student,
         "competency": competency,
-        "record": cell_record(student, competency),
+        "record": cell_record(student=student, competency=competency),
         "evidence": evidence,
         "explanation": explain(competency.method, scores, levels, parameter=competency.parameter),
         "form": form or EvidenceForm(levels=levels),
@@ -146,20 +142,26 @@ def _cell_context(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int) -> HttpResponse:
+def grid_cell(
+    request: AuthenticatedHttpRequest, pk: int, student_pk: int, competency_pk: int
+) -> HttpResponse:
     """A cell's evidence history, and a form to add evidence in place (HTMX)."""
-    section = _section_for_teacher(request, pk)
-    student = student_list_for_viewer(request.user, section=section).filter(pk=student_pk).first()
-    competency = section_competencies(section).filter(pk=competency_pk).first()
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
+    student = (
+        student_list_for_viewer(viewer=request.user, section=section).filter(pk=student_pk).first()
+    )
+    competency = section_competencies(section=section).filter(pk=competency_pk).first()
     if student is None or competency is None:
         raise Http404("Not in this class.")
     form = None
     if request.method == "POST":
-        form = EvidenceForm(request.POST, levels=levels_of(scale_for(competency.framework)))
+        form = EvidenceForm(
+            request.POST, levels=levels_of(scale=scale_for(framework=competency.framework))
+        )
         if form.is_valid():
             try:
                 evidence_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     student=student,
                     competency=competency,
                     score=form.cleaned_data["score"],
@@ -176,21 +178,23 @@ def grid_cell(request: HttpRequest, pk: int, student_pk: int, competency_pk: int
     context["updated"] = request.method == "POST" and form is None
     if context["updated"]:
         # The row (its cells, mastered count and pacing) is swapped in out of band.
-        grid = class_grid(section, request.user, only_student=student, **_grid_params(request))
+        grid = class_grid(
+            viewer=request.user, section=section, only_student=student, **_grid_params(request)
+        )
         context["row_html"] = grid_row_html(grid.rows[0], grid, oob=True) if grid.rows else None
     template = "mastery/_cell_panel.html"
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         template = "mastery/cell_page.html"
     return render_form(request, template, context, forms=[form])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def section_record(request: HttpRequest, pk: int) -> HttpResponse:
+def section_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record one assessment for the whole class in one form and one transaction."""
-    section = _section_for_teacher(request, pk)
-    competencies = list(section_competencies(section))
-    students = list(student_list_for_viewer(request.user, section=section))
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
+    competencies = list(section_competencies(section=section))
+    students = list(student_list_for_viewer(viewer=request.user, section=section))
     form = ClassScoresForm(
         request.POST or None, competencies=competencies, initial=request.GET.dict() or None
     )
@@ -201,7 +205,7 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
         scores = {s.pk: request.POST.get(f"score_{s.pk}", "") for s in students}
         try:
             created = evidence_record_for_class(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 section=section,
                 competency=competency,
                 scores=scores,
@@ -224,7 +228,7 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
         selected = next(
             (c for c in competencies if str(c.pk) == cid), competencies[0] if competencies else None
         )
-    levels = levels_of(scale_for(selected.framework)) if selected else []
+    levels = levels_of(scale=scale_for(framework=selected.framework)) if selected else []
     return render_form(
         request,
         "mastery/section_record.html",
@@ -243,24 +247,26 @@ def section_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.TEACHER)
 @require_safe
-def evidence_review(request: HttpRequest) -> HttpResponse:
+def evidence_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "mastery/evidence_review.html", _review_context(request))
 
 
-def _review_context(request: HttpRequest) -> dict[str, Any]:
-    waiting = list(evidence_waiting_for(request.user))
+def _review_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    waiting = list(evidence_waiting_for(viewer=request.user))
     levels_by_framework = {}
     for e in waiting:
         fw = e.competency.framework
         if fw.pk not in levels_by_framework:
-            levels_by_framework[fw.pk] = levels_of(scale_for(fw))
+            levels_by_framework[fw.pk] = levels_of(scale=scale_for(framework=fw))
         e.levels = levels_by_framework[fw.pk]  # type: ignore[attr-defined]
     return {"waiting": waiting}
 
 
 @login_required
 @require_POST
-def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str) -> HttpResponse:
+def evidence_review_decide(
+    request: AuthenticatedHttpRequest, evidence_pk: int, decision: str
+) -> HttpResponse:
     evidence = (
         Evidence.objects.filter(visible_evidence_q(request.user), pk=evidence_pk)
         .select_related("student", "competency__framework")
@@ -278,24 +284,26 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
                 if form.cleaned_data["score"] is None:
                     raise DomainError("Choose a level to accept this evidence.")
                 evidence_accept(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     evidence=evidence,
                     score=form.cleaned_data["score"],
                     comment=form.cleaned_data["comment"],
                 )
             else:
                 evidence_return(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     evidence=evidence,
                     comment=form.cleaned_data["comment"],
                 )
+        except NotAllowed:
+            raise  # the services' refusal is a 403 (core.middleware.DomainErrorPagesMiddleware)
         except DomainError as exc:
             error = exc.message
     else:
         error = "Check the score and comment."
     evidence.refresh_from_db()
-    evidence.levels = levels_of(scale_for(evidence.competency.framework))  # type: ignore[attr-defined]
-    if request.htmx:  # type: ignore[attr-defined]
+    evidence.levels = levels_of(scale=scale_for(framework=evidence.competency.framework))  # type: ignore[attr-defined]
+    if request.htmx:
         return render_form(
             request, "mastery/_review_item.html", {"e": evidence, "error": error}, error=error
         )
@@ -311,31 +319,18 @@ def evidence_review_decide(request: HttpRequest, evidence_pk: int, decision: str
 
 
 def _term_bounds(student: User) -> tuple[Any, Any, Term | None]:
-    school = School.objects.filter(
-        memberships__user=student, memberships__role=Role.STUDENT
-    ).first()
-    today = school.today() if school else timezone.localdate()  # the school's today
-    term = (
-        Term.objects.filter(
-            school__memberships__user=student,
-            school__memberships__role=Role.STUDENT,
-            start_date__lte=today,
-            end_date__gte=today,
-            is_active=True,
-        )
-        .exclude(kind=Term.Kind.SCHOOL_YEAR)
-        .order_by("start_date")
-        .first()
-    )
+    school = school_of_student(student=student)
+    today = school.today() if school else timezone.localdate()
+    term = term_current_for(school=school, grading_period=True, today=today) if school else None
     if term is None:
         return today - dt.timedelta(days=120), today, None
     return term.start_date, min(today, term.end_date), term
 
 
-def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
-    progress = student_progress(request.user, student)
+def _progress_context(request: AuthenticatedHttpRequest, student: User) -> dict[str, Any]:
+    progress = student_progress(viewer=request.user, student=student)
     start, end, term = _term_bounds(student)
-    points = mastered_over_time(request.user, student, start, end)
+    points = mastered_over_time(viewer=request.user, student=student, start=start, end=end)
     total = sum(len(p.items) for p in progress)
     chart = (
         growth_chart(
@@ -351,7 +346,7 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
         "progress": progress,
         "chart": chart,
         "term": term,
-        "recent": recent_evidence(request.user, student),
+        "recent": recent_evidence(viewer=request.user, student=student),
         "is_self": request.user.pk == student.pk,
         "total": total,
         "mastered_total": sum(p.mastered for p in progress),
@@ -360,8 +355,8 @@ def _progress_context(request: HttpRequest, student: User) -> dict[str, Any]:
 
 @role_required(Role.STUDENT)
 @require_safe
-def my_mastery(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def my_mastery(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     context = _progress_context(request, student)
     context["submissions"] = list(
         Evidence.objects.filter(student=student)
@@ -374,8 +369,8 @@ def my_mastery(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+def student_progress_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     context = _progress_context(request, student)
@@ -387,11 +382,11 @@ def student_progress_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.STUDENT)
 @require_http_methods(["GET", "POST"])
-def submit_evidence(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
+def submit_evidence(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
     competencies = [
         item.competency
-        for fp in student_progress(student, student)
+        for fp in student_progress(viewer=student, student=student)
         for item in fp.items
         if item.status != "mastered"
     ]

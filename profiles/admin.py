@@ -20,6 +20,7 @@ from profiles.admin_base import (
     school_scoped_queryset,
 )
 
+from .access import request_user
 from .models import (
     Enrollment,
     GuardianLink,
@@ -79,7 +80,7 @@ class SchoolUserCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(SchoolScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+class UserAdmin(SchoolScopedAdmin, DjangoUserAdmin):
     """People. A school admin manages the accounts of people who belong only to schools they
     run; a person who also belongs to another school is read-only here (their password, email
     and name are an operator's to change — docs/decisions/0004), while their roles, classes and
@@ -157,7 +158,7 @@ class UserAdmin(SchoolScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
         school, role = form.cleaned_data.get("school"), form.cleaned_data.get("role")
         if not change and school and role:
             membership_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 user=obj,
                 school=school,
                 role=role,
@@ -320,7 +321,7 @@ class LearnerProfileAdmin(SchoolScopedAdmin):
 
         from .selectors import history_for_profile
 
-        rows = history_for_profile(obj.student, limit=25)
+        rows = history_for_profile(student=obj.student, limit=25)
         return (
             format_html_join(
                 "",
@@ -344,7 +345,7 @@ class LearnerProfileAdmin(SchoolScopedAdmin):
         from .services import learner_profile_update
 
         learner_profile_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             student=obj.student,
             expected_version=obj.version,
             changes={name: form.cleaned_data[name] for name in form.changed_data},
@@ -382,7 +383,7 @@ def _problem_list(items: list[dict[str, Any]], *, empty: str) -> str:
 
 
 @admin.register(RosterImport)
-class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RosterImportAdmin(admin.ModelAdmin):
     list_display = ["source_name", "status", "created_at", "created_by"]
     list_filter = ["status"]
     fields = (
@@ -538,7 +539,7 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 upload = form.cleaned_data["file"]
                 try:
                     record = roster_import_preview(
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request_user(request),
                         upload=upload.read(MAX_UPLOAD_BYTES + 1),
                         source_name=upload.name,
                     )
@@ -590,7 +591,7 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if form.is_valid():
                 try:
                     applied = roster_import_confirm(
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request_user(request),
                         roster_import_id=record.pk,
                         digest=form.cleaned_data["digest"],
                         confirmation=form.cleaned_data["confirmation"],
@@ -601,7 +602,7 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     status, notice = 409, exc.message
                     if exc.code == "stale_preview":
                         record = roster_import_refresh(
-                            actor=request.user,  # type: ignore[arg-type]
+                            actor=request_user(request),
                             roster_import_id=record.pk,
                         )
                         if record.status != RosterImport.Status.PREVIEWED:
@@ -659,7 +660,7 @@ class RosterImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:profiles_rosterimport_preview", args=[pk]))
         try:
-            record = roster_import_discard(actor=request.user, roster_import_id=pk)  # type: ignore[arg-type]
+            record = roster_import_discard(actor=request_user(request), roster_import_id=pk)
         except NotFound as exc:
             raise Http404(exc.message) from exc
         messages.info(

@@ -131,7 +131,7 @@ def _readable_choice_error(field: Any) -> Any:
     return field
 
 
-class SchoolScopedAdmin(_SchoolScopedFormFields, admin.ModelAdmin):  # type: ignore[type-arg]
+class SchoolScopedAdmin(_SchoolScopedFormFields, admin.ModelAdmin):
     """A superuser sees everything; a school admin sees the rows whose ``school_path`` leads to
     a school they run, may change them, and picks related rows only from that school."""
 
@@ -220,9 +220,9 @@ class SchoolScopedInlineMixin(_SchoolScopedFormFields):
         return self._allowed(request)
 
 
-class SchoolScopedInline(SchoolScopedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+class SchoolScopedInline(SchoolScopedInlineMixin, admin.TabularInline):
     """A tabular inline inside the school walls."""
 
 
-class SchoolScopedStackedInline(SchoolScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
+class SchoolScopedStackedInline(SchoolScopedInlineMixin, admin.StackedInline):
     """A stacked inline inside the school walls."""

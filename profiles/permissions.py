@@ -27,7 +27,7 @@ def roles_of(user: User | AnonymousUser) -> frozenset[str]:
         cached = frozenset(
             Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)
         )
-        user._learnhub_roles = cached  # type: ignore[union-attr,attr-defined]
+        user._learnhub_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -80,11 +80,11 @@ def advised_students_q(viewer: User | AnonymousUser) -> Q:
     if viewer.is_superuser:
         return is_student
     return is_student & (
-        Q(pk__in=advised_student_ids(viewer))  # type: ignore[arg-type]
+        Q(pk__in=advised_student_ids(viewer))
         | Q(
             pk__in=Membership.objects.filter(
                 role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
+                school_id__in=administered_school_ids(viewer),
             ).values_list("user_id", flat=True)
         )
     )
@@ -104,11 +104,11 @@ def visible_students_q(viewer: User | AnonymousUser) -> Q:
                 "student_id", flat=True
             )
         )
-        | Q(pk__in=taught_student_ids(viewer))  # type: ignore[arg-type]
+        | Q(pk__in=taught_student_ids(viewer))
         | Q(
             pk__in=Membership.objects.filter(
                 role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
+                school_id__in=administered_school_ids(viewer),
             ).values_list("user_id", flat=True)
         )
     )
@@ -122,11 +122,11 @@ def staff_students_q(viewer: User | AnonymousUser) -> Q:
     if viewer.is_superuser:
         return is_student
     return is_student & (
-        Q(pk__in=taught_student_ids(viewer))  # type: ignore[arg-type]
+        Q(pk__in=taught_student_ids(viewer))
         | Q(
             pk__in=Membership.objects.filter(
                 role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
+                school_id__in=administered_school_ids(viewer),
             ).values_list("user_id", flat=True)
         )
     )
@@ -153,7 +153,7 @@ def visible_sections_q(viewer: User | AnonymousUser) -> Q:
                 user_id__in=child_ids, role=Enrollment.Role.STUDENT, is_active=True
             ).values_list("section_id", flat=True)
         )
-        | Q(school_id__in=administered_school_ids(viewer))  # type: ignore[arg-type]
+        | Q(school_id__in=administered_school_ids(viewer))
     )
 
 
@@ -167,11 +167,11 @@ def visible_guardian_links_q(viewer: User | AnonymousUser) -> Q:
     return (
         Q(guardian=viewer)
         | Q(student=viewer)
-        | Q(student_id__in=taught_student_ids(viewer))  # type: ignore[arg-type]
+        | Q(student_id__in=taught_student_ids(viewer))
         | Q(
             student_id__in=Membership.objects.filter(
                 role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),  # type: ignore[arg-type]
+                school_id__in=administered_school_ids(viewer),
             ).values_list("user_id", flat=True)
         )
     )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from core.errors import NotFound
+
 from .models import (
     STAFF_ONLY_FIELDS,
     STUDENT_VOICE_FIELDS,
@@ -22,6 +24,7 @@ from .models import (
     User,
 )
 from .permissions import (
+    can_teach_section,
     visible_guardian_links_q,
     visible_sections_q,
     visible_students_q,
@@ -46,7 +49,7 @@ def student_search_q(search: str) -> Q:
 
 
 def student_list_for_viewer(
-    viewer: User | AnonymousUser, *, search: str = "", section: Section | None = None
+    *, viewer: User | AnonymousUser, search: str = "", section: Section | None = None
 ) -> QuerySet[User]:
     """Students the viewer may see, with what a card shows, in a fixed number of queries."""
     qs = User.objects.filter(visible_students_q(viewer))
@@ -79,16 +82,25 @@ def student_list_for_viewer(
     )
 
 
-def student_get_for_viewer(viewer: User | AnonymousUser, pk: int) -> User | None:
+def student_get_for_viewer(*, viewer: User | AnonymousUser, student_id: int) -> User | None:
     return (
-        student_list_for_viewer(viewer)
-        .filter(pk=pk)
+        student_list_for_viewer(viewer=viewer)
+        .filter(pk=student_id)
         .select_related("learner_profile__updated_by")
         .first()
     )
 
 
-def section_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Section]:
+def learner_profile_of(*, student: User) -> LearnerProfile:
+    """The student's profile, or an empty unsaved one for a student who has none yet: reading
+    never creates it (``learner_profile_update`` does, on the first save)."""
+    try:
+        return student.learner_profile
+    except LearnerProfile.DoesNotExist:
+        return LearnerProfile(student=student)
+
+
+def section_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[Section]:
     return (
         Section.objects.filter(visible_sections_q(viewer))
         .select_related("school")
@@ -103,7 +115,33 @@ def section_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Section]:
     )
 
 
-def section_teachers_prefetch() -> Prefetch:  # type: ignore[type-arg]
+def section_get_for_teacher(*, viewer: User | AnonymousUser, section_id: int) -> Section:
+    """The section, for its active teachers and its school's admins; for anyone else the one
+    not-found error (whether the section exists is not theirs to learn)."""
+    section = (
+        Section.objects.filter(visible_sections_q(viewer), pk=section_id)
+        .select_related("school")
+        .first()
+    )
+    if section is None or not can_teach_section(viewer, section):
+        raise NotFound("No such section, or not one you teach.")
+    return section
+
+
+def school_of_student(*, student: User) -> School | None:
+    """The school a student belongs to (None for someone who is not a student); no query for a
+    student read through ``student_list_for_viewer``, which brings their memberships along."""
+    prefetched: list[Membership] | None = getattr(student, "student_memberships", None)
+    if prefetched is not None:
+        return min(prefetched, key=lambda m: m.school_id).school if prefetched else None
+    return (
+        School.objects.filter(memberships__user=student, memberships__role=Role.STUDENT)
+        .order_by("pk")
+        .first()
+    )
+
+
+def section_teachers_prefetch() -> Prefetch:
     return Prefetch(
         "enrollments",
         queryset=Enrollment.objects.filter(role=Enrollment.Role.TEACHER, is_active=True)
@@ -113,9 +151,9 @@ def section_teachers_prefetch() -> Prefetch:  # type: ignore[type-arg]
     )
 
 
-def sections_taught_by(viewer: User) -> QuerySet[Section]:
+def sections_taught_by(*, viewer: User) -> QuerySet[Section]:
     return (
-        section_list_for_viewer(viewer)
+        section_list_for_viewer(viewer=viewer)
         .filter(
             enrollments__user=viewer,
             enrollments__role=Enrollment.Role.TEACHER,
@@ -126,7 +164,7 @@ def sections_taught_by(viewer: User) -> QuerySet[Section]:
     )
 
 
-def guardian_link_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[GuardianLink]:
+def guardian_link_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[GuardianLink]:
     return (
         GuardianLink.objects.filter(visible_guardian_links_q(viewer))
         .select_related("guardian", "student")
@@ -134,13 +172,13 @@ def guardian_link_list_for_viewer(viewer: User | AnonymousUser) -> QuerySet[Guar
     )
 
 
-def children_of(guardian: User) -> QuerySet[User]:
-    return student_list_for_viewer(guardian).filter(
+def children_of(*, guardian: User) -> QuerySet[User]:
+    return student_list_for_viewer(viewer=guardian).filter(
         guardian_links__guardian=guardian, guardian_links__is_active=True
     )
 
 
-def guardians_of(student: User) -> QuerySet[GuardianLink]:
+def guardians_of(*, student: User) -> QuerySet[GuardianLink]:
     return GuardianLink.objects.filter(student=student, is_active=True).select_related("guardian")
 
 
@@ -152,13 +190,13 @@ class TeacherHome:
     current_term: Term | None
 
 
-def teacher_home_for(viewer: User) -> TeacherHome:
+def teacher_home_for(*, viewer: User) -> TeacherHome:
     """What a teacher's home shows: advisory groups with their advisees, then classes."""
-    sections = list(sections_taught_by(viewer))
+    sections = list(sections_taught_by(viewer=viewer))
     advisories = [s for s in sections if s.kind == Section.Kind.ADVISORY]
     classes = [s for s in sections if s.kind == Section.Kind.CLASS]
     advisees = list(
-        student_list_for_viewer(viewer).filter(
+        student_list_for_viewer(viewer=viewer).filter(
             enrollments__section__in=[s.pk for s in advisories],
             enrollments__role=Enrollment.Role.STUDENT,
             enrollments__is_active=True,
@@ -191,7 +229,7 @@ class ProfileChange:
     fields: list[str]
 
 
-def history_for_profile(student: User, limit: int = 10) -> list[ProfileChange]:
+def history_for_profile(*, student: User, limit: int = 10) -> list[ProfileChange]:
     """Recent changes to a learner profile: who, when and which fields (staff view).
 
     Read from the pghistory event table, which database triggers fill on every write (bulk

@@ -7,7 +7,6 @@ import hashlib
 import io
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -77,7 +76,7 @@ def membership_create(
     return membership
 
 
-@transaction.atomic
+@service
 def learner_profile_update(
     *,
     actor: User,
@@ -114,10 +113,9 @@ def learner_profile_update(
         cleaned[name] = text
 
     profile = learner_profile_for(student)
-    with pghistory.context(user=actor.pk, service="learner_profile_update"):
-        updated = LearnerProfile.objects.filter(pk=profile.pk, version=expected_version).update(
-            **cleaned, version=F("version") + 1, updated_by=actor
-        )
+    updated = LearnerProfile.objects.filter(pk=profile.pk, version=expected_version).update(
+        **cleaned, version=F("version") + 1, updated_by=actor
+    )
     if not updated:
         profile.refresh_from_db()
         by = profile.updated_by.display_name if profile.updated_by else "someone else"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -17,33 +17,32 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.errors import DomainError
 from core.http import render_form
 
+from .access import AuthenticatedHttpRequest, role_required
 from .forms import (
     AboutMeForm,
     EmailAuthenticationForm,
     QueuedPasswordResetForm,
     SupportNotesForm,
 )
-from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, Section, User
+from .models import STAFF_ONLY_FIELDS, STUDENT_VOICE_FIELDS, Role, User
 from .permissions import (
     can_edit_staff_fields,
     can_edit_student_voice,
-    can_teach_section,
     can_view_staff_fields,
     roles_of,
-    visible_sections_q,
 )
 from .selectors import (
     children_of,
     guardians_of,
     history_for_profile,
+    learner_profile_of,
+    section_get_for_teacher,
     section_teachers_prefetch,
     student_get_for_viewer,
     student_list_for_viewer,
     teacher_home_for,
 )
-from .services import learner_profile_for, learner_profile_update
-
-ViewFunc = Callable[..., HttpResponse]
+from .services import learner_profile_update
 
 ROLE_HOMES = (
     (Role.TEACHER, "teacher-home"),
@@ -52,25 +51,9 @@ ROLE_HOMES = (
 )
 
 
-def role_required(role: str) -> Callable[[ViewFunc], ViewFunc]:
-    """The page belongs to one role: others get a 403 that says so."""
-
-    def decorator(view: ViewFunc) -> ViewFunc:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if role not in roles_of(request.user):
-                raise PermissionDenied(f"This page is for {Role(role).label.lower()}s.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 @login_required
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each person to their own home after login."""
     roles = roles_of(request.user)
     for role, url_name in ROLE_HOMES:
@@ -83,35 +66,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.TEACHER)
 @require_safe
-def teacher_home(request: HttpRequest) -> HttpResponse:
+def teacher_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     if search:
-        students = list(student_list_for_viewer(request.user, search=search)[:60])
+        students = list(student_list_for_viewer(viewer=request.user, search=search)[:60])
         context: dict[str, Any] = {"search": search, "students": students}
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return render(request, "profiles/teacher_home.html#search-results", context)
-        context["home"] = teacher_home_for(request.user)  # type: ignore[arg-type]
+        context["home"] = teacher_home_for(viewer=request.user)
         return render(request, "profiles/teacher_home.html", context)
-    context = {"search": "", "home": teacher_home_for(request.user)}  # type: ignore[arg-type]
-    if request.htmx:  # type: ignore[attr-defined]
+    context = {"search": "", "home": teacher_home_for(viewer=request.user)}
+    if request.htmx:
         return render(request, "profiles/teacher_home.html#search-results", context)
     return render(request, "profiles/teacher_home.html", context)
 
 
 @login_required
 @require_safe
-def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    section = (
-        Section.objects.filter(visible_sections_q(request.user), pk=pk)
-        .select_related("school")
-        .prefetch_related("terms", section_teachers_prefetch())
-        .first()
-    )
-    if section is None:
-        raise Http404("No such section.")
-    if not can_teach_section(request.user, section):
-        raise PermissionDenied("Only the section's teachers see its roster.")
-    students = list(student_list_for_viewer(request.user, section=section))
+def section_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    section = section_get_for_teacher(viewer=request.user, section_id=pk)
+    prefetch_related_objects([section], "terms", section_teachers_prefetch())
+    students = list(student_list_for_viewer(viewer=request.user, section=section))
     return render(
         request, "profiles/section_detail.html", {"section": section, "students": students}
     )
@@ -119,11 +94,11 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+def student_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
-    profile = learner_profile_for(student)
+    profile = learner_profile_of(student=student)
     staff = can_view_staff_fields(request.user, student)
     context = {
         "student": student,
@@ -131,18 +106,18 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_staff_fields": staff,
         "can_edit_about": can_edit_student_voice(request.user, student),
         "is_self": request.user.pk == student.pk,
-        "guardian_links": list(guardians_of(student)) if staff else [],
+        "guardian_links": list(guardians_of(student=student)) if staff else [],
         "enrollments": student.student_enrollments,  # type: ignore[attr-defined]
-        "history": history_for_profile(student) if staff else [],
+        "history": history_for_profile(student=student) if staff else [],
     }
     return render(request, "profiles/student_detail.html", context)
 
 
 @role_required(Role.STUDENT)
 @require_safe
-def student_home(request: HttpRequest) -> HttpResponse:
-    student: User = request.user  # type: ignore[assignment]
-    profile = learner_profile_for(student)
+def student_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    student: User = request.user
+    profile = learner_profile_of(student=student)
     return render(
         request,
         "profiles/student_home.html",
@@ -152,13 +127,13 @@ def student_home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.GUARDIAN)
 @require_safe
-def family_home(request: HttpRequest) -> HttpResponse:
-    children = list(children_of(request.user))  # type: ignore[arg-type]
+def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    children = list(children_of(guardian=request.user))
     return render(request, "profiles/family_home.html", {"children": children})
 
 
 def _edit_profile(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     *,
     form_class: type[AboutMeForm] | type[SupportNotesForm],
@@ -166,12 +141,12 @@ def _edit_profile(
     allowed: Callable[[Any, User], bool],
     template: str,
 ) -> HttpResponse:
-    student = student_get_for_viewer(request.user, pk)
+    student = student_get_for_viewer(viewer=request.user, student_id=pk)
     if student is None:
         raise Http404("No such student.")
     if not allowed(request.user, student):
         raise PermissionDenied("You cannot edit this part of the profile.")
-    profile = learner_profile_for(student)
+    profile = learner_profile_of(student=student)
     conflict = None
     saved: list[tuple[Any, str]] = []
     if request.method == "POST":
@@ -179,7 +154,7 @@ def _edit_profile(
         if form.is_valid():
             try:
                 learner_profile_update(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     student=student,
                     expected_version=form.cleaned_data["version"],
                     changes={f: form.cleaned_data[f] for f in fields},
@@ -226,7 +201,7 @@ def _edit_profile(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def about_me_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def about_me_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _edit_profile(
         request,
         pk,
@@ -239,7 +214,7 @@ def about_me_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def support_notes_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def support_notes_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _edit_profile(
         request,
         pk,

@@ -31,7 +31,7 @@ from mastery.models import (
     Prerequisite,
     SectionCompetency,
 )
-from mastery.services import scale_default_for
+from mastery.selectors import scale_default_for
 from profiles.models import (
     Enrollment,
     RosterImport,
@@ -66,7 +66,7 @@ def populate_school(school: School, tag: str) -> dict[str, object]:
     )
     Enrollment.objects.create(section=section, user=teacher, role=Enrollment.Role.TEACHER)
     Enrollment.objects.create(section=section, user=student, role=Enrollment.Role.STUDENT)
-    scale = scale_default_for(school)
+    scale = scale_default_for(school=school)
     framework = Framework.objects.create(
         school=school, title=f"Framework {tag}", identifier=f"fw-{tag}", scale=scale
     )

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from goals.api.serializers import ScopedPrimaryKeyField as _ScopedPrimaryKeyField
+from core.api import ScopedPrimaryKeyField as _ScopedPrimaryKeyField
 from goals.models import GoalCategory
 from mastery.models import Evidence
 from profiles.models import Membership
@@ -61,14 +61,14 @@ def _visible_conferences(user: Any) -> QuerySet[Conference]:
 # --- reading --------------------------------------------------------------------------------
 
 
-class TemplateSectionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TemplateSectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = TemplateSection
         fields = ["id", "order", "kind", "title", "prompts", "minutes"]
         read_only_fields = fields
 
 
-class ConferenceTemplateSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ConferenceTemplateSerializer(serializers.ModelSerializer):
     sections = TemplateSectionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -77,7 +77,7 @@ class ConferenceTemplateSerializer(serializers.ModelSerializer):  # type: ignore
         read_only_fields = fields
 
 
-class ConferenceWindowSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ConferenceWindowSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConferenceWindow
         fields = [
@@ -95,7 +95,7 @@ class ConferenceWindowSerializer(serializers.ModelSerializer):  # type: ignore[t
         read_only_fields = fields
 
 
-class ConferenceSlotSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ConferenceSlotSerializer(serializers.ModelSerializer):
     booked = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -114,7 +114,7 @@ class ConferenceSlotSerializer(serializers.ModelSerializer):  # type: ignore[typ
         read_only_fields = fields
 
 
-class AttendeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AttendeeSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -126,14 +126,14 @@ class AttendeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return attendee.user.display_name if attendee.user else attendee.name
 
 
-class SlotBriefSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SlotBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConferenceSlot
         fields = ["id", "starts_at", "ends_at", "room"]
         read_only_fields = fields
 
 
-class ConferenceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ConferenceSerializer(serializers.ModelSerializer):
     """A conference; ``notes`` (the advisor's) only for staff, empty for everyone else."""
 
     slot = SlotBriefSerializer(read_only=True)
@@ -167,14 +167,14 @@ class ConferenceSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return conference.notes if conference.window.school_id in staff else ""
 
 
-class WorkSampleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class WorkSampleSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkSample
         fields = ["id", "conference", "evidence", "proud_of", "do_differently", "order"]
         read_only_fields = fields
 
 
-class CommitmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CommitmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Commitment
         fields = ["id", "conference", "who", "text", "due_on", "outcome", "reviewed_at"]
@@ -184,7 +184,7 @@ class CommitmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 # --- writing --------------------------------------------------------------------------------
 
 
-class SlotCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SlotCreateSerializer(serializers.Serializer):
     window = ScopedPrimaryKeyField(
         scope=lambda u: ConferenceWindow.objects.filter(school_id__in=staff_school_ids(u)),
         noun="window",
@@ -197,13 +197,13 @@ class SlotCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     block_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class AgendaSectionWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AgendaSectionWriteSerializer(serializers.Serializer):
     section = serializers.IntegerField(min_value=1)
     response = serializers.CharField(max_length=4000, allow_blank=True)
     version = serializers.IntegerField(min_value=1, required=False)
 
 
-class CommentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     section_comments = serializers.DictField(
         child=serializers.CharField(max_length=2000, allow_blank=True), required=False
@@ -214,25 +214,25 @@ class ReturnSerializer(CommentSerializer):
     comment = serializers.CharField(max_length=4000, trim_whitespace=True)
 
 
-class CancelSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
-class ScheduleSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ScheduleSerializer(serializers.Serializer):
     slot = ScopedPrimaryKeyField(scope=_visible_slots, noun="slot", allow_null=True)
 
 
-class RsvpSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RsvpSerializer(serializers.Serializer):
     response = serializers.ChoiceField(
         choices=[Attendee.Rsvp.ACCEPTED.value, Attendee.Rsvp.ANOTHER_TIME.value]
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class BookingSerializer(serializers.Serializer):
     """``bookings``: one ``{student, slot}`` per child; all the family's children together."""
 
-    class Choice(serializers.Serializer):  # type: ignore[type-arg]
+    class Choice(serializers.Serializer):
         student = serializers.IntegerField(min_value=1)
         slot = ScopedPrimaryKeyField(scope=_visible_slots, noun="slot")
 
@@ -245,30 +245,30 @@ class BookingSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return value
 
 
-class WorkSampleCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WorkSampleCreateSerializer(serializers.Serializer):
     conference = ScopedPrimaryKeyField(scope=_visible_conferences, noun="conference")
     evidence = ScopedPrimaryKeyField(scope=_own_evidence, noun="piece of evidence")
     proud_of = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     do_differently = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class WorkSampleUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WorkSampleUpdateSerializer(serializers.Serializer):
     proud_of = serializers.CharField(max_length=2000, allow_blank=True)
     do_differently = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-class CommitmentCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommitmentCreateSerializer(serializers.Serializer):
     conference = ScopedPrimaryKeyField(scope=_runnable_conferences, noun="conference")
     who = serializers.ChoiceField(choices=Commitment.Who.choices)
     text = serializers.CharField(max_length=500)
     due_on = serializers.DateField(required=False, allow_null=True)
 
 
-class CommitmentUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommitmentUpdateSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Commitment.Outcome.choices)
 
 
-class NextGoalCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class NextGoalCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     why = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     category = ScopedPrimaryKeyField(
@@ -279,7 +279,7 @@ class NextGoalCreateSerializer(serializers.Serializer):  # type: ignore[type-arg
 # --- the agenda -----------------------------------------------------------------------------
 
 
-class AgendaSectionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AgendaSectionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="section.pk")
     number = serializers.IntegerField()
     kind = serializers.CharField()
@@ -291,7 +291,7 @@ class AgendaSectionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField(allow_null=True)
 
 
-class AgendaGoalSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AgendaGoalSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="goal.pk")
     title = serializers.CharField(source="goal.title")
     status = serializers.CharField(source="goal.status")
@@ -307,12 +307,12 @@ class AgendaGoalSerializer(serializers.Serializer):  # type: ignore[type-arg]
         ]
 
 
-class AgendaGoalGroupSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AgendaGoalGroupSerializer(serializers.Serializer):
     category = serializers.CharField()
     goals = AgendaGoalSerializer(many=True)
 
 
-class GrowthSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class GrowthSerializer(serializers.Serializer):
     competency = serializers.IntegerField(source="competency_id")
     code = serializers.CharField(source="competency.code")
     statement = serializers.CharField(source="competency.statement")
@@ -320,7 +320,7 @@ class GrowthSerializer(serializers.Serializer):  # type: ignore[type-arg]
     first_mastered_on = serializers.DateField(allow_null=True)
 
 
-class NextGoalSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class NextGoalSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     why = serializers.CharField()
@@ -328,7 +328,7 @@ class NextGoalSerializer(serializers.Serializer):  # type: ignore[type-arg]
     goal = serializers.IntegerField(source="goal_id", allow_null=True)
 
 
-class AgendaSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AgendaSerializer(serializers.Serializer):
     """The assembled agenda: template sections with the student's answers and own material."""
 
     conference = serializers.IntegerField(source="conference.pk")

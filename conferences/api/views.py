@@ -30,7 +30,7 @@ from core.api import IdFilter
 from core.errors import NotFound, ValidationFailed
 from core.viewsets import ScopedViewSetMixin
 from goals.api.serializers import GoalSerializer
-from profiles.models import User
+from profiles.access import request_user
 
 from .. import services as svc
 from ..models import (
@@ -87,10 +87,6 @@ CONFLICT = OpenApiResponse(
 WRITE_ERRORS = {400: INVALID, 403: REFUSED, 404: NOT_FOUND, 409: CONFLICT}
 
 
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _body(serializer_class: type, request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
@@ -128,7 +124,7 @@ class WindowViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         window: ConferenceWindow = self.get_object()
         body = _body(BookingSerializer, request)
         booked = svc.family_book(
-            actor=_user(request),
+            actor=request_user(request),
             window=window,
             choices={b["student"]: b["slot"] for b in body["bookings"]},
             interpreter_language=body.get("interpreter_language"),
@@ -171,7 +167,7 @@ class SlotViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The caller's own slot (or blocked time). An advisor is never in two at once."""
         body = _body(SlotCreateSerializer, request)
-        slot = svc.slot_create(actor=_user(request), advisor=_user(request), **body)
+        slot = svc.slot_create(actor=request_user(request), advisor=request_user(request), **body)
         fresh = slot_list_for_viewer(viewer=request.user).get(pk=slot.pk)
         return Response(ConferenceSlotSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -242,7 +238,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
             if section is None:
                 raise ValidationFailed("That section isn't on this agenda.", field="section")
             svc.agenda_item_save(
-                actor=_user(request),
+                actor=request_user(request),
                 conference=conference,
                 section=section,
                 response=body["response"],
@@ -257,7 +253,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """The student sends the prepared agenda to their advisor."""
         return self._present(
-            svc.conference_submit(actor=_user(request), conference=self.get_object())
+            svc.conference_submit(actor=request_user(request), conference=self.get_object())
         )
 
     @extend_schema(request=ReturnSerializer, responses={200: ConferenceSerializer, **WRITE_ERRORS})
@@ -275,7 +271,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         body = _body(ReturnSerializer, request)
         return self._present(
             svc.conference_return(
-                actor=_user(request),
+                actor=request_user(request),
                 conference=conference,
                 comment=body["comment"],
                 section_comments=_section_comments(body),
@@ -290,7 +286,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         body = _body(CommentSerializer, request)
         return self._present(
             svc.conference_approve(
-                actor=_user(request),
+                actor=request_user(request),
                 conference=conference,
                 comment=body.get("comment", ""),
                 section_comments=_section_comments(body),
@@ -302,7 +298,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def hold(self, request: Request, pk: str | None = None) -> Response:
         """The advisor marks a ready conference held, once its time has come."""
         return self._present(
-            svc.conference_hold(actor=_user(request), conference=self.get_object())
+            svc.conference_hold(actor=request_user(request), conference=self.get_object())
         )
 
     @extend_schema(request=CancelSerializer, responses={200: ConferenceSerializer, **WRITE_ERRORS})
@@ -312,7 +308,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         body = _body(CancelSerializer, request)
         return self._present(
             svc.conference_cancel(
-                actor=_user(request), conference=conference, reason=body.get("reason", "")
+                actor=request_user(request), conference=conference, reason=body.get("reason", "")
             )
         )
 
@@ -325,7 +321,9 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         conference = self.get_object()
         body = _body(ScheduleSerializer, request)
         return self._present(
-            svc.conference_schedule(actor=_user(request), conference=conference, slot=body["slot"])
+            svc.conference_schedule(
+                actor=request_user(request), conference=conference, slot=body["slot"]
+            )
         )
 
     @extend_schema(request=RsvpSerializer, responses={200: ConferenceSerializer, **WRITE_ERRORS})
@@ -335,7 +333,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         conference = self.get_object()
         body = _body(RsvpSerializer, request)
         svc.rsvp_respond(
-            actor=_user(request),
+            actor=request_user(request),
             conference=conference,
             response=body["response"],
             note=body.get("note", ""),
@@ -359,7 +357,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         conference = self.get_object()
         body = _body(NextGoalCreateSerializer, request)
         goal = svc.next_goal_add(
-            actor=_user(request),
+            actor=request_user(request),
             conference=conference,
             title=body["title"],
             why=body.get("why", ""),
@@ -371,7 +369,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"], filter_backends=[])
     def drafts(self, request: Request, pk: str | None = None) -> Response:
         """After the conference: every next-term goal becomes the student's draft goal."""
-        goals = svc.next_goals_to_drafts(actor=_user(request), conference=self.get_object())
+        goals = svc.next_goals_to_drafts(actor=request_user(request), conference=self.get_object())
         for goal in goals:
             goal.latest_progress = None
             goal.latest_confidence = None
@@ -423,7 +421,7 @@ class WorkSampleViewSet(
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = _body(WorkSampleCreateSerializer, request)
-        sample = svc.work_sample_add(actor=_user(request), **body)
+        sample = svc.work_sample_add(actor=request_user(request), **body)
         return Response(WorkSampleSerializer(sample).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -434,7 +432,7 @@ class WorkSampleViewSet(
         body = _body(WorkSampleUpdateSerializer, request)
         return Response(
             WorkSampleSerializer(
-                svc.work_sample_update(actor=_user(request), sample=sample, **body)
+                svc.work_sample_update(actor=request_user(request), sample=sample, **body)
             ).data
         )
 
@@ -444,7 +442,7 @@ class WorkSampleViewSet(
 
     @extend_schema(responses={204: None, **WRITE_ERRORS})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        svc.work_sample_remove(actor=_user(request), sample=self.get_object())
+        svc.work_sample_remove(actor=request_user(request), sample=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -483,7 +481,7 @@ class CommitmentViewSet(
         conference = body.pop("conference")
         if not _visible_conferences(request).filter(pk=conference.pk).exists():
             raise NotFound("No such conference, or not one you can see.")
-        commitment = svc.commitment_add(actor=_user(request), conference=conference, **body)
+        commitment = svc.commitment_add(actor=request_user(request), conference=conference, **body)
         return Response(CommitmentSerializer(commitment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -496,7 +494,7 @@ class CommitmentViewSet(
         return Response(
             CommitmentSerializer(
                 svc.commitment_review(
-                    actor=_user(request), commitment=commitment, outcome=body["outcome"]
+                    actor=request_user(request), commitment=commitment, outcome=body["outcome"]
                 )
             ).data
         )

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from core.api import IdFilter
 from core.errors import NotFound, ValidationFailed
 from core.viewsets import ScopedViewSetMixin
+from profiles.access import request_user
 from profiles.models import Section, User
 from profiles.permissions import can_teach_section, staff_students_q, visible_sections_q
 
@@ -59,10 +60,6 @@ INVALID = OpenApiResponse(
 REFUSED = OpenApiResponse(description="Not allowed: `detail` says who may.")
 NOT_FOUND = OpenApiResponse(description="No such flag, or not one you can see.")
 WRITE_ERRORS = {400: INVALID, 403: REFUSED, 404: NOT_FOUND}
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _present(request: Request, flag: Flag) -> dict[str, Any]:
@@ -111,7 +108,7 @@ class FlagViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         """An open or snoozed flag becomes acknowledged (and the caller's if unassigned)."""
-        flag = svc.flag_acknowledge(actor=_user(request), flag=self.get_object())
+        flag = svc.flag_acknowledge(actor=request_user(request), flag=self.get_object())
         return Response(_present(request, flag))
 
     @extend_schema(request=AssignSerializer, responses={200: FlagSerializer, **WRITE_ERRORS})
@@ -125,7 +122,7 @@ class FlagViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
             raise ValidationFailed(
                 "Assign the flag to one of the student's teachers.", field="assignee"
             )
-        flag = svc.flag_assign(actor=_user(request), flag=flag, assignee=assignee)
+        flag = svc.flag_assign(actor=request_user(request), flag=flag, assignee=assignee)
         return Response(_present(request, flag))
 
     @extend_schema(request=SnoozeSerializer, responses={200: FlagSerializer, **WRITE_ERRORS})
@@ -134,7 +131,7 @@ class FlagViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         """Put the flag aside until a date (tomorrow at the earliest, within 90 days)."""
         flag = self.get_object()
         body = self._body(request)
-        flag = svc.flag_snooze(actor=_user(request), flag=flag, until=body["until"])
+        flag = svc.flag_snooze(actor=request_user(request), flag=flag, until=body["until"])
         return Response(_present(request, flag))
 
     @extend_schema(request=ResolveSerializer, responses={200: FlagSerializer, **WRITE_ERRORS})
@@ -143,7 +140,7 @@ class FlagViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         """Close the flag with its ``outcome`` (required)."""
         flag = self.get_object()
         body = self._body(request)
-        flag = svc.flag_resolve(actor=_user(request), flag=flag, outcome=body["outcome"])
+        flag = svc.flag_resolve(actor=request_user(request), flag=flag, outcome=body["outcome"])
         return Response(_present(request, flag))
 
     @extend_schema(request=FeedbackSerializer, responses={200: FlagSerializer, **WRITE_ERRORS})
@@ -152,7 +149,7 @@ class FlagViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         """Was the flag useful? Any flag, any status."""
         flag = self.get_object()
         body = self._body(request)
-        flag = svc.flag_feedback(actor=_user(request), flag=flag, feedback=body["feedback"])
+        flag = svc.flag_feedback(actor=request_user(request), flag=flag, feedback=body["feedback"])
         return Response(_present(request, flag))
 
 
@@ -194,7 +191,7 @@ class FollowUpViewSet(ScopedViewSetMixin, mixins.ListModelMixin):
         except NotFound as exc:
             raise ValidationFailed(exc.message, field="flag") from exc
         followup = svc.followup_log(
-            actor=_user(request),
+            actor=request_user(request),
             flag=flag,
             action=data["action"],
             note=data["note"],
@@ -248,7 +245,7 @@ class AttendanceViewSet(ScopedViewSetMixin, mixins.ListModelMixin):
         if len(marks) != len(data["marks"]):
             raise ValidationFailed("Give each student one mark.", field="marks")
         saved = svc.attendance_take(
-            actor=_user(request), section=section, date=data["date"], marks=marks
+            actor=request_user(request), section=section, date=data["date"], marks=marks
         )
         return Response({"saved": saved}, status=status.HTTP_201_CREATED)
 

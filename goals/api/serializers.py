@@ -8,16 +8,16 @@ title) is optional here so that its own readable message answers a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers
 
+from core.api import ScopedPrimaryKeyField
 from mastery.models import Competency, Framework
 from mastery.permissions import visible_frameworks_q
+from profiles.access import visible_students
 from profiles.models import Membership, User
-from profiles.permissions import visible_students_q
 
 from ..models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 
@@ -29,29 +29,6 @@ OUTCOMES = [
     (Goal.Status.NOT_MET.value, "Not met"),
     (Goal.Status.ABANDONED.value, "Set aside"),
 ]
-
-
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
-    """An id in the request body, looked up only among what the caller may see: one they can't
-    see reads as "no such ...", a 400, exactly like one that doesn't exist."""
-
-    def __init__(self, *, scope: Callable[[Any], QuerySet[Any]], noun: str, **kwargs: Any):
-        self.scope = scope
-        kwargs.setdefault(
-            "error_messages",
-            {
-                "does_not_exist": f"No such {noun}, or not one you can see.",
-                "incorrect_type": f"Give the {noun}'s id as a number.",
-            },
-        )
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        return self.scope(self.context["request"].user)
-
-
-def _visible_students(user: Any) -> QuerySet[User]:
-    return User.objects.filter(visible_students_q(user))
 
 
 def _own_school_categories(user: Any) -> QuerySet[GoalCategory]:
@@ -215,7 +192,7 @@ class GoalCreateSerializer(_GoalFieldsSerializer):
 
     student = ScopedPrimaryKeyField(
         queryset=User.objects.none(),
-        scope=_visible_students,
+        scope=visible_students,
         noun="student",
         required=False,
         help_text="Whose goal it is; a student leaves it out for their own.",

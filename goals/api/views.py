@@ -31,7 +31,8 @@ from core.api import IdFilter
 from core.errors import ValidationFailed
 from core.viewsets import ScopedViewSetMixin
 from mastery.models import Competency
-from profiles.models import Role, User
+from profiles.access import request_user
+from profiles.models import Role
 from profiles.permissions import roles_of
 
 from ..models import ActionStep, CheckIn, Goal, GoalComment
@@ -78,10 +79,6 @@ REFUSED = OpenApiResponse(description="Not allowed: `detail` says who may.")
 NOT_FOUND = OpenApiResponse(description="No such goal, or not one you can see.")
 CONFLICT = OpenApiResponse(description="Someone saved since `version`; nothing was written.")
 WRITE_ERRORS = {400: INVALID, 403: REFUSED, 404: NOT_FOUND}
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _with_details(goals: QuerySet[Goal]) -> QuerySet[Goal]:
@@ -155,7 +152,7 @@ class GoalViewSet(
         }.get(self.action) or GoalSerializer
 
     def get_scoped_queryset(self) -> QuerySet[Goal]:
-        goals = goal_list_for_viewer(self.request.user)
+        goals = goal_list_for_viewer(viewer=self.request.user)
         # Writes get the bare goal: the services read its relations afresh.
         return _with_details(goals) if self.action in ("list", "retrieve") else goals
 
@@ -167,7 +164,7 @@ class GoalViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A student writes a goal (``student`` left out). A teacher or school admin of the
         student suggests one by naming the ``student``: it starts ``proposed``."""
-        actor = _user(request)
+        actor = request_user(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -200,7 +197,7 @@ class GoalViewSet(
                 "Send the goal's current version with your change.", field="version"
             )
         updated = goal_update(
-            actor=_user(request),
+            actor=request_user(request),
             goal=goal,
             expected_version=data["version"],
             changes={k: v for k, v in data.items() if k in EDITABLE_FIELDS},
@@ -223,7 +220,7 @@ class GoalViewSet(
     @action(detail=True, methods=["post"])
     def propose(self, request: Request, pk: str | None = None) -> Response:
         """The student sends their draft to their teachers for approval."""
-        return Response(_present(goal_propose(actor=_user(request), goal=self.get_object())))
+        return Response(_present(goal_propose(actor=request_user(request), goal=self.get_object())))
 
     @extend_schema(request=GoalApproveSerializer, responses={200: GoalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
@@ -232,7 +229,7 @@ class GoalViewSet(
         active. Their other teachers comment or suggest instead (403)."""
         goal = self.get_object()
         body = self._body(request)
-        return Response(_present(goal_approve(actor=_user(request), goal=goal, **body)))
+        return Response(_present(goal_approve(actor=request_user(request), goal=goal, **body)))
 
     @extend_schema(request=GoalReturnSerializer, responses={200: GoalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
@@ -241,13 +238,13 @@ class GoalViewSet(
         change: it is a draft again, which only the student sees."""
         goal = self.get_object()
         body = self._body(request)
-        return Response(_present(goal_return(actor=_user(request), goal=goal, **body)))
+        return Response(_present(goal_return(actor=request_user(request), goal=goal, **body)))
 
     @extend_schema(request=None, responses={200: GoalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         """The student accepts a teacher's suggestion: it becomes active."""
-        goal = goal_accept_suggestion(actor=_user(request), goal=self.get_object())
+        goal = goal_accept_suggestion(actor=request_user(request), goal=self.get_object())
         return Response(_present(goal))
 
     @extend_schema(request=GoalDeclineSerializer, responses={200: GoalSerializer, **WRITE_ERRORS})
@@ -256,7 +253,9 @@ class GoalViewSet(
         """The student declines a teacher's suggestion: it is set aside."""
         goal = self.get_object()
         body = self._body(request)
-        return Response(_present(goal_decline_suggestion(actor=_user(request), goal=goal, **body)))
+        return Response(
+            _present(goal_decline_suggestion(actor=request_user(request), goal=goal, **body))
+        )
 
     @extend_schema(request=GoalCloseSerializer, responses={200: GoalSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
@@ -264,7 +263,7 @@ class GoalViewSet(
         """The student or their teacher closes an active goal with the student's reflection."""
         goal = self.get_object()
         body = self._body(request)
-        return Response(_present(goal_close(actor=_user(request), goal=goal, **body)))
+        return Response(_present(goal_close(actor=request_user(request), goal=goal, **body)))
 
     # --- check-ins, comments, steps ------------------------------------------------------------
 
@@ -289,7 +288,9 @@ class GoalViewSet(
             return Response(CheckInSerializer(rows, many=True).data)
         serializer = CheckInCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        checkin = checkin_record(actor=_user(request), goal=goal, **serializer.validated_data)
+        checkin = checkin_record(
+            actor=request_user(request), goal=goal, **serializer.validated_data
+        )
         return Response(CheckInSerializer(checkin).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -318,7 +319,9 @@ class GoalViewSet(
             return Response(GoalCommentSerializer(rows, many=True).data)
         serializer = GoalCommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        comment = goal_comment_add(actor=_user(request), goal=goal, **serializer.validated_data)
+        comment = goal_comment_add(
+            actor=request_user(request), goal=goal, **serializer.validated_data
+        )
         return Response(GoalCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -332,7 +335,7 @@ class GoalViewSet(
         goal = self.get_object()
         serializer = ActionStepCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        step = action_step_add(actor=_user(request), goal=goal, **serializer.validated_data)
+        step = action_step_add(actor=request_user(request), goal=goal, **serializer.validated_data)
         return Response(ActionStepSerializer(step).data, status=status.HTTP_201_CREATED)
 
 
@@ -363,7 +366,7 @@ class ActionStepViewSet(ScopedViewSetMixin, mixins.RetrieveModelMixin, mixins.Up
         serializer = ActionStepUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = action_step_set_done(
-            actor=_user(request), step=step, done=serializer.validated_data["done"]
+            actor=request_user(request), step=step, done=serializer.validated_data["done"]
         )
         return Response(ActionStepSerializer(updated).data)
 

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.middleware.DomainErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "learnhub.urls"

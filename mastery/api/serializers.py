@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import ScopedPrimaryKeyField
+from profiles.access import visible_students
 from profiles.models import Enrollment, Section, User
 from profiles.services import MAX_FIELD_LENGTH
 
@@ -27,26 +28,6 @@ PATHWAY_STATUSES = [
     ("ready", "Ready to start"),
     ("locked", "Not yet: needs earlier targets"),
 ]
-
-
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
-    """An id in the request body, looked up only among what the caller may see: an id the
-    caller can't see reads as "no such ..." (a 400), exactly like one that doesn't exist.
-    ``queryset`` names the model for the schema; ``scope(user)`` is what is searched."""
-
-    def __init__(self, *, scope: Callable[[Any], QuerySet[Any]], noun: str, **kwargs: Any):
-        self.scope = scope
-        kwargs.setdefault(
-            "error_messages",
-            {
-                "does_not_exist": f"No such {noun}, or not one you can see.",
-                "incorrect_type": f"Give the {noun}'s id as a number.",
-            },
-        )
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        return self.scope(self.context["request"].user)
 
 
 # --- scales and frameworks ---------------------------------------------------------------------
@@ -227,12 +208,6 @@ class EvidenceResultSerializer(EvidenceSerializer):
         read_only_fields = fields
 
 
-def _visible_students(user: Any) -> QuerySet[User]:
-    from profiles.permissions import visible_students_q
-
-    return User.objects.filter(visible_students_q(user))
-
-
 def _visible_sections(user: Any) -> QuerySet[Section]:
     from profiles.permissions import visible_sections_q
 
@@ -249,7 +224,7 @@ def _visible_competencies(user: Any) -> QuerySet[Competency]:
 
 def _score_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
-        min_value=0,  # type: ignore[arg-type]
+        min_value=0,
         error_messages={"invalid": "Give the score as a number."},
         **SCORE,  # type: ignore[arg-type]
         **kwargs,
@@ -264,7 +239,7 @@ def _student_in_section(student: Model, section: Section) -> bool:
 
 class EvidenceCreateSerializer(serializers.Serializer[Any]):
     student = ScopedPrimaryKeyField(
-        queryset=User.objects.none(), scope=_visible_students, noun="student"
+        queryset=User.objects.none(), scope=visible_students, noun="student"
     )
     competency = ScopedPrimaryKeyField(
         queryset=Competency.objects.none(), scope=_visible_competencies, noun="competency"

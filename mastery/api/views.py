@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from core.api import IdFilter, StrictBooleanFilter
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.viewsets import ScopedViewSetMixin
+from profiles.access import request_user
 from profiles.models import Role, Section, User
 from profiles.permissions import roles_of, visible_sections_q, visible_students_q
 
@@ -56,10 +57,6 @@ ID = r"[0-9]+"
 INVALID = OpenApiResponse(description="Invalid input: `detail` or per-field messages say what.")
 REFUSED = OpenApiResponse(description="Not allowed: `detail` says who may.")
 NOT_FOUND = OpenApiResponse(description="No such object, or not one you can see.")
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 # --- frameworks and competencies ---------------------------------------------------------------
@@ -114,7 +111,7 @@ class CompetencyFilter(django_filters.FilterSet):
     def filter_section(
         self, qs: QuerySet[Competency], name: str, value: int
     ) -> QuerySet[Competency]:
-        visible = Section.objects.filter(visible_sections_q(self.request.user))  # type: ignore[union-attr]
+        visible = Section.objects.filter(visible_sections_q(request_user(self.request)))
         return qs.filter(section_links__section_id=value, section_links__section__in=visible)
 
 
@@ -230,7 +227,7 @@ class EvidenceViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         student: User = data.pop("student")
-        actor = _user(request)
+        actor = request_user(request)
         if student.pk == actor.pk:
             refused = sorted(
                 k for k in ("score", "section", "title") if data.get(k) not in (None, "")
@@ -275,14 +272,14 @@ class EvidenceViewSet(
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         updated = evidence_update(
-            actor=_user(request), evidence=evidence, changes=dict(serializer.validated_data)
+            actor=request_user(request), evidence=evidence, changes=dict(serializer.validated_data)
         )
         return self._result(updated)
 
     @extend_schema(responses={204: None, 403: REFUSED, 404: NOT_FOUND})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Delete the evidence; the mastery record is recomputed without it."""
-        evidence_delete(actor=_user(request), evidence=self.get_object())
+        evidence_delete(actor=request_user(request), evidence=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -295,7 +292,7 @@ class EvidenceViewSet(
         """Record one assessment for a whole class in one transaction
         (``evidence_record_for_class``): if any score is invalid, nothing is written. Rows with
         an empty score are students not assessed. Returns the evidence created."""
-        actor = _user(request)
+        actor = request_user(request)
         if not (actor.is_superuser or roles_of(actor) & {Role.TEACHER, Role.ADMIN}):
             raise NotAllowed("Only the class's teachers can record its scores.")
         serializer = self.get_serializer(data=request.data)
@@ -326,7 +323,7 @@ class EvidenceViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         accepted = evidence_accept(
-            actor=_user(request),
+            actor=request_user(request),
             evidence=evidence,
             score=serializer.validated_data["score"],
             comment=serializer.validated_data["comment"],
@@ -345,7 +342,9 @@ class EvidenceViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         returned = evidence_return(
-            actor=_user(request), evidence=evidence, comment=serializer.validated_data["comment"]
+            actor=request_user(request),
+            evidence=evidence,
+            comment=serializer.validated_data["comment"],
         )
         return self._result(returned)
 
@@ -404,7 +403,7 @@ class StudentPathwayViewSet(ScopedViewSetMixin):
         student = self.get_queryset().filter(pk=int(pk or 0)).first()
         if student is None:
             raise NotFound("No such student, or not one you can see.")
-        progress = student_progress(request.user, student)
+        progress = student_progress(viewer=request.user, student=student)
         return Response(
             StudentPathwaySerializer({"student": student.pk, "frameworks": progress}).data
         )

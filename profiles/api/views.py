@@ -16,6 +16,7 @@ from core.api import IdFilter
 from core.parsers import SafeJSONParser
 from core.viewsets import ScopedViewSetMixin
 
+from ..access import request_user
 from ..models import (
     STAFF_ONLY_FIELDS,
     STUDENT_VOICE_FIELDS,
@@ -67,7 +68,7 @@ class StudentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_class = StudentFilter
 
     def get_scoped_queryset(self) -> QuerySet[User]:
-        return student_list_for_viewer(self.request.user)
+        return student_list_for_viewer(viewer=self.request.user)
 
 
 class ProfileFilter(django_filters.FilterSet):
@@ -137,7 +138,7 @@ class LearnerProfileViewSet(
         version = data.pop("version")
         changes = {k: v for k, v in data.items() if k in STUDENT_VOICE_FIELDS + STAFF_ONLY_FIELDS}
         updated = learner_profile_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             student=profile.student,
             expected_version=version,
             changes=changes,
@@ -164,7 +165,7 @@ class SectionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_class = SectionFilter
 
     def get_scoped_queryset(self) -> QuerySet[Section]:
-        return section_list_for_viewer(self.request.user).prefetch_related(
+        return section_list_for_viewer(viewer=self.request.user).prefetch_related(
             section_teachers_prefetch()
         )
 
@@ -184,7 +185,7 @@ class GuardianLinkViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retr
     filterset_class = GuardianLinkFilter
 
     def get_scoped_queryset(self) -> QuerySet[Any]:
-        return guardian_link_list_for_viewer(self.request.user).filter(is_active=True)
+        return guardian_link_list_for_viewer(viewer=self.request.user).filter(is_active=True)
 
 
 class TokenSerializer(AuthTokenSerializer):
@@ -201,7 +202,7 @@ class TokenSerializer(AuthTokenSerializer):
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 
 

@@ -298,8 +298,8 @@ class ChangeSet:
                     old = " ".join(before.get(name, getattr(obj, name)) for name in fields).strip()
                     new = f"{obj.given_name} {obj.family_name}".strip()
                 else:
-                    old, new = before["name"], obj.name  # type: ignore[attr-defined]
-                lines.append(f"{old} → {new} ({obj.sourced_id})")  # type: ignore[attr-defined]
+                    old, new = before["name"], obj.name
+                lines.append(f"{old} → {new} ({obj.sourced_id})")
             if lines:
                 result[ENTITY_OF[model]] = lines
         return result
@@ -318,7 +318,7 @@ class ChangeSet:
                 entries.append(dumps(["create", ref(obj), values]))
             for obj in self.changed(model):
                 names = sorted(self.before[model][obj.pk])
-                values = [[n, _value(obj, obj._meta.get_field(n))] for n in names]  # type: ignore[arg-type]
+                values = [[n, _value(obj, obj._meta.get_field(n))] for n in names]
                 entries.append(dumps(["update", ref(obj), values]))
         entries += [dumps(["link", ref(x.section), ref(x.term)]) for x in self.new_links]
         entries += [

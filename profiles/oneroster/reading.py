@@ -68,7 +68,7 @@ class _Reading(_ImporterState):
                     return self._load_zip(archive)
             if hasattr(source, "seek"):
                 source.seek(0)
-            with zipfile.ZipFile(source) as archive:  # type: ignore[arg-type]
+            with zipfile.ZipFile(source) as archive:
                 return self._load_zip(archive)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
             self.error(name, None, "", "This is not a zip file (or it is damaged).")

@@ -48,9 +48,9 @@ def _goal(world, title, category_name, maths_target=None, progress=40, propose=T
 
 
 def _categories(world):
-    from goals.services import goal_categories_for
+    from goals.selectors import goal_categories_for
 
-    goal_categories_for(world.school.pk)
+    goal_categories_for(school_id=world.school.pk)
 
 
 def test_the_agenda_brings_goals_by_category_with_progress_and_evidence(world, maths):

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.models import Goal
+from goals.selectors import goal_categories_for
 from goals.services import (
     action_step_add,
     checkin_record,
     goal_approve,
-    goal_categories_for,
     goal_comment_add,
     goal_create,
 )
@@ -26,7 +26,7 @@ def _goal_of(world, student, title: str, *, guardian=None) -> Goal:
     """An active goal with a category, two competencies, two steps, two check-ins and two
     comments (one the teacher's, one the family's)."""
     maths = build_maths(world)
-    category = goal_categories_for(world.school.pk)[0]
+    category = goal_categories_for(school_id=world.school.pk)[0]
     goal = goal_create(
         actor=student,
         student=student,

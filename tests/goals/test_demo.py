@@ -207,14 +207,14 @@ def test_revised_goals_keep_their_first_version_in_history(demo):
     revised = Goal.objects.filter(status="active", version=3, origin="student").exclude(
         updated_by=None
     )
-    with_history = [g for g in revised if goal_versions(g)]
+    with_history = [g for g in revised if goal_versions(goal=g)]
     assert len(with_history) >= 5
     for g in with_history:
         titles = set(
             Goal.pgh_event_model.objects.filter(pgh_obj_id=g.pk).values_list("title", flat=True)
         )
         assert g.title in titles and len(titles) == 2, titles
-        assert goal_versions(g)[0]["title"] != g.title
+        assert goal_versions(goal=g)[0]["title"] != g.title
 
 
 def test_login_student_has_her_goals(demo):
@@ -231,7 +231,7 @@ def test_login_student_has_her_goals(demo):
     reading = active["Literacy"]
     assert reading.title == "Read 4 novels by winter break"
     assert reading.target_date == date(2025, 12, 19)
-    assert goal_versions(reading)[0]["title"] == "Read more books"
+    assert goal_versions(goal=reading)[0]["title"] == "Read more books"
     assert reading.comments.filter(author=carmen, kind="encouragement").exists()
     assert is_guardian_of(carmen, sofia.pk)
     assert reading.checkins.count() >= 6
@@ -264,7 +264,7 @@ def test_login_student_has_her_goals(demo):
 
 def test_ms_rivera_has_proposals_waiting_and_quiet_goals_to_follow_up(demo):
     rivera, sofia = _user("ms.rivera"), _user("sofia.martinez")
-    board = advisory_goals_for(rivera, now=_aware(TODAY, time(12)))
+    board = advisory_goals_for(viewer=rivera, now=_aware(TODAY, time(12)))
     advisory = set(
         rivera.enrollments.get(section__sourced_id="demo-advisory-rivera")
         .section.enrollments.filter(role="student")
@@ -538,7 +538,9 @@ def test_seed_demo_adds_the_goals_to_a_seeded_school_and_says_so_once(demo):
     assert lines[0].startswith(f"Added the demo goals: {GOALS} goals for ")
     # Then the conferences step, which this module's school didn't have either.
     assert lines[1].startswith("Added the demo conferences: ")
-    assert first.getvalue() == "\n".join(lines[:2]) + "\n" + block + "\n"
+    # And the follow-ups step (attendance, a scan, flags worked through), new to it as well.
+    assert lines[2].startswith("Added the demo follow-ups: ")
+    assert first.getvalue() == "\n".join(lines[:3]) + "\n" + block + "\n"
     assert second.getvalue() == block + "\n"
     # The held demo conferences turned their next-term goals into drafts: not the goals demo's.
     assert Goal.objects.filter(from_conference__isnull=True).count() == GOALS

@@ -72,8 +72,8 @@ def test_the_advisor_approves(world, wren, proposed):
 
 
 def test_advisory_goals_list_only_the_advisees_goals(world, wren, proposed):
-    assert advisory_goals_for(wren).waiting == []
-    assert advisory_goals_for(world.teacher).waiting == [proposed]
+    assert advisory_goals_for(viewer=wren).waiting == []
+    assert advisory_goals_for(viewer=world.teacher).waiting == [proposed]
 
 
 def test_the_pages_refuse_a_class_teacher_approving(world, wren, proposed, client):

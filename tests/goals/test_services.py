@@ -13,14 +13,13 @@ from django.utils import timezone
 from core.errors import Conflict, NotAllowed, ValidationFailed
 from goals.models import ActionStep, CheckIn, Goal, GoalCategory, GoalComment
 from goals.permissions import visible_goals_q
-from goals.selectors import goal_versions
+from goals.selectors import goal_categories_for, goal_versions
 from goals.services import (
     action_step_add,
     action_step_set_done,
     checkin_record,
     goal_accept_suggestion,
     goal_approve,
-    goal_categories_for,
     goal_close,
     goal_comment_add,
     goal_create,
@@ -716,7 +715,7 @@ def test_revising_an_active_goal_keeps_its_earlier_version(world):
     ]
     assert events[2].pgh_context.metadata["user"] == world.student.pk
     assert events[2].pgh_context.metadata["service"] == "goal_update"
-    assert goal_versions(goal) == [
+    assert goal_versions(goal=goal) == [
         {
             "replaced_at": events[2].pgh_created_at,
             "title": TITLE,
@@ -730,7 +729,7 @@ def test_revising_an_active_goal_keeps_its_earlier_version(world):
 def test_a_goal_with_unchanged_wording_has_no_earlier_versions(world):
     goal = _active(world)
 
-    assert goal_versions(goal) == []
+    assert goal_versions(goal=goal) == []
 
 
 # --- check-ins ---------------------------------------------------------------------------------
@@ -1014,7 +1013,7 @@ def test_anonymous_visitors_see_no_goals(world):
 
 
 def test_a_new_school_starts_with_the_usual_four_categories(world):
-    names = [c.name for c in goal_categories_for(world.school.pk)]
+    names = [c.name for c in goal_categories_for(school_id=world.school.pk)]
 
     assert names == ["Literacy", "Numeracy", "Social-emotional", "Personal"]
     assert GoalCategory.objects.filter(school=world.other_school).count() == 4
@@ -1024,7 +1023,7 @@ def test_reading_the_categories_never_writes(world, django_assert_num_queries):
     GoalCategory.objects.filter(school=world.school).delete()
 
     with django_assert_num_queries(1):
-        assert goal_categories_for(world.school.pk) == []
+        assert goal_categories_for(school_id=world.school.pk) == []
     assert not GoalCategory.objects.filter(school=world.school).exists()
 
 
@@ -1036,4 +1035,4 @@ def test_setting_up_a_school_again_keeps_its_own_categories(world):
 
     goal_categories_default_create(school=world.school)
 
-    assert goal_categories_for(world.school.pk) == [own]
+    assert goal_categories_for(school_id=world.school.pk) == [own]

@@ -110,7 +110,7 @@ def test_no_recent_check_in_lists_the_quietest_goal_first(world, client):
     )
     Goal.objects.filter(pk=quiet.pk).update(approved_at=now - dt.timedelta(days=10))
     Goal.objects.filter(pk=quieter.pk).update(approved_at=now - dt.timedelta(days=30))
-    assert [g.pk for g in advisory_goals_for(world.teacher).stale] == [quieter.pk, quiet.pk]
+    assert [g.pk for g in advisory_goals_for(viewer=world.teacher).stale] == [quieter.pk, quiet.pk]
     client.force_login(world.teacher)
     page = client.get(reverse("advisory-goals")).content.decode()
     assert page.index("Quiet for a month") < page.index("Quiet for ten days")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from mastery.models import Competency, Framework, PacingPlan, PacingTarget, Prerequisite
-from mastery.services import framework_link_sections, scale_default_for
+from mastery.services import framework_link_sections
 
 
 @dataclass
@@ -60,7 +60,6 @@ def build_maths(world) -> Maths:
             by_code["7.EE.1"],
             by_code["7.EE.2"],
         )
-    scale_default_for(world.school)
     fw = Framework.objects.create(
         school=world.school,
         title="Math 7",

@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from mastery.models import Competency, Evidence, Framework, MasteryRecord
-from mastery.services import REVIEW_REFUSAL, evidence_record, evidence_submit, scale_default_for
+from mastery.selectors import scale_default_for
+from mastery.services import REVIEW_REFUSAL, evidence_record, evidence_submit
 from tests import factories as f
 
 SEP = dt.date(2026, 9, 15)
@@ -70,7 +71,7 @@ def test_a_framework_carries_its_method_and_the_schools_default_scale(world, mat
         "calculation_method": "decaying_average",
         "calculation_parameter": 65,
         "scale": {
-            "id": scale_default_for(world.school).pk,
+            "id": scale_default_for(school=world.school).pk,
             "name": "4-point scale",
             "levels": [
                 {"points": 4.0, "label": "Exceeds", "colour": "#1b5e20", "is_mastery": False},

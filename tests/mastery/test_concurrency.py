@@ -12,7 +12,8 @@ from django.db import connection
 
 from mastery import calculation as calc
 from mastery.models import Evidence, MasteryRecord
-from mastery.services import evidence_record, levels_of, scale_default_for
+from mastery.selectors import levels_of, scale_default_for
+from mastery.services import evidence_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +52,10 @@ def test_concurrent_writers_leave_a_record_equal_to_a_recomputation(world, maths
     )
     assert len(ordered) == len(scores)
     expected = calc.rollup(
-        "decaying_average", ordered, levels_of(scale_default_for(world.school)), parameter=65
+        "decaying_average",
+        ordered,
+        levels_of(scale=scale_default_for(school=world.school)),
+        parameter=65,
     )
     record = MasteryRecord.objects.get(student=world.student, competency=maths.t1)
     assert record.evidence_count == len(scores)

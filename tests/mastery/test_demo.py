@@ -256,7 +256,7 @@ def test_the_class_grid_shows_students_on_pace_behind_and_ahead(demo):
                 "user_id", flat=True
             )
         )
-        pacing = pacing_for_section(section, students, TODAY)
+        pacing = pacing_for_section(section=section, student_ids=students, today=TODAY)
         behind = Counter(p.behind_by for p in pacing.values())
         assert behind[0] >= 5, key
         assert sum(n for by, n in behind.items() if by in (2, 3)) >= 2, key
@@ -278,7 +278,7 @@ def test_some_students_scores_trend_down(demo):
 
 def test_login_student_has_mastered_in_progress_and_ready_targets(demo):
     sofia = _user("sofia.martinez")
-    progress = student_progress(sofia, sofia)
+    progress = student_progress(viewer=sofia, student=sofia)
     assert [p.framework.identifier for p in progress] == [
         "demo-fw-math",
         "demo-fw-humanities",
@@ -306,7 +306,7 @@ def test_students_submissions_wait_for_review_including_the_login_students(demo)
         assert e.link.startswith("https://example.org/portfolio/")
         assert e.observed_on <= TODAY
     rivera, sofia = _user("ms.rivera"), _user("sofia.martinez")
-    waiting = list(evidence_waiting_for(rivera))
+    waiting = list(evidence_waiting_for(viewer=rivera))
     assert sofia.pk in {e.student_id for e in waiting}
     rivera_classes = set(
         Enrollment.objects.filter(

@@ -51,9 +51,9 @@ def test_a_maths_teacher_does_not_review_a_students_writing(world, writing):
 
 def test_the_review_queue_lists_only_targets_taught_in_the_teachers_sections(world, writing):
     wren, essay, budget = writing
-    assert list(evidence_waiting_for(world.teacher)) == [budget]
-    assert list(evidence_waiting_for(wren)) == [essay]
-    assert list(evidence_waiting_for(world.admin)) == [essay, budget]
+    assert list(evidence_waiting_for(viewer=world.teacher)) == [budget]
+    assert list(evidence_waiting_for(viewer=wren)) == [essay]
+    assert list(evidence_waiting_for(viewer=world.admin)) == [essay, budget]
 
 
 def test_the_service_refuses_a_maths_teacher_accepting_writing(world, writing):

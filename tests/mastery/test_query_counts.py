@@ -39,8 +39,9 @@ def _count(client, url: str, **params) -> int:
 
 
 PAGES = [
-    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {}, 10),
-    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {"sort": "behind"}, 10),
+    # 11: +1 since the nav shows the teacher's open follow-ups (followups.context_processors)
+    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {}, 11),
+    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {"sort": "behind"}, 11),
     ("teacher", lambda w, m: reverse("section-grid-csv", args=[w.math.pk]), {}, 12),
     ("teacher", lambda w, m: reverse("section-record", args=[w.math.pk]), {}, 14),
     ("teacher", lambda w, m: reverse("evidence-review"), {}, 12),

@@ -24,18 +24,22 @@ def _score(world, maths, competency, score, day=SEP_10, student=None):
 
 def test_pacing_counts_mastered_against_expected_by_today(world, maths):
     _score(world, maths, maths.t1, 4)
-    pacing = pacing_for_section(world.math, [world.student.pk], today=D(2026, 11, 1))
+    pacing = pacing_for_section(
+        section=world.math, student_ids=[world.student.pk], today=D(2026, 11, 1)
+    )
     assert pacing[world.student.pk].mastered == 1
     assert pacing[world.student.pk].expected == 2  # RP.1 by Sep 30, RP.2 by Oct 31
     assert pacing[world.student.pk].behind_by == 1
-    early = pacing_for_section(world.math, [world.student.pk], today=D(2026, 9, 1))
+    early = pacing_for_section(
+        section=world.math, student_ids=[world.student.pk], today=D(2026, 9, 1)
+    )
     assert early[world.student.pk].on_pace is True
 
 
 def test_pathway_statuses(world, maths):
     _score(world, maths, maths.t1, 4)  # mastered
     _score(world, maths, maths.t4, 1)  # in progress
-    [math] = student_progress(world.student, world.student)
+    [math] = student_progress(viewer=world.student, student=world.student)
     status = {i.competency.code: i.status for i in math.items}
     assert status == {
         "7.RP.1": "mastered",
@@ -52,14 +56,16 @@ def test_pathway_statuses(world, maths):
 
 def test_progress_is_scoped_to_the_viewer(world, maths):
     _score(world, maths, maths.t1, 4)
-    assert student_progress(world.guardian, world.student)[0].mastered == 1
-    assert student_progress(world.other_admin, world.student) == []
+    assert student_progress(viewer=world.guardian, student=world.student)[0].mastered == 1
+    assert student_progress(viewer=world.other_admin, student=world.student) == []
 
 
 def test_growth_counts_mastery_week_by_week(world, maths):
     _score(world, maths, maths.t1, 4, D(2026, 9, 10))
     _score(world, maths, maths.t3, 4, D(2026, 9, 20))
-    points = mastered_over_time(world.student, world.student, D(2026, 9, 1), D(2026, 9, 29))
+    points = mastered_over_time(
+        viewer=world.student, student=world.student, start=D(2026, 9, 1), end=D(2026, 9, 29)
+    )
     assert points == [
         (D(2026, 9, 1), 0),
         (D(2026, 9, 8), 0),
@@ -72,7 +78,9 @@ def test_growth_counts_mastery_week_by_week(world, maths):
 def test_growth_ends_today_not_at_last_weeks_point(world, maths):
     _score(world, maths, maths.t1, 4, D(2026, 9, 10))
     _score(world, maths, maths.t3, 4, D(2026, 10, 1))
-    points = mastered_over_time(world.student, world.student, D(2026, 9, 1), D(2026, 10, 2))
+    points = mastered_over_time(
+        viewer=world.student, student=world.student, start=D(2026, 9, 1), end=D(2026, 10, 2)
+    )
     assert points[-2:] == [(D(2026, 9, 29), 1), (D(2026, 10, 2), 2)]
 
 
@@ -81,18 +89,18 @@ def test_class_grid_rows_cells_and_sorting(world, maths):
     f.enroll(world.math, kid)
     _score(world, maths, maths.t1, 4)
     _score(world, maths, maths.t1, 2, student=kid)
-    grid = class_grid(world.math, world.teacher, today=D(2026, 11, 1))
+    grid = class_grid(viewer=world.teacher, section=world.math, today=D(2026, 11, 1))
     assert [c.code for c in grid.competencies] == ["7.RP.1", "7.RP.2", "7.RP.3", "7.EE.1", "7.EE.2"]
     assert [r.student.family_name for r in grid.rows] == ["Adams", "Rivera"]
     adams, rivera = grid.rows
     assert adams.cells[0].level.label == "Approaching" and adams.cells[1] is None
     assert (rivera.mastered, rivera.pacing.behind_by, adams.pacing.behind_by) == (1, 1, 2)
-    by_progress = class_grid(world.math, world.teacher, sort="progress")
+    by_progress = class_grid(viewer=world.teacher, section=world.math, sort="progress")
     assert [r.student.family_name for r in by_progress.rows] == ["Rivera", "Adams"]
-    only_ee = class_grid(world.math, world.teacher, domain_id=maths.expressions.pk)
+    only_ee = class_grid(viewer=world.teacher, section=world.math, domain_id=maths.expressions.pk)
     assert [c.code for c in only_ee.competencies] == ["7.EE.1", "7.EE.2"]
     assert [d.code for d in grid.domains] == ["7.RP", "7.EE"]
 
 
 def test_grid_shows_only_students_the_viewer_may_see(world, maths):
-    assert class_grid(world.math, world.other_teacher).rows == []
+    assert class_grid(viewer=world.other_teacher, section=world.math).rows == []

@@ -10,6 +10,7 @@ import pytest
 from core.errors import NotAllowed, ValidationFailed
 from mastery import calculation as calc
 from mastery.models import Evidence, MasteryRecord
+from mastery.selectors import levels_of, scale_default_for
 from mastery.services import (
     evidence_accept,
     evidence_delete,
@@ -18,9 +19,7 @@ from mastery.services import (
     evidence_return,
     evidence_submit,
     evidence_update,
-    levels_of,
     mastery_rebuild,
-    scale_default_for,
 )
 
 D = dt.date
@@ -224,7 +223,114 @@ def test_records_always_equal_a_recomputation(world, maths):
     for score, day in zip(["1", "3.5", "2", "4", "2.5"], days, strict=True):
         _add(world, maths, score, day)
     scores = [Decimal(s) for s in ["1", "3.5", "2", "4", "2.5"]]
-    levels = levels_of(scale_default_for(world.school))
+    levels = levels_of(scale=scale_default_for(school=world.school))
     expected = calc.rollup("decaying_average", scores, levels, parameter=65)
     record = _record(world, maths)
     assert (record.score, record.mastered) == (expected.score, expected.mastered)
+
+
+# --- framework, scale and competency edits (the admin saves through these) ---------------------
+
+
+def test_a_new_calculation_method_saves_the_framework_and_queues_its_rebuild(world, maths):
+    from unittest import mock
+
+    from mastery.services import framework_update
+
+    maths.framework.calculation_method = "most_recent"
+    with mock.patch("mastery.services.mastery_rebuild_enqueue") as enqueue:
+        queued = framework_update(
+            actor=world.admin, framework=maths.framework, changed=["calculation_method"]
+        )
+    assert queued is True
+    enqueue.assert_called_once_with(framework_ids=[maths.framework.pk])
+    maths.framework.refresh_from_db()
+    assert maths.framework.calculation_method == "most_recent"
+
+
+def test_a_new_title_saves_the_framework_without_a_rebuild(world, maths):
+    from unittest import mock
+
+    from mastery.services import framework_update
+
+    maths.framework.title = "Mathematics 7"
+    with mock.patch("mastery.services.mastery_rebuild_enqueue") as enqueue:
+        queued = framework_update(actor=world.admin, framework=maths.framework, changed=["title"])
+    assert queued is False
+    enqueue.assert_not_called()
+    maths.framework.refresh_from_db()
+    assert maths.framework.title == "Mathematics 7"
+
+
+def test_a_competencys_own_method_queues_a_rebuild_of_its_framework(world, maths):
+    from unittest import mock
+
+    from mastery.services import competency_update
+
+    maths.t1.calculation_method = "highest"
+    with mock.patch("mastery.services.mastery_rebuild_enqueue") as enqueue:
+        assert competency_update(
+            actor=world.admin, competency=maths.t1, changed=["calculation_method"]
+        )
+        assert not competency_update(actor=world.admin, competency=maths.t1, changed=["label"])
+    enqueue.assert_called_once_with(framework_ids=[maths.framework.pk])
+
+
+def test_editing_the_default_scale_saves_its_levels_and_rebuilds_the_frameworks_using_it(
+    world, maths
+):
+    from unittest import mock
+
+    from mastery.services import scale_update
+
+    scale = scale_default_for(school=world.school)
+    beginning = scale.levels.get(label="Beginning")
+    exceeds = scale.levels.get(label="Exceeds")
+    exceeds.label = "Extends"
+    with mock.patch("mastery.services.mastery_rebuild_enqueue") as enqueue:
+        ids = scale_update(actor=world.admin, scale=scale, levels=[exceeds], deleted=[beginning])
+    assert ids == [maths.framework.pk]  # it names no scale: the school's default is its scale
+    enqueue.assert_called_once_with(framework_ids=[maths.framework.pk])
+    assert sorted(scale.levels.values_list("label", flat=True)) == [
+        "Approaching",
+        "Extends",
+        "Meets",
+    ]
+
+
+def test_the_admin_saves_a_scale_edit_through_scale_update(world, maths, client):
+    from unittest import mock
+
+    from django.urls import reverse
+
+    scale = scale_default_for(school=world.school)
+    levels = list(scale.levels.order_by("-points"))
+    data = {
+        "school": world.school.pk,
+        "name": scale.name,
+        "is_default": "on",
+        "levels-TOTAL_FORMS": len(levels),
+        "levels-INITIAL_FORMS": len(levels),
+        "levels-MIN_NUM_FORMS": 1,
+        "levels-MAX_NUM_FORMS": 1000,
+    }
+    for i, lv in enumerate(levels):
+        data |= {
+            f"levels-{i}-id": lv.pk,
+            f"levels-{i}-scale": scale.pk,
+            f"levels-{i}-points": lv.points,
+            f"levels-{i}-label": "Extends" if lv.label == "Exceeds" else lv.label,
+            f"levels-{i}-colour": lv.colour,
+        }
+        if lv.is_mastery:
+            data[f"levels-{i}-is_mastery"] = "on"
+    client.force_login(world.admin)
+    from mastery.services import scale_update
+
+    with mock.patch("mastery.admin.scale_update", wraps=scale_update) as update:
+        response = client.post(
+            reverse("admin:mastery_proficiencyscale_change", args=[scale.pk]), data
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    update.assert_called_once()
+    assert scale.levels.filter(label="Extends").exists()

@@ -128,6 +128,19 @@ def test_review_queue_accepts_in_place(world, maths, client):
     assert MasteryRecord.objects.get(competency=maths.t3).mastered is True
 
 
+def test_a_student_cannot_accept_their_own_submission_and_it_stays_waiting(world, maths, client):
+    # The refusal comes from evidence_accept itself: the view repeats no check of its own.
+    submission = evidence_submit(actor=world.student, competency=maths.t3, note="Budget project")
+    client.force_login(world.student)
+    response = client.post(
+        reverse("evidence-accept", args=[submission.pk]), {"score": "3"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 403
+    submission.refresh_from_db()
+    assert submission.status == "submitted"
+    assert not MasteryRecord.objects.filter(competency=maths.t3, mastered=True).exists()
+
+
 def test_student_sees_levels_growth_chart_and_whats_next(world, maths, client):
     _score(world, maths.t1, 4)
     client.force_login(world.student)
