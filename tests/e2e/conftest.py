@@ -84,6 +84,10 @@ def assert_accessible(page):
     axe = Axe()
 
     def check() -> None:
+        # An HTMX request in flight dims its element (.htmx-request, opacity .6 with a 0.2 s
+        # transition): judge the colours people read once it has settled.
+        page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=10_000)
+        page.wait_for_timeout(250)
         results = axe.run(page)
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

@@ -157,7 +157,9 @@ def zip_bytes(folder: Path = SAMPLE) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(folder.iterdir()):
-            archive.writestr(path.name, path.read_bytes())
+            # A fixed time: two archives of the same files are the same bytes, whenever built.
+            info = zipfile.ZipInfo(path.name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(info, path.read_bytes())
     return buffer.getvalue()
 
 
