@@ -222,6 +222,17 @@ def attendance_rows_read(
 RESCAN_ONE_BY_ONE = 50
 
 
+def attendance_upsert(marks: list[Attendance]) -> None:
+    """Write marks, replacing a student's mark for the same day (one statement per 2,000)."""
+    Attendance.objects.bulk_create(
+        marks,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["student", "date"],
+        update_fields=["status", "source", "recorded_by", "school", "updated_at"],
+    )
+
+
 def _rescan(school: School, student_ids: set[int]) -> None:
     """After commit: a few students' debounced rescans, or one scan of the whole school."""
     if len(student_ids) <= RESCAN_ONE_BY_ONE:
@@ -282,13 +293,7 @@ def attendance_import(
                 )
             )
         if not dry_run:
-            Attendance.objects.bulk_create(
-                changed,
-                batch_size=2000,
-                update_conflicts=True,
-                unique_fields=["student", "date"],
-                update_fields=["status", "source", "recorded_by", "school", "updated_at"],
-            )
+            attendance_upsert(changed)
             if rescan and changed:
                 _rescan(school, {mark.student_id for mark in changed})
     if dry_run:

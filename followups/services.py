@@ -23,7 +23,7 @@ from core.services import service
 from profiles.models import Enrollment, School, Section, User
 from profiles.permissions import can_teach_section
 
-from .attendance import is_school_day
+from .attendance import attendance_upsert, is_school_day
 from .models import ACTIVE_STATUSES, Attendance, Flag, FollowUp, RiskPolicy
 from .permissions import can_be_assigned, visible_flags_q
 
@@ -252,11 +252,6 @@ def attendance_take(
         )
         for student_id, status in marks.items()
     ]
-    Attendance.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["student", "date"],
-        update_fields=["status", "source", "recorded_by", "school", "updated_at"],
-    )
+    attendance_upsert(rows)
     hooks.students_changed(marks)  # rescanned after commit (debounced)
     return len(rows)

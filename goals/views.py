@@ -108,6 +108,20 @@ def _hints_for(data: dict[str, Any], school: School) -> list[Any]:
     )
 
 
+def _goal_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What the goal form (a student's goal or a teacher's suggestion) gives goal_create."""
+    return {
+        "title": data["title"],
+        "why": data["why"],
+        "category": data["category"],
+        "horizon": data["horizon"],
+        "success_criteria": data["success_criteria"],
+        "target_date": data["target_date"],
+        "competencies": data["competencies"],
+        "steps": [(data[f"step_{i}"], None) for i in (1, 2, 3)],
+    }
+
+
 def _goal_form(
     request: AuthenticatedHttpRequest, student: User, *, bound: bool = False, **kwargs: Any
 ) -> GoalForm:
@@ -149,17 +163,7 @@ def goal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             try:
                 goal = goal_create(
-                    actor=student,
-                    student=student,
-                    title=data["title"],
-                    why=data["why"],
-                    category=data["category"],
-                    horizon=data["horizon"],
-                    success_criteria=data["success_criteria"],
-                    target_date=data["target_date"],
-                    competencies=data["competencies"],
-                    steps=[(data[f"step_{i}"], None) for i in (1, 2, 3)],
-                    propose=propose,
+                    actor=student, student=student, propose=propose, **_goal_fields(data)
                 )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -530,18 +534,7 @@ def goal_suggest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            goal = goal_create(
-                actor=request.user,
-                student=student,
-                title=data["title"],
-                why=data["why"],
-                category=data["category"],
-                horizon=data["horizon"],
-                success_criteria=data["success_criteria"],
-                target_date=data["target_date"],
-                competencies=data["competencies"],
-                steps=[(data[f"step_{i}"], None) for i in (1, 2, 3)],
-            )
+            goal = goal_create(actor=request.user, student=student, **_goal_fields(data))
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

@@ -71,6 +71,13 @@ def advised_student_ids(user: User) -> QuerySet[Enrollment, int]:
     ).values_list("user_id", flat=True)
 
 
+def _administered_student_ids(viewer: User) -> QuerySet[Membership, int]:
+    """The students of the schools this viewer runs as a school admin (a subquery)."""
+    return Membership.objects.filter(
+        role=Role.STUDENT, school_id__in=administered_school_ids(viewer)
+    ).values_list("user_id", flat=True)
+
+
 def advised_students_q(viewer: User | AnonymousUser) -> Q:
     """Filter for ``User.objects``: the students whose advisor this viewer is, or (for a school
     admin) who are at a school they run. Approving and returning goals is theirs."""
@@ -80,13 +87,7 @@ def advised_students_q(viewer: User | AnonymousUser) -> Q:
     if viewer.is_superuser:
         return is_student
     return is_student & (
-        Q(pk__in=advised_student_ids(viewer))
-        | Q(
-            pk__in=Membership.objects.filter(
-                role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),
-            ).values_list("user_id", flat=True)
-        )
+        Q(pk__in=advised_student_ids(viewer)) | Q(pk__in=_administered_student_ids(viewer))
     )
 
 
@@ -105,12 +106,7 @@ def visible_students_q(viewer: User | AnonymousUser) -> Q:
             )
         )
         | Q(pk__in=taught_student_ids(viewer))
-        | Q(
-            pk__in=Membership.objects.filter(
-                role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),
-            ).values_list("user_id", flat=True)
-        )
+        | Q(pk__in=_administered_student_ids(viewer))
     )
 
 
@@ -122,13 +118,7 @@ def staff_students_q(viewer: User | AnonymousUser) -> Q:
     if viewer.is_superuser:
         return is_student
     return is_student & (
-        Q(pk__in=taught_student_ids(viewer))
-        | Q(
-            pk__in=Membership.objects.filter(
-                role=Role.STUDENT,
-                school_id__in=administered_school_ids(viewer),
-            ).values_list("user_id", flat=True)
-        )
+        Q(pk__in=taught_student_ids(viewer)) | Q(pk__in=_administered_student_ids(viewer))
     )
 
 
