@@ -26,8 +26,7 @@ from django.db import transaction
 from core.errors import Conflict
 from goals.models import GoalCategory
 from mastery.models import Evidence
-from profiles import demo_data as school_data
-from profiles.demo import HISTORY_SOURCE
+from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID
 from profiles.models import Enrollment, School, Section, Term, User
 
 from .. import services as svc
@@ -485,7 +484,7 @@ class _Seeder:
 
 def _already_seeded(names: list[str]) -> bool:
     return ConferenceWindow.objects.filter(
-        school__sourced_id=school_data.SCHOOL_SOURCED_ID, name__in=names
+        school__sourced_id=SCHOOL_SOURCED_ID, name__in=names
     ).exists()
 
 
@@ -496,11 +495,7 @@ def demo_conferences_seed(*, today: dt.date | None = None) -> ConferencesDemoSum
     if _already_seeded(names):
         return ConferencesDemoSummary(created=False)
     with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = (
-            School.objects.select_for_update()
-            .filter(sourced_id=school_data.SCHOOL_SOURCED_ID)
-            .first()
-        )
+        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or _already_seeded(names):
             return ConferencesDemoSummary(created=False)
         seeder = _Seeder(school, today or school.today(), data)
