@@ -2,8 +2,8 @@
 check-ins and comments.
 
 Two halves, like :mod:`profiles.demo` and :mod:`mastery.demo`. :func:`build_goals_plan` is
-pure: from the fixed material in :mod:`goals.demo_data`, the students (their advisors, teachers
-and families), their math evidence and ``today`` it decides, with one seeded
+pure: from the material in ``goals.json`` (read by :mod:`goals.demo.data`), the students (their
+advisors, teachers and families), their math evidence and ``today`` it decides, with one seeded
 :class:`random.Random`, every goal, step, check-in and comment — the same way on every run and
 in every process. :func:`demo_goals_seed` writes the templates and that plan in one transaction
 with bulk inserts, and does nothing at all (one query) when the demo school already has goal
@@ -33,17 +33,23 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from mastery import calculation as calc
-from mastery import demo_data as mastery_data
 from mastery.demo import MasteryPlan, pacing_codes, school_days, target_identifier
+from mastery.demo import data as mastery_data
 from mastery.models import Competency, Evidence
 from mastery.services import DEFAULT_LEVELS
-from profiles import demo_data as school_data
-from profiles.demo import HISTORY_SOURCE, DemoPlan, TermSpec, demo_logins, demo_terms
+from profiles.demo import (
+    HISTORY_SOURCE,
+    SCHOOL_SOURCED_ID,
+    DemoPlan,
+    TermSpec,
+    demo_logins,
+    demo_terms,
+)
 from profiles.models import Enrollment, GuardianLink, Membership, Role, School, Section, Term
 
-from . import demo_data as data
-from .models import ActionStep, CheckIn, Goal, GoalComment, GoalSettings, GoalTemplate
-from .selectors import goal_categories_for
+from ..models import ActionStep, CheckIn, Goal, GoalComment, GoalSettings, GoalTemplate
+from ..selectors import goal_categories_for
+from . import data
 
 S = Goal.Status
 MIN_WINDOW_DAYS = 35  # before the term has run this long, goals start this many days back
@@ -1234,7 +1240,7 @@ def format_goals_created(summary: GoalsDemoSummary) -> str:
 def _already_seeded() -> Any:
     """The demo school's id, and whether it has goal templates or goals of its students."""
     return (
-        School.objects.filter(sourced_id=school_data.SCHOOL_SOURCED_ID)
+        School.objects.filter(sourced_id=SCHOOL_SOURCED_ID)
         .annotate(
             has_templates=Exists(GoalTemplate.objects.filter(school=OuterRef("pk"))),
             has_goals=Exists(

@@ -1,11 +1,14 @@
 """The demo school's mastery data: frameworks, pacing plans and a term of varied evidence.
 
-Two halves, like :mod:`profiles.demo`. :func:`build_mastery_plan` is pure: from the fixed
-material in :mod:`mastery.demo_data`, the class rosters and ``today`` it decides, with one
-seeded :class:`random.Random`, every pacing date and every piece of evidence — the same way on
-every run and in every process. :func:`demo_mastery_seed` writes the frameworks and that plan in
-one transaction with bulk inserts, computes every mastery record from the evidence, and does
-nothing at all (one query) when the demo frameworks already exist.
+The frameworks are CASE packages in ``mastery/demo/case/``, imported with the real
+:func:`mastery.case_import.case_import`; their pacing orders, the phrases evidence is written
+with and the shares the simulation draws with are JSON beside them (read by
+:mod:`mastery.demo.data`). :func:`build_mastery_plan` is pure: from that material, the class
+rosters and ``today`` it decides, with one seeded :class:`random.Random`, every pacing date and
+every piece of evidence — the same way on every run and in every process.
+:func:`demo_mastery_seed` imports the frameworks and writes that plan in one transaction with
+bulk inserts, computes every mastery record from the evidence, and does nothing at all (one
+query) when the demo frameworks already exist.
 
 It seeds on top of the demo school of :mod:`profiles.demo` and finds its classes and people by
 their ``demo-...`` sourced ids, so it also adds the mastery data to a demo school seeded before
@@ -28,12 +31,11 @@ import pghistory
 from django.db import transaction
 from django.utils import timezone
 
-from profiles import demo_data as school_data
-from profiles.demo import HISTORY_SOURCE, DemoPlan, demo_logins, demo_terms
+from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, DemoPlan, demo_logins, demo_terms
 from profiles.models import Enrollment, School, Section
 
-from . import demo_data as data
-from .models import (
+from ..case_import import case_import
+from ..models import (
     Competency,
     Evidence,
     Framework,
@@ -43,7 +45,8 @@ from .models import (
     Prerequisite,
     SectionCompetency,
 )
-from .services import mastery_recompute, scale_default_create
+from ..services import mastery_recompute, scale_default_create
+from . import data
 
 CLASS_PREFIX = "demo-class-"
 RECOMPUTE_CHUNK = 2000
@@ -104,98 +107,9 @@ class MasteryPlan:
     abilities: tuple[tuple[str, str, str], ...]  # (section, student, ability key)
 
 
-@dataclass(frozen=True)
-class NodeSpec:
-    """A competency of a demo framework: a grade, a domain or a learning target."""
-
-    framework: str  # FrameworkData.key
-    identifier: str
-    parent: str | None
-    code: str
-    statement: str
-    short_statement: str
-    kind: str
-    grade_levels: str
-    order: int
-    depth: int
-    sort_key: str
-    is_leaf: bool
-
-
 def target_identifier(framework: data.FrameworkData, code: str) -> str:
     """``demo-fw-math`` and ``7.RP.1`` → ``demo-fw-math-7.RP.1``."""
     return f"{framework.identifier}-{code}"
-
-
-def framework_nodes(framework: data.FrameworkData) -> list[NodeSpec]:
-    """The framework's tree, parents before children: grade, domain, learning target."""
-    nodes: list[NodeSpec] = []
-    band = ",".join(g for g, _ in school_data.GRADE_SIZES)
-
-    def add(parent: NodeSpec | None, order: int, **values: object) -> NodeSpec:
-        sort_key = f"{order:04d}" if parent is None else f"{parent.sort_key}.{order:04d}"
-        node = NodeSpec(
-            framework=framework.key,
-            parent=None if parent is None else parent.identifier,
-            order=order,
-            depth=0 if parent is None else parent.depth + 1,
-            sort_key=sort_key,
-            **values,  # type: ignore[arg-type]
-        )
-        nodes.append(node)
-        return node
-
-    for g, grade in enumerate(framework.grades, start=1):
-        grade_levels = grade.grade or band
-        grade_node = None
-        if grade.grade:
-            grade_node = add(
-                None,
-                g,
-                identifier=f"{framework.identifier}-grade-{grade.grade}",
-                code=grade.grade,
-                statement=f"Grade {grade.grade}",
-                short_statement="",
-                kind="Grade Level",
-                grade_levels=grade_levels,
-                is_leaf=False,
-            )
-        for d, domain in enumerate(grade.domains, start=1):
-            domain_node = add(
-                grade_node,
-                d,
-                identifier=target_identifier(framework, domain.code),
-                code=domain.code,
-                statement=domain.title,
-                short_statement="",
-                kind="Domain",
-                grade_levels=grade_levels,
-                is_leaf=False,
-            )
-            for t, target in enumerate(domain.targets, start=1):
-                add(
-                    domain_node,
-                    t,
-                    identifier=target_identifier(framework, target.code),
-                    code=target.code,
-                    statement=target.statement,
-                    short_statement=target.short,
-                    kind="Learning Target",
-                    grade_levels=grade_levels,
-                    is_leaf=True,
-                )
-    return nodes
-
-
-def framework_prerequisites(framework: data.FrameworkData) -> list[tuple[str, str]]:
-    """(competency, prerequisite) identifiers: the targets each target comes after."""
-    return [
-        (target_identifier(framework, target.code), target_identifier(framework, before))
-        for grade in framework.grades
-        for domain in grade.domains
-        for target in domain.targets
-        for before in target.after
-    ]
 
 
 def domain_key(code: str) -> str:
@@ -651,17 +565,13 @@ def demo_mastery_seed(*, today: date | None = None) -> MasteryDemoSummary:
     run racing the first waits for it and then finds the frameworks.
     """
     frameworks = Framework.objects.filter(
-        school__sourced_id=school_data.SCHOOL_SOURCED_ID, identifier__in=demo_identifiers()
+        school__sourced_id=SCHOOL_SOURCED_ID, identifier__in=demo_identifiers()
     )
     if frameworks.exists():
         return MasteryDemoSummary(created=False)
     today = today or timezone.localdate()
     with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = (
-            School.objects.select_for_update()
-            .filter(sourced_id=school_data.SCHOOL_SOURCED_ID)
-            .first()
-        )
+        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or frameworks.exists():
             return MasteryDemoSummary(created=False)
         counts = _write(school, today)
@@ -733,54 +643,19 @@ def _rosters(school: School) -> tuple[list[Roster], dict[str, int], dict[str, in
 
 def _write(school: School, today: date) -> dict[str, int]:
     scale_default_create(school=school)
-    frameworks = {
-        fw.key: row
-        for fw, row in zip(
-            data.FRAMEWORKS,
-            Framework.objects.bulk_create(
-                Framework(
-                    school=school,
-                    title=fw.title,
-                    identifier=fw.identifier,
-                    creator=data.CREATOR,
-                    version=data.VERSION,
-                    subject=fw.subject,
-                    description=fw.description,
-                    calculation_method=fw.method,
-                    calculation_parameter=fw.parameter,
-                )
-                for fw in data.FRAMEWORKS
-            ),
-            strict=True,
+    frameworks: dict[str, Framework] = {}
+    for fw in data.FRAMEWORKS:
+        result = case_import(source=fw.package, school=school, actor=None, source_name=fw.key)
+        if not result.applied or result.framework is None:
+            raise ValueError(f"The demo's CASE package {fw.key} was refused: {result.errors}")
+        frameworks[fw.key] = result.framework
+        # A LearnHub setting CASE does not carry; set before any evidence, so nothing to rebuild.
+        Framework.objects.filter(pk=result.framework.pk).update(
+            calculation_method=fw.method, calculation_parameter=fw.parameter
         )
+    competency = {
+        c.identifier: c for c in Competency.objects.filter(framework__in=frameworks.values())
     }
-    nodes = [node for fw in data.FRAMEWORKS for node in framework_nodes(fw)]
-    competency: dict[str, Competency] = {}
-    for depth in sorted({n.depth for n in nodes}):
-        level = [n for n in nodes if n.depth == depth]
-        created = Competency.objects.bulk_create(
-            Competency(
-                framework=frameworks[n.framework],
-                parent=None if n.parent is None else competency[n.parent],
-                identifier=n.identifier,
-                code=n.code,
-                statement=n.statement,
-                short_statement=n.short_statement,
-                kind=n.kind,
-                grade_levels=n.grade_levels,
-                order=n.order,
-                depth=n.depth,
-                sort_key=n.sort_key,
-                is_leaf=n.is_leaf,
-            )
-            for n in level
-        )
-        competency.update((c.identifier, c) for c in created)
-    prerequisites = Prerequisite.objects.bulk_create(
-        Prerequisite(competency=competency[c], prerequisite=competency[p])
-        for fw in data.FRAMEWORKS
-        for c, p in framework_prerequisites(fw)
-    )
 
     rosters, sections, people, login_student = _rosters(school)
     plan = build_mastery_plan(rosters, today=today, login_student=login_student)
@@ -840,8 +715,10 @@ def _write(school: School, today: date) -> dict[str, int]:
     return {
         "frameworks": len(frameworks),
         "competencies": len(competency),
-        "targets": sum(1 for n in nodes if n.is_leaf),
-        "prerequisites": len(prerequisites),
+        "targets": sum(1 for c in competency.values() if c.is_leaf),
+        "prerequisites": Prerequisite.objects.filter(
+            competency__framework__in=frameworks.values()
+        ).count(),
         "section_links": len(plan.links),
         "pacing_plans": len(planned),
         "pacing_targets": len(plan.pacing),
