@@ -574,7 +574,9 @@ def demo_mastery_seed(*, today: date | None = None) -> MasteryDemoSummary:
         school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or frameworks.exists():
             return MasteryDemoSummary(created=False)
-        counts = _write(school, today)
+        frameworks = _import_frameworks(school)
+        with pghistory.context(source=HISTORY_SOURCE):  # the CASE import named itself
+            counts = _write(school, frameworks, today)
     return MasteryDemoSummary(created=True, counts=counts)
 
 
@@ -641,7 +643,8 @@ def _rosters(school: School) -> tuple[list[Roster], dict[str, int], dict[str, in
     return rosters, sections, people, login_student
 
 
-def _write(school: School, today: date) -> dict[str, int]:
+def _import_frameworks(school: School) -> dict[str, Framework]:
+    """The demo's CASE packages, through the real import (as the operator)."""
     scale_default_create(school=school)
     frameworks: dict[str, Framework] = {}
     for fw in data.FRAMEWORKS:
@@ -653,6 +656,10 @@ def _write(school: School, today: date) -> dict[str, int]:
         Framework.objects.filter(pk=result.framework.pk).update(
             calculation_method=fw.method, calculation_parameter=fw.parameter
         )
+    return frameworks
+
+
+def _write(school: School, frameworks: dict[str, Framework], today: date) -> dict[str, int]:
     competency = {
         c.identifier: c for c in Competency.objects.filter(framework__in=frameworks.values())
     }
