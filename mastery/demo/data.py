@@ -6,6 +6,9 @@
 * ``frameworks.json``: what CASE does not hold, per framework in the order the demo lists them:
   its calculation method and parameter, each grade's pacing order and how many pieces of
   evidence a target gets.
+* ``abilities.json``: how students do — one ability profile per student and class (where
+  they start, how they change, how often they are reassessed), drawn by weight — and the
+  follow-up scan's cases (slipping, gone quiet) the simulation makes.
 * ``evidence.json``: the phrases evidence is written with (titles, projects, teachers' notes,
   students' submissions) and the shares the term's simulation draws with.
 
@@ -20,13 +23,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from mastery.demo_data import (  # noqa: F401  (how students do: read with the rest)
-    ABILITIES,
-    LOGIN_ABILITIES,
-    SAME_ABILITY_IN_EVERY_CLASS,
-    AbilityData,
-)
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -160,3 +156,35 @@ SUBMISSIONS: tuple[tuple[str, int], ...] = _EVIDENCE["submissions"]
 LOGIN_SUBMISSION_CLASS: str = _EVIDENCE["login_submission_class"]
 LOGIN_SUBMISSION_NOTE: str = _EVIDENCE["login_submission_note"]
 SUBMISSION_NOTES: dict[str, tuple[str, ...]] = _EVIDENCE["submission_notes"]
+
+
+@dataclass(frozen=True)
+class AbilityData:
+    key: str
+    weight: int  # how common it is
+    start: float  # expected score at the start of the term, on the 1–4 scale
+    change: float  # how much it moves by today
+    growth: float  # how much each further attempt on the same target adds
+    coverage: float  # chance a past target has any evidence
+    ahead: tuple[int, ...]  # how many targets past the current one they work on (choices)
+    # Whether a target still not met a few days after its pacing date gets reassessed (up to
+    # REASSESSMENTS times, at Meets or Exceeds) until it is: how a student stays on pace.
+    reassessed: bool = False
+
+
+_ABILITIES: dict[str, Any] = _json("abilities.json")
+ABILITIES: tuple[AbilityData, ...] = tuple(AbilityData(**a) for a in _ABILITIES["abilities"])
+# Otherwise a class draws its own.
+SAME_ABILITY_IN_EVERY_CLASS: float = _ABILITIES["same_ability_in_every_class"]
+REASSESS_AFTER_DAYS: int = _ABILITIES["reassess_after_days"]  # school days after the pacing date
+REASSESSMENTS: int = _ABILITIES["reassessments"]
+# Slipping: on this many of the targets they worked on most recently, a reassessment in the
+# last two weeks comes in well below what they showed before (the follow-up scan's "slipping").
+SLIPPING_RECENT_TARGETS: int = _ABILITIES["slipping_recent_targets"]
+SLIPPING_RECENT_DAYS: int = _ABILITIES["slipping_recent_days"]  # school days back
+# Gone quiet: a few students (never the login student) whose work stops, in every class, this
+# many school days before today (the follow-up scan's "no recent evidence").
+QUIET_STUDENTS: int = _ABILITIES["quiet_students"]
+QUIET_SCHOOL_DAYS: tuple[int, int] = _ABILITIES["quiet_school_days"]
+# The login student (Sofia, grade 7): by subject.
+LOGIN_ABILITIES: dict[str, str] = _ABILITIES["login_abilities"]
