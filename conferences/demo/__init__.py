@@ -478,7 +478,7 @@ class _Seeder:
                 actor=attendee.user,
                 conference=attendee.conference,
                 response=Attendee.Rsvp.ANOTHER_TIME if asks else Attendee.Rsvp.ACCEPTED,
-                note="Could we come after 5 pm? We both work late." if asks else "",
+                note=self.data["another_time_note"] if asks else "",
             )
 
 

@@ -459,7 +459,7 @@ class _PlanBuilder:
         for w, score in zip(work, scores, strict=True):
             note = ""
             if is_login and w.target == current:
-                note = "Good start; still needs a worked example before trying one alone."
+                note = data.LOGIN_CURRENT_NOTE
             elif rng.random() < data.NOTE_SHARE:
                 band = "high" if score >= 3 else "mid" if score == 2 else "low"
                 specific = data.DOMAIN_NOTES.get(timings[w.target].domain, no_notes)
@@ -653,9 +653,9 @@ def demo_mastery_seed(*, today: date | None = None) -> MasteryDemoSummary:
         school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or frameworks.exists():
             return MasteryDemoSummary(created=False)
-        frameworks = _import_frameworks(school)
+        imported = _import_frameworks(school)
         with pghistory.context(source=HISTORY_SOURCE):  # the CASE import named itself
-            counts = _write(school, frameworks, today)
+            counts = _write(school, imported, today)
     return MasteryDemoSummary(created=True, counts=counts)
 
 

@@ -153,6 +153,8 @@ NOTES: dict[str, dict[str, tuple[str, ...]]] = _EVIDENCE["notes"]
 DOMAIN_NOTES: dict[str, dict[str, tuple[str, ...]]] = _EVIDENCE["domain_notes"]
 # Students' own submissions waiting for review: (class key, how many) beyond the login student's.
 SUBMISSIONS: tuple[tuple[str, int], ...] = _EVIDENCE["submissions"]
+# The teacher's note on the login student's work on the target the class is on.
+LOGIN_CURRENT_NOTE: str = _EVIDENCE["login_current_note"]
 LOGIN_SUBMISSION_CLASS: str = _EVIDENCE["login_submission_class"]
 LOGIN_SUBMISSION_NOTE: str = _EVIDENCE["login_submission_note"]
 SUBMISSION_NOTES: dict[str, tuple[str, ...]] = _EVIDENCE["submission_notes"]

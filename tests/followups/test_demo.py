@@ -18,8 +18,7 @@ from followups.models import Attendance, Flag, FollowUp, Rule, ScanRun
 from followups.selectors import flags_list_for_teacher
 from goals.demo import demo_goals_seed
 from mastery.demo import demo_mastery_seed
-from profiles import demo_data
-from profiles.demo import demo_school_seed
+from profiles.demo import demo_logins, demo_school_seed
 from profiles.models import User
 
 TODAY = date(2025, 11, 24)  # a Monday in Fall 2025
@@ -56,7 +55,7 @@ def test_attendance_scan_and_flags_in_every_state(demo):
 
 
 def test_login_teacher_has_a_real_queue(demo):
-    teacher = User.objects.get(sourced_id=f"demo-teacher-{demo_data.LOGIN_TEACHER}")
+    teacher = User.objects.get(email=next(x.email for x in demo_logins() if x.role == "teacher"))
     queue = list(flags_list_for_teacher(viewer=teacher))
     assert queue
     assert any(f.rule == "chronic_absence" for f in queue)

@@ -2,7 +2,8 @@
 on the flags it raised, so the follow-up queue is real on first run.
 
 The attendance is the simulation of a term (the only part in code): most students attend
-nearly every day, a few miss about one day in eight. It goes in as the information system's
+nearly every day, a few miss about one day in eight; its shares and the teachers' plan and notes
+are in ``followups.json`` beside this file. It goes in as the information system's
 CSV export, through the real importer; the flags come from the real scan; the follow-ups,
 acknowledgements, snoozes, resolutions and feedback through the real services. Idempotent: a
 demo scan run already recorded means nothing is written (one query).
@@ -11,33 +12,24 @@ demo scan run already recorded means nothing is written (one query).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pghistory
 from django.db import transaction
 
-from profiles import demo_data as school_data
-from profiles.demo import HISTORY_SOURCE
+from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
 from profiles.models import Enrollment, Membership, Role, School, Section, User
 
-from . import services as svc
-from .attendance import active_term, attendance_import, school_days
-from .models import Flag, ScanRun
+from .. import services as svc
+from ..attendance import active_term, attendance_import, school_days
+from ..models import Flag, ScanRun
 
-RANDOM_SEED = 2026
-ABSENT_SHARE = 0.10  # students who miss about one day in eight
-LOGIN_ADVISEES_ABSENT = 2  # so the login teacher's queue shows chronic absence
-PLAN = (  # what the teachers did, in order, over the flags of the scan
-    "acknowledge",
-    "follow_up",
-    "snooze",
-    "resolve",
-    "open",
-    "follow_up",
-    "acknowledge",
-    "open",
-)
+DATA: dict[str, Any] = json.loads((Path(__file__).parent / "followups.json").read_text("utf-8"))
+PLAN: list[str] = DATA["plan"]  # what the teachers did, in order, over each rule's flags
 
 
 @dataclass
@@ -58,12 +50,13 @@ def format_followups_created(summary: FollowupsDemoSummary) -> str:
 
 def _already_seeded() -> bool:
     return ScanRun.objects.filter(
-        school__sourced_id=school_data.SCHOOL_SOURCED_ID, trigger=ScanRun.Trigger.DEMO
+        school__sourced_id=SCHOOL_SOURCED_ID, trigger=ScanRun.Trigger.DEMO
     ).exists()
 
 
 def _login_teacher() -> User | None:
-    return User.objects.filter(sourced_id=f"demo-teacher-{school_data.LOGIN_TEACHER}").first()
+    email = next(login.email for login in demo_logins() if login.role == "teacher")
+    return User.objects.filter(email=email).first()
 
 
 def _attendance_csv(school: School, today: dt.date, teacher: User | None) -> str:
@@ -76,8 +69,8 @@ def _attendance_csv(school: School, today: dt.date, teacher: User | None) -> str
         .order_by("user__email")
         .values_list("user_id", "user__email")
     )
-    rng = random.Random(RANDOM_SEED)
-    absent = {sid for sid, _ in students if rng.random() < ABSENT_SHARE}
+    rng = random.Random(DATA["random_seed"])
+    absent = {sid for sid, _ in students if rng.random() < DATA["absent_share"]}
     if teacher is not None:
         advisees = list(
             Enrollment.objects.filter(
@@ -89,21 +82,19 @@ def _attendance_csv(school: School, today: dt.date, teacher: User | None) -> str
             .order_by("user__email")
             .values_list("user_id", flat=True)
         )
-        absent.update(advisees[1 : 1 + LOGIN_ADVISEES_ABSENT])
+        absent.update(advisees[1 : 1 + DATA["login_advisees_absent"]])
     lines = ["email,date,status"]
     for student_id, email in students:
         for day in days:
             roll = rng.random()
-            if student_id in absent:
-                status = "A" if roll < 0.10 else "E" if roll < 0.13 else "T" if roll < 0.2 else "P"
-            else:
-                status = "A" if roll < 0.015 else "T" if roll < 0.04 else "P"
+            odds = DATA["attendance"]["often_absent" if student_id in absent else "usual"]
+            status = next((mark for mark, below in odds if roll < below), "P")
             lines.append(f"{email},{day:%Y-%m-%d},{status}")
     return "\n".join(lines) + "\n"
 
 
 def _work(flags: list[Flag], today: dt.date, counts: dict[str, int]) -> None:
-    snooze_until = max(today, dt.date.today()) + dt.timedelta(days=7)
+    snooze_until = max(today, dt.date.today()) + dt.timedelta(days=DATA["snooze_days"])
     seen: dict[str, int] = {}
     for flag in flags:
         actor = flag.assigned_to
@@ -115,32 +106,30 @@ def _work(flags: list[Flag], today: dt.date, counts: dict[str, int]) -> None:
         if step == "acknowledge":
             svc.flag_acknowledge(actor=actor, flag=flag)
         elif step == "follow_up":
+            done = DATA["follow_ups"][i % len(DATA["follow_ups"])]
             svc.followup_log(
                 actor=actor,
                 flag=flag,
-                action="talked" if i % 2 else "family",
-                note="Talked through what got in the way; we agreed a check-in next week."
-                if i % 2
-                else "Called home: the family will help with a routine for the mornings.",
+                action=done["action"],
+                note=done["note"],
                 occurred_on=min(today, dt.date.today()),
             )
             counts["followups"] = counts.get("followups", 0) + 1
         elif step == "snooze":
             svc.flag_snooze(actor=actor, flag=flag, until=snooze_until)
         elif step == "resolve":
+            resolution = DATA["resolution"]
             svc.followup_log(
                 actor=actor,
                 flag=flag,
-                action="intervention",
-                note="Two lunchtime catch-up sessions.",
+                action=resolution["action"],
+                note=resolution["note"],
                 occurred_on=min(today, dt.date.today()),
             )
             counts["followups"] = counts.get("followups", 0) + 1
-            svc.flag_resolve(
-                actor=actor, flag=flag, outcome="Caught up after two catch-up sessions."
-            )
+            svc.flag_resolve(actor=actor, flag=flag, outcome=resolution["outcome"])
             svc.flag_feedback(actor=actor, flag=flag, feedback="useful")
-        if step != "open" and i % 5 == 4:
+        if step != "open" and i % DATA["not_useful_every"] == DATA["not_useful_every"] - 1:
             svc.flag_feedback(actor=actor, flag=flag, feedback="not_useful")
 
 
@@ -148,14 +137,10 @@ def demo_followups_seed(*, today: dt.date | None = None) -> FollowupsDemoSummary
     """Add the demo attendance, scan and follow-ups, or do nothing when they exist."""
     if _already_seeded():
         return FollowupsDemoSummary(created=False)
-    from .scan import school_scan
+    from ..scan import school_scan
 
     with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = (
-            School.objects.select_for_update()
-            .filter(sourced_id=school_data.SCHOOL_SOURCED_ID)
-            .first()
-        )
+        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or _already_seeded():
             return FollowupsDemoSummary(created=False)
         today = today or school.today()
