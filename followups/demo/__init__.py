@@ -12,15 +12,14 @@ demo scan run already recorded means nothing is written (one query).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pghistory
 from django.db import transaction
 
+from core.demo import demo_json
 from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
 from profiles.models import Enrollment, Membership, Role, School, Section, User
 
@@ -28,8 +27,8 @@ from .. import services as svc
 from ..attendance import active_term, attendance_import, school_days
 from ..models import Flag, ScanRun
 
-DATA: dict[str, Any] = json.loads((Path(__file__).parent / "followups.json").read_text("utf-8"))
-PLAN: list[str] = DATA["plan"]  # what the teachers did, in order, over each rule's flags
+DATA: dict[str, Any] = demo_json(__file__, "followups.json")
+PLAN: tuple[str, ...] = DATA["plan"]  # what the teachers did, in order, over each rule's flags
 
 
 @dataclass

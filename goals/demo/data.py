@@ -8,23 +8,12 @@ on every run. :mod:`goals.demo` turns them into rows.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from core.demo import demo_json
 
-def _frozen(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _frozen(v) for k, v in value.items()}
-    return value
-
-
-_DATA: dict[str, Any] = _frozen(
-    json.loads((Path(__file__).parent / "goals.json").read_text(encoding="utf-8"))
-)
+_DATA: dict[str, Any] = demo_json(__file__, "goals.json")
 
 # Goal categories, and the voices check-ins are written in (a reading goal's check-ins talk
 # about reading): the keys of the phrase pools in goals.json.

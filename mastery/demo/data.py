@@ -18,25 +18,18 @@ on every run. :mod:`mastery.demo` turns them into rows.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.demo import demo_json
+
 FOLDER = Path(__file__).resolve().parent
 
 
-def _frozen(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _frozen(v) for k, v in value.items()}
-    return value
-
-
 def _json(name: str) -> Any:
-    return _frozen(json.loads((FOLDER / name).read_text(encoding="utf-8")))
+    return demo_json(__file__, name)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 from collections.abc import Sequence
@@ -40,6 +39,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from core.demo import demo_json
 
 from ..models import (
     GuardianLink,
@@ -180,7 +181,7 @@ def _rows(files: dict[str, str], name: str) -> list[dict[str, str]]:
 
 @cache
 def _json(name: str) -> Any:
-    return json.loads((FOLDER / name).read_text(encoding="utf-8"))
+    return demo_json(__file__, name)
 
 
 def _grades(value: str) -> str:
