@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from profiles.models import Enrollment, School, Section, User
-from profiles.selectors import student_list_for_viewer
+from profiles.selectors import section_student_ids_for_viewer
 
 from . import calculation as calc
 from .models import (
@@ -189,39 +189,69 @@ def _scale_levels(school_id: int, frameworks: set[int]) -> list[ProficiencyLevel
     return list(ProficiencyLevel.objects.filter(q).distinct().order_by("-points", "id"))
 
 
+_TARGET_COLUMNS = (
+    *("id", "framework_id", "parent_id", "code", "statement", "short_statement", "sort_key"),
+)
 _LEVEL_COLUMNS = ("id", "scale_id", "points", "label", "description", "colour", "is_mastery")
 
 
-def _levels_and_pacing(
-    section: Section, frameworks: set[int]
-) -> tuple[list[ProficiencyLevel], dict[int, dt.date]]:
-    """``_scale_levels`` and ``_pacing_targets`` in one query (a ``UNION ALL`` of both)."""
-    level, scale = ProficiencyLevel._meta.db_table, ProficiencyScale._meta.db_table
-    framework, target = Framework._meta.db_table, PacingTarget._meta.db_table
-    plans = PacingPlan._meta.db_table
-    columns = ", ".join(f"lv.{c}" for c in _LEVEL_COLUMNS)
-    blanks = ", ".join(["NULL"] * (len(_LEVEL_COLUMNS) - 1))
+def _grid_frame(
+    section: Section,
+) -> tuple[list[tuple[Any, ...]], list[ProficiencyLevel], dict[int, dt.date]]:
+    """What frames the grid, in one query of three JSON arrays: the section's learning targets
+    in framework tree order (``section_competencies``), each with its parent's columns; the
+    levels of their frameworks' scales or the school's default scale (``_scale_levels``); and
+    the section's pacing dates (``_pacing_targets``)."""
+    t = {
+        m.__name__: m._meta.db_table
+        for m in (Competency, SectionCompetency, Framework, ProficiencyLevel, ProficiencyScale)
+    }
+    plans, targets_table = PacingPlan._meta.db_table, PacingTarget._meta.db_table
+    target = ", ".join(f"c.{c}" for c in _TARGET_COLUMNS)
+    parent = ", ".join(f"p.{c} AS p_{c}" for c in _TARGET_COLUMNS)
+    parent_out = ", ".join(f"c.p_{c}" for c in _TARGET_COLUMNS)
+    level = ", ".join(f"lv.{c}" for c in _LEVEL_COLUMNS)
+    # A plain SELECT, no CTE: pghistory prefixes its context to statements that do not start
+    # with SELECT (a write it must track), which costs about a round trip.
+    links = f"""
+        {t["Competency"]} c
+        JOIN {t["SectionCompetency"]} sc ON sc.competency_id = c.id AND sc.section_id = %s
+    """
+    leaves = f"""
+        SELECT {target}, {parent}, f.title AS framework_title
+        FROM {links}
+        JOIN {t["Framework"]} f ON f.id = c.framework_id
+        LEFT JOIN {t["Competency"]} p ON p.id = c.parent_id
+        WHERE c.is_leaf
+    """  # noqa: S608 - as below
     sql = f"""
-        SELECT DISTINCT NULL::int, NULL::date, {columns}
-        FROM {level} lv JOIN {scale} sc ON sc.id = lv.scale_id
-        WHERE sc.id IN (SELECT f.scale_id FROM {framework} f WHERE f.id = ANY(%s))
-           OR (sc.school_id = %s AND sc.is_default)
-        UNION ALL
-        SELECT pt.competency_id, pt.expected_by, NULL::int, {blanks}
-        FROM {target} pt JOIN {plans} pp ON pp.id = pt.plan_id
-        WHERE pp.section_id = %s
+        SELECT
+            (SELECT json_agg(json_build_array({target}, {parent_out})
+                             ORDER BY c.framework_title, c.sort_key, c.id)
+             FROM ({leaves}) c),
+            (SELECT json_agg(json_build_array({level}))
+             FROM (SELECT DISTINCT lv.* FROM {t["ProficiencyLevel"]} lv
+                   JOIN {t["ProficiencyScale"]} s ON s.id = lv.scale_id
+                   WHERE s.id IN (SELECT f.scale_id FROM {t["Framework"]} f
+                                  WHERE f.id IN (SELECT c.framework_id FROM {links}
+                                                 WHERE c.is_leaf))
+                      OR (s.school_id = %s AND s.is_default)) lv),
+            (SELECT json_agg(json_build_array(pt.competency_id, pt.expected_by))
+             FROM {targets_table} pt JOIN {plans} pp ON pp.id = pt.plan_id
+             WHERE pp.section_id = %s)
     """  # noqa: S608 - table names are the models'; every value is a parameter
-    levels: list[ProficiencyLevel] = []
-    targets: dict[int, dt.date] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(frameworks), section.school_id, section.pk])
-        for competency_id, expected_by, *values in cursor.fetchall():
-            if competency_id is None:
-                levels.append(ProficiencyLevel(**dict(zip(_LEVEL_COLUMNS, values, strict=True))))
-            else:
-                targets[competency_id] = expected_by
+        cursor.execute(sql, [section.pk, section.pk, section.school_id, section.pk])
+        leaves, level_rows, pacing_rows = cursor.fetchone()
+    levels = [
+        ProficiencyLevel(
+            **dict(zip(_LEVEL_COLUMNS, row, strict=True)) | {"points": Decimal(str(row[2]))}
+        )
+        for row in level_rows or []
+    ]
     levels.sort(key=lambda lv: (-lv.points, lv.pk))
-    return levels, targets
+    pacing = {cid: dt.date.fromisoformat(by) for cid, by in pacing_rows or []}
+    return [tuple(row) for row in leaves or []], levels, pacing
 
 
 def section_competencies(*, section: Section) -> QuerySet[Competency]:
@@ -242,26 +272,23 @@ def class_grid(
     today: dt.date | None = None,
     only_student: User | None = None,
 ) -> ClassGrid:
-    """Students × learning targets, coloured by level, in three queries: the targets; their
-    levels and the section's pacing dates; the students with their cells."""
-    # Only the columns the grid, its filters and its CSV show (60 targets, each with a parent).
-    shown = ("id", "framework_id", "parent_id", "code", "statement", "short_statement", "sort_key")
+    """Students × learning targets, coloured by level, in two queries: the targets, their
+    levels and the section's pacing dates (``_grid_frame``); the students with their cells."""
+    leaves, levels, targets = _grid_frame(section)
+    width = len(_TARGET_COLUMNS)
     all_competencies: list[GridTarget] = []
     parents: dict[int, GridTarget] = {}
-    for row in section_competencies(section=section).values_list(
-        *shown, *(f"parent__{f}" for f in shown)
-    ):
-        target = GridTarget(*row[: len(shown)])
+    for row in leaves:
+        target = GridTarget(*row[:width])
         all_competencies.append(target)
         if target.parent_id is not None and target.parent_id not in parents:
-            parents[target.parent_id] = GridTarget(*row[len(shown) :])
+            parents[target.parent_id] = GridTarget(*row[width:])
     domains = sorted(parents.values(), key=lambda d: (d.framework_id, d.sort_key))
     domain = next((d for d in domains if d.pk == domain_id), None)
     competencies = [c for c in all_competencies if domain is None or c.parent_id == domain.pk]
-    visible = student_list_for_viewer(viewer=viewer, section=section)
+    visible = section_student_ids_for_viewer(viewer=viewer, section=section)
     if only_student is not None:
         visible = visible.filter(pk=only_student.pk)
-    levels, targets = _levels_and_pacing(section, {c.framework_id for c in all_competencies})
     level_by_id = {lv.pk: lv for lv in levels}
     students, cells, mastered_count, planned_mastered = _grid_cells(
         visible,
@@ -313,7 +340,7 @@ _STUDENT_COLUMNS = ("id", "given_name", "family_name", "preferred_name", "email"
 
 
 def _grid_cells(
-    visible: QuerySet[User],
+    visible: QuerySet[User, int],
     competencies: list[GridTarget],
     wanted: set[int],
     planned: dict[int, dt.date],
@@ -330,7 +357,7 @@ def _grid_cells(
     ids = sorted(wanted)
     table = MasteryRecord._meta.db_table
     students_sql, students_params = (
-        User.objects.filter(pk__in=visible.values("pk"))
+        User.objects.filter(pk__in=visible)
         .order_by()
         .values_list(*_STUDENT_COLUMNS)
         .query.sql_with_params()

@@ -48,6 +48,23 @@ def student_search_q(search: str) -> Q:
     return q
 
 
+def section_student_ids_for_viewer(
+    *, viewer: User | AnonymousUser, section: Section
+) -> QuerySet[User, int]:
+    """The ids of the section's active students that the viewer may see: the rows of
+    ``student_list_for_viewer(section=…)`` as a subquery, without what a card shows."""
+    return (
+        User.objects.filter(
+            visible_students_q(viewer),
+            enrollments__section=section,
+            enrollments__role=Enrollment.Role.STUDENT,
+            enrollments__is_active=True,
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
 def student_list_for_viewer(
     *, viewer: User | AnonymousUser, search: str = "", section: Section | None = None
 ) -> QuerySet[User]:

@@ -39,10 +39,11 @@ def _count(client, url: str, **params) -> int:
 
 
 PAGES = [
-    # 7: session; user with their roles (profiles.backends); section with the teaches-it check;
-    # targets; levels with pacing dates; students with their cells; the nav's open follow-ups
-    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {}, 7),
-    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {"sort": "behind"}, 7),
+    # 6: session; user with their roles and zone (profiles.backends); section with the
+    # teaches-it check; targets, levels and pacing dates; students with their cells; the nav's
+    # open follow-ups
+    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {}, 6),
+    ("teacher", lambda w, m: reverse("section-grid", args=[w.math.pk]), {"sort": "behind"}, 6),
     ("teacher", lambda w, m: reverse("section-grid-csv", args=[w.math.pk]), {}, 12),
     ("teacher", lambda w, m: reverse("section-record", args=[w.math.pk]), {}, 14),
     ("teacher", lambda w, m: reverse("evidence-review"), {}, 12),
