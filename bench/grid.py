@@ -1035,7 +1035,7 @@ def report(results: dict[str, Any]) -> str:
         f"  template rendering    {b['render_ms']:>8} ms  "
         f"({b['render_queries']:g} queries, {b['render_db_ms']} ms in the database)",
         f"  rest of the request   {b['rest_ms']:>8} ms  "
-        f"({b['rest_queries']:g} queries: session, user, section, permission)",
+        f"({b['rest_queries']:g} queries: session, user and roles, section)",
         "",
         f"{'recording a class (POST, 30 students)':<48} {'ours':>14} {'floor':>14}  bar",
         f"{'-' * 48} {'-' * 14} {'-' * 14}  {'-' * 24}",

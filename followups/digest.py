@@ -18,6 +18,8 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from profiles.zones import time_zones_for
+
 from .describe import describe
 from .models import ACTIVE_STATUSES, DigestSent, Flag
 
@@ -73,14 +75,18 @@ def _body(teacher_name: str, flags: list[Flag]) -> str:
 def flag_digests_send(now: dt.datetime | None = None) -> int:
     """Send each teacher their digest of new flags; returns how many emails went out."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     sent = 0
-    for teacher_id, flags in new_flags_by_teacher(now).items():
+    due = new_flags_by_teacher(now)
+    zones = time_zones_for(user_ids=list(due))
+    for teacher_id, flags in due.items():
         teacher = flags[0].assigned_to
         assert teacher is not None
         count = len(flags)
+        zone = zones.get(teacher_id) or timezone.get_default_timezone()
+        # "At most once a day" is the teacher's school day; the email reads in that zone too.
+        today = timezone.localdate(now, timezone=zone)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), timezone.override(zone):
                 DigestSent.objects.create(user_id=teacher_id, date=today, flag_count=count)
                 send_mail(
                     f"{count} new follow-up flag{'s' if count != 1 else ''}",

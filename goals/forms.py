@@ -6,6 +6,7 @@ from django import forms
 
 from core.forms import DateInput, SchoolDateField
 from mastery.models import Competency
+from mastery.statements import statement_text
 
 from .models import Goal, GoalCategory
 
@@ -55,7 +56,7 @@ class GoalForm(forms.Form):
         )
         field = self.fields["competencies"]
         field.queryset = Competency.objects.filter(pk__in=[c.pk for c in competencies])  # type: ignore[attr-defined]
-        field.label_from_instance = lambda c: f"{c.code} {c.label}".strip()  # type: ignore[attr-defined]
+        field.label_from_instance = lambda c: f"{c.code} {statement_text(c.label)}".strip()  # type: ignore[attr-defined]
         if not with_steps:
             for name in ("step_1", "step_2", "step_3"):
                 del self.fields[name]

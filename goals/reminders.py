@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from profiles.models import Enrollment, Role, Section, User
+from profiles.zones import time_zones_for
 
 from .models import Goal, GoalSettings, ReminderSent
 
@@ -81,10 +82,13 @@ def goals_needing_checkin(now: dt.datetime | None = None) -> dict[int, list[Goal
 def checkin_nudges_send(now: dt.datetime | None = None) -> int:
     """Nudge each student with stale active goals, once a week at most; returns emails sent."""
     now = now or timezone.now()
-    week = iso_week(timezone.localdate(now))
     sent = 0
-    for student_id, goals in goals_needing_checkin(now).items():
+    due = goals_needing_checkin(now)
+    zones = time_zones_for(user_ids=list(due))
+    for student_id, goals in due.items():
         student = goals[0].student
+        # "Once a week" is the student's school week.
+        week = iso_week(timezone.localdate(now, timezone=zones[student_id]))
         titles = "\n".join(f"  • {g.title}" for g in goals)
         if _send_once(
             ReminderSent.Kind.CHECKIN_NUDGE,
@@ -155,15 +159,17 @@ def advisor_summaries(now: dt.datetime | None = None) -> list[AdvisorSummary]:
 
 def advisor_summaries_send(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
-    week = iso_week(timezone.localdate(now))
     sent = 0
-    for summary in advisor_summaries(now):
+    summaries = advisor_summaries(now)
+    zones = time_zones_for(user_ids=[s.advisor.pk for s in summaries])
+    for summary in summaries:
+        week = iso_week(timezone.localdate(now, timezone=zones[summary.advisor.pk]))
         if _send_once(
             ReminderSent.Kind.ADVISOR_SUMMARY,
             summary.advisor.pk,
             week,
             summary.active,
-            lambda summary=summary: send_mail(  # type: ignore[misc]
+            lambda summary=summary, week=week: send_mail(  # type: ignore[misc]
                 f"Your advisees' goals this week ({week})",
                 f"Hi {summary.advisor.get_short_name()},\n\n"
                 f"  • {summary.waiting} goal(s) waiting for your approval\n"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from core.forms import DateInput, SchoolDateField
 
 from .models import Competency, Evidence
+from .statements import statement_text
 
 
 class EvidenceForm(forms.Form):
@@ -50,7 +51,7 @@ class ClassScoresForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["competency"]
         field.queryset = Competency.objects.filter(pk__in=[c.pk for c in competencies])  # type: ignore[attr-defined]
-        field.label_from_instance = lambda c: f"{c.code} {c.label}".strip()  # type: ignore[attr-defined]
+        field.label_from_instance = lambda c: f"{c.code} {statement_text(c.label)}".strip()  # type: ignore[attr-defined]
 
 
 class SubmitEvidenceForm(forms.Form):
@@ -76,7 +77,7 @@ class SubmitEvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["competency"]
         field.queryset = Competency.objects.filter(pk__in=[c.pk for c in competencies])  # type: ignore[attr-defined]
-        field.label_from_instance = lambda c: f"{c.code} {c.label}".strip()  # type: ignore[attr-defined]
+        field.label_from_instance = lambda c: f"{c.code} {statement_text(c.label)}".strip()  # type: ignore[attr-defined]
 
 
 class ReviewForm(forms.Form):

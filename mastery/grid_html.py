@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from .selectors import ClassGrid, GridCell, GridRow
+from .statements import statement_text, truncate
 
 EMPTY_CELL = "<td>–</td>"  # no evidence yet
 
@@ -100,20 +101,16 @@ def grid_body_html(grid: ClassGrid) -> SafeString:
     )
 
 
-def _header(text: str, limit: int = 18) -> str:
-    """Like the ``truncatechars`` filter: at most ``limit`` characters, "…" included."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def grid_head_html(grid: ClassGrid) -> SafeString:
     """The column headers: one per learning target, its code (or label) and due date; the
     statement in ``title``. Built here for the same reason as the body (60 columns)."""
     parts = []
     for c in grid.competencies:
         due = grid.expected_by.get(c.pk)
+        title, text = statement_text(c.statement), truncate(c.code or statement_text(c.label), 18)
         parts.append(
-            f'<th scope="col" class="grid__target" title="{escape(c.statement)}" '
-            f'data-c="{c.pk}"><span>{escape(_header(c.code or c.label))}</span>'
+            f'<th scope="col" class="grid__target" title="{escape(title)}" '
+            f'data-c="{c.pk}"><span>{escape(text)}</span>'
             + (f"<small>by {due:%b} {due.day}</small>" if due else "")
             + "</th>"
         )

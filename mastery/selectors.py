@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from profiles.models import Enrollment, School, Section, User
-from profiles.selectors import student_list_for_viewer
+from profiles.selectors import section_student_ids_for_viewer
 
 from . import calculation as calc
 from .models import (
@@ -22,6 +22,7 @@ from .models import (
     Evidence,
     Framework,
     MasteryRecord,
+    PacingPlan,
     PacingTarget,
     Prerequisite,
     ProficiencyLevel,
@@ -126,9 +127,45 @@ class GridCell:
     mastered: bool
 
 
+@dataclass(slots=True)
+class GridTarget:
+    """A grid column (a learning target) or a domain of the filter: the columns the grid, its
+    filter and its CSV read, from one ``values_list`` rather than Competency, parent and
+    framework instances per column."""
+
+    pk: int
+    framework_id: int
+    parent_id: int | None
+    code: str
+    statement: str
+    short_statement: str
+    sort_key: str
+    expected_by: dt.date | None = None
+
+    @property
+    def label(self) -> str:  # as ``Competency.label``
+        return self.short_statement or self.statement
+
+
+@dataclass(frozen=True, slots=True)
+class GridStudent:
+    """A grid row's student: the columns the grid, its sort and its CSV read (read in the cells
+    query itself, not as 150 model instances)."""
+
+    pk: int
+    given_name: str
+    family_name: str
+    preferred_name: str
+    email: str
+
+    @property
+    def display_name(self) -> str:  # as ``User.display_name``
+        return f"{self.preferred_name or self.given_name} {self.family_name}".strip()
+
+
 @dataclass
 class GridRow:
-    student: User
+    student: GridStudent
     cells: list[GridCell | None]  # in the order of ClassGrid.competencies
     mastered: int
     pacing: Pacing | None
@@ -137,9 +174,9 @@ class GridRow:
 @dataclass
 class ClassGrid:
     section: Section
-    competencies: list[Competency]
-    domains: list[Competency]
-    domain: Competency | None
+    competencies: list[GridTarget]
+    domains: list[GridTarget]
+    domain: GridTarget | None
     rows: list[GridRow]
     levels: list[ProficiencyLevel]
     sort: str
@@ -150,6 +187,71 @@ def _scale_levels(school_id: int, frameworks: set[int]) -> list[ProficiencyLevel
     """The levels of the frameworks' scales (or the school's default scale), in one query."""
     q = Q(scale__frameworks__in=frameworks) | Q(scale__school_id=school_id, scale__is_default=True)
     return list(ProficiencyLevel.objects.filter(q).distinct().order_by("-points", "id"))
+
+
+_TARGET_COLUMNS = (
+    *("id", "framework_id", "parent_id", "code", "statement", "short_statement", "sort_key"),
+)
+_LEVEL_COLUMNS = ("id", "scale_id", "points", "label", "description", "colour", "is_mastery")
+
+
+def _grid_frame(
+    section: Section,
+) -> tuple[list[tuple[Any, ...]], list[ProficiencyLevel], dict[int, dt.date]]:
+    """What frames the grid, in one query of three JSON arrays: the section's learning targets
+    in framework tree order (``section_competencies``), each with its parent's columns; the
+    levels of their frameworks' scales or the school's default scale (``_scale_levels``); and
+    the section's pacing dates (``_pacing_targets``)."""
+    t = {
+        m.__name__: m._meta.db_table
+        for m in (Competency, SectionCompetency, Framework, ProficiencyLevel, ProficiencyScale)
+    }
+    plans, targets_table = PacingPlan._meta.db_table, PacingTarget._meta.db_table
+    target = ", ".join(f"c.{c}" for c in _TARGET_COLUMNS)
+    parent = ", ".join(f"p.{c} AS p_{c}" for c in _TARGET_COLUMNS)
+    parent_out = ", ".join(f"c.p_{c}" for c in _TARGET_COLUMNS)
+    level = ", ".join(f"lv.{c}" for c in _LEVEL_COLUMNS)
+    # A plain SELECT, no CTE: pghistory prefixes its context to statements that do not start
+    # with SELECT (a write it must track), which costs about a round trip.
+    links = f"""
+        {t["Competency"]} c
+        JOIN {t["SectionCompetency"]} sc ON sc.competency_id = c.id AND sc.section_id = %s
+    """
+    leaves = f"""
+        SELECT {target}, {parent}, f.title AS framework_title
+        FROM {links}
+        JOIN {t["Framework"]} f ON f.id = c.framework_id
+        LEFT JOIN {t["Competency"]} p ON p.id = c.parent_id
+        WHERE c.is_leaf
+    """  # noqa: S608 - as below
+    sql = f"""
+        SELECT
+            (SELECT json_agg(json_build_array({target}, {parent_out})
+                             ORDER BY c.framework_title, c.sort_key, c.id)
+             FROM ({leaves}) c),
+            (SELECT json_agg(json_build_array({level}))
+             FROM (SELECT DISTINCT lv.* FROM {t["ProficiencyLevel"]} lv
+                   JOIN {t["ProficiencyScale"]} s ON s.id = lv.scale_id
+                   WHERE s.id IN (SELECT f.scale_id FROM {t["Framework"]} f
+                                  WHERE f.id IN (SELECT c.framework_id FROM {links}
+                                                 WHERE c.is_leaf))
+                      OR (s.school_id = %s AND s.is_default)) lv),
+            (SELECT json_agg(json_build_array(pt.competency_id, pt.expected_by))
+             FROM {targets_table} pt JOIN {plans} pp ON pp.id = pt.plan_id
+             WHERE pp.section_id = %s)
+    """  # noqa: S608 - table names are the models'; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [section.pk, section.pk, section.school_id, section.pk])
+        leaves, level_rows, pacing_rows = cursor.fetchone()
+    levels = [
+        ProficiencyLevel(
+            **dict(zip(_LEVEL_COLUMNS, row, strict=True)) | {"points": Decimal(str(row[2]))}
+        )
+        for row in level_rows or []
+    ]
+    levels.sort(key=lambda lv: (-lv.points, lv.pk))
+    pacing = {cid: dt.date.fromisoformat(by) for cid, by in pacing_rows or []}
+    return [tuple(row) for row in leaves or []], levels, pacing
 
 
 def section_competencies(*, section: Section) -> QuerySet[Competency]:
@@ -170,51 +272,38 @@ def class_grid(
     today: dt.date | None = None,
     only_student: User | None = None,
 ) -> ClassGrid:
-    """Students × learning targets, coloured by level, in a fixed number of queries."""
-    # Only the columns the grid, its filters and its CSV show (60 targets, each with a parent).
-    shown = ("id", "framework_id", "parent_id", "code", "statement", "short_statement", "sort_key")
-    all_competencies = list(
-        section_competencies(section=section).only(
-            *shown, *(f"parent__{f}" for f in shown), "framework__id", "framework__title"
-        )
-    )
-    domains = sorted(
-        {c.parent for c in all_competencies if c.parent is not None},
-        key=lambda d: (d.framework_id, d.sort_key),
-    )
+    """Students × learning targets, coloured by level, in two queries: the targets, their
+    levels and the section's pacing dates (``_grid_frame``); the students with their cells."""
+    leaves, levels, targets = _grid_frame(section)
+    width = len(_TARGET_COLUMNS)
+    all_competencies: list[GridTarget] = []
+    parents: dict[int, GridTarget] = {}
+    for row in leaves:
+        target = GridTarget(*row[:width])
+        all_competencies.append(target)
+        if target.parent_id is not None and target.parent_id not in parents:
+            parents[target.parent_id] = GridTarget(*row[width:])
+    domains = sorted(parents.values(), key=lambda d: (d.framework_id, d.sort_key))
     domain = next((d for d in domains if d.pk == domain_id), None)
     competencies = [c for c in all_competencies if domain is None or c.parent_id == domain.pk]
-    visible = student_list_for_viewer(viewer=viewer, section=section)
+    visible = section_student_ids_for_viewer(viewer=viewer, section=section)
     if only_student is not None:
         visible = visible.filter(pk=only_student.pk)
-    students = list(
-        User.objects.filter(pk__in=visible.values("pk"))
-        .only("id", "given_name", "family_name", "preferred_name", "email")
-        .order_by("family_name", "given_name", "id")
-    )
-    student_ids = [s.pk for s in students]
-    levels = _scale_levels(section.school_id, {c.framework_id for c in all_competencies})
     level_by_id = {lv.pk: lv for lv in levels}
-    targets = _pacing_targets(section)
-    cells, mastered_count, planned_mastered = _grid_cells(
-        student_ids,
+    students, cells, mastered_count, planned_mastered = _grid_cells(
+        visible,
         competencies,
         {c.pk for c in all_competencies} | set(targets),
         targets,
         level_by_id,
     )
     expected = sum(1 for by in targets.values() if by <= (today or timezone.localdate()))
-    pacing = (
-        {sid: Pacing(mastered=planned_mastered[sid], expected=expected) for sid in student_ids}
-        if targets
-        else {}
-    )
     rows = [
         GridRow(
             s,
-            cells.get(s.pk) or [None] * len(competencies),
-            mastered_count.get(s.pk, 0),
-            pacing.get(s.pk),
+            cells[s.pk],
+            mastered_count[s.pk],
+            Pacing(mastered=planned_mastered[s.pk], expected=expected) if targets else None,
         )
         for s in students
     ]
@@ -225,7 +314,7 @@ def class_grid(
     else:
         sort = "name"
     for c in competencies:
-        c.expected_by = targets.get(c.pk)  # type: ignore[attr-defined]
+        c.expected_by = targets.get(c.pk)
     return ClassGrid(section, competencies, domains, domain, rows, levels, sort, targets)
 
 
@@ -247,29 +336,37 @@ class _CellsByKey(dict[str, GridCell | None]):
         return made
 
 
+_STUDENT_COLUMNS = ("id", "given_name", "family_name", "preferred_name", "email")
+
+
 def _grid_cells(
-    student_ids: list[int],
-    competencies: list[Competency],
+    visible: QuerySet[User, int],
+    competencies: list[GridTarget],
     wanted: set[int],
     planned: dict[int, dt.date],
     level_by_id: dict[int, ProficiencyLevel],
-) -> tuple[dict[int, list[GridCell | None]], dict[int, int], dict[int, int]]:
-    """Per student, in one query aggregated in the database: the grid's cells (in the order of
-    ``competencies``), how many of them are mastered, and how many planned targets are.
+) -> tuple[list[GridStudent], dict[int, list[GridCell | None]], dict[int, int], dict[int, int]]:
+    """In one query aggregated in the database: the visible students in name order, and per
+    student the grid's cells (in the order of ``competencies``), how many of them are mastered,
+    and how many planned targets are.
 
     PostgreSQL joins students × targets to their records and gives one row per student whose
     cells are one string of keys ("level:score:mastered", "" for no record); a key seen once is
     one ``GridCell``. At 150 × 60 that is 150 rows instead of 9,000 decoded in Python."""
-    if not student_ids:
-        return {}, {}, {}
     position = {c.pk: i for i, c in enumerate(competencies)}
     ids = sorted(wanted)
     table = MasteryRecord._meta.db_table
+    students_sql, students_params = (
+        User.objects.filter(pk__in=visible)
+        .order_by()
+        .values_list(*_STUDENT_COLUMNS)
+        .query.sql_with_params()
+    )
     # One small aggregate per student (a nested loop over the students, each an index scan of
     # that student's records): cheaper than sorting the whole 9,000-cell join.
     sql = f"""
-        SELECT s.id, x.cells, x.mastered, x.planned
-        FROM unnest(%s::int[]) AS s(id)
+        SELECT s.*, x.cells, x.mastered, x.planned
+        FROM ({students_sql}) AS s({", ".join(_STUDENT_COLUMNS)})
         CROSS JOIN LATERAL (
             SELECT string_agg(
                        CASE WHEN r.id IS NULL THEN ''
@@ -281,19 +378,31 @@ def _grid_cells(
             FROM unnest(%s::int[], %s::int[]) AS c(id, pos)
             LEFT JOIN {table} r ON r.student_id = s.id AND r.competency_id = c.id
         ) x
-    """  # noqa: S608 - the table name is the model's; every value is a parameter
-    params: list[Any] = [student_ids, list(planned), ids, [position.get(i) for i in ids]]
+        ORDER BY s.family_name, s.given_name, s.id
+    """  # noqa: S608 - the table name is the model's; the students' SQL is the ORM's
+    params: list[Any] = [
+        *students_params,
+        list(planned),
+        ids,
+        [position.get(i) for i in ids],
+    ]
     shared = _CellsByKey(level_by_id)
+    students: list[GridStudent] = []
     cells: dict[int, list[GridCell | None]] = {}
     mastered: dict[int, int] = {}
     planned_mastered: dict[int, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for sid, keys, in_grid, in_plan in cursor.fetchall():
-            cells[sid] = list(map(shared.__getitem__, keys.split(","))) if competencies else []
+        for sid, given, family, preferred, email, keys, in_grid, in_plan in cursor.fetchall():
+            students.append(GridStudent(sid, given, family, preferred, email))
+            cells[sid] = (
+                list(map(shared.__getitem__, keys.split(",")))
+                if competencies and keys is not None
+                else [None] * len(competencies)
+            )
             mastered[sid] = in_grid
             planned_mastered[sid] = in_plan
-    return cells, mastered, planned_mastered
+    return students, cells, mastered, planned_mastered
 
 
 def cell_evidence(

@@ -55,6 +55,7 @@ from .services import (
     evidence_return,
     evidence_submit,
 )
+from .statements import statement_text
 
 # --- the class grid ----------------------------------------------------------------------------
 
@@ -103,7 +104,7 @@ def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     writer = csv.writer(response)
     writer.writerow(
         ["Student", "Email", "Mastered", "Behind pace by"]
-        + [f"{c.code} {c.label}".strip() for c in grid.competencies]
+        + [f"{c.code} {statement_text(c.label)}".strip() for c in grid.competencies]
     )
     for row in grid.rows:
         writer.writerow(

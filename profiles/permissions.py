@@ -194,6 +194,20 @@ def can_edit_student_voice(viewer: User | AnonymousUser, student: User) -> bool:
 can_edit_staff_fields = can_view_staff_fields
 
 
+def teachable_sections_q(viewer: User | AnonymousUser) -> Q:
+    """Filter for ``Section.objects``: what ``can_teach_section`` allows, as one condition (so a
+    page reads the section and checks it in one query)."""
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    if viewer.is_superuser:
+        return Q()
+    return Q(
+        pk__in=Enrollment.objects.filter(
+            user=viewer, role=Enrollment.Role.TEACHER, is_active=True
+        ).values_list("section_id", flat=True)
+    ) | Q(school_id__in=administered_school_ids(viewer))
+
+
 def can_teach_section(viewer: User | AnonymousUser, section: Section) -> bool:
     """The section's active teachers and its school's admins work with its roster."""
     if not viewer.is_authenticated:

@@ -24,7 +24,7 @@ from .models import (
     User,
 )
 from .permissions import (
-    can_teach_section,
+    teachable_sections_q,
     visible_guardian_links_q,
     visible_sections_q,
     visible_students_q,
@@ -46,6 +46,23 @@ def student_search_q(search: str) -> Q:
             | Q(learner_profile__strengths__icontains=word)
         )
     return q
+
+
+def section_student_ids_for_viewer(
+    *, viewer: User | AnonymousUser, section: Section
+) -> QuerySet[User, int]:
+    """The ids of the section's active students that the viewer may see: the rows of
+    ``student_list_for_viewer(section=…)`` as a subquery, without what a card shows."""
+    return (
+        User.objects.filter(
+            visible_students_q(viewer),
+            enrollments__section=section,
+            enrollments__role=Enrollment.Role.STUDENT,
+            enrollments__is_active=True,
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
 
 
 def student_list_for_viewer(
@@ -118,12 +135,13 @@ def section_list_for_viewer(*, viewer: User | AnonymousUser) -> QuerySet[Section
 def section_get_for_teacher(*, viewer: User | AnonymousUser, section_id: int) -> Section:
     """The section, for its active teachers and its school's admins; for anyone else the one
     not-found error (whether the section exists is not theirs to learn)."""
+    # ``teachable_sections_q`` is ``can_teach_section`` as a filter: one query for both.
     section = (
-        Section.objects.filter(visible_sections_q(viewer), pk=section_id)
+        Section.objects.filter(teachable_sections_q(viewer), pk=section_id)
         .select_related("school")
         .first()
     )
-    if section is None or not can_teach_section(viewer, section):
+    if section is None:
         raise NotFound("No such section, or not one you teach.")
     return section
 

@@ -24,4 +24,6 @@ def test_the_users_list_shows_the_role_column_at_1280px(world, page, live_server
     visible = page.locator("#changelist-form .results").bounding_box()
     assert column is not None and visible is not None
     assert column["x"] + column["width"] <= visible["x"] + visible["width"]
+    assert column["x"] + column["width"] <= 1280  # on screen, not scrolled out of the window
+    assert page.locator("th.column-roles").is_visible()
     assert page.locator("td.field-roles").first.inner_text() != ""

@@ -842,3 +842,29 @@ def test_choosing_no_type_or_an_unknown_type_writes_nothing(db):
     unknown = case_import(source=OPENSALT, school=school, actor=None, target_types={"Widget"})
     assert not unknown.applied and "no items of type Widget" in unknown.errors[0]
     assert Framework.objects.count() == 0
+
+
+def test_the_command_lists_the_item_types_and_writes_nothing(world, capsys):
+    call_command("import_case", str(SBAC), "--school", str(world.school.pk), "--list-types")
+
+    out = capsys.readouterr().out
+    assert '"Measured Skill": 2 items, 2 with a code (suggested: every item has a code)' in out
+    assert '"Task Model": 4 items, 0 with a code; e.g. Task Models | Task Model 1a' in out
+    assert counts()["frameworks"] == 0
+
+
+def test_the_command_scores_only_the_chosen_item_types(world, capsys):
+    call_command("import_case", str(SBAC), "--school", str(world.school.pk))
+    assert "choose with --target-types" in capsys.readouterr().out  # every leaf, and it says so
+    call_command(
+        "import_case",
+        str(SBAC),
+        "--school",
+        str(world.school.pk),
+        "--target-types",
+        "Target, Measured Skill",
+    )
+
+    leaves = Competency.objects.filter(is_leaf=True)
+    assert sorted(leaves.values_list("kind", flat=True)) == ["Measured Skill", "Measured Skill"]
+    assert Competency.objects.filter(kind="Task Model").exists()  # kept, never scored

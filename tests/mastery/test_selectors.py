@@ -104,3 +104,30 @@ def test_class_grid_rows_cells_and_sorting(world, maths):
 
 def test_grid_shows_only_students_the_viewer_may_see(world, maths):
     assert class_grid(viewer=world.other_teacher, section=world.math).rows == []
+
+
+def test_the_grid_frame_reads_what_the_orm_reads(world, maths):
+    """``_grid_frame``'s one raw query: the section's targets in tree order with their parents,
+    the levels (default scale, and a framework's own), the pacing dates."""
+    from mastery.models import ProficiencyLevel, ProficiencyScale
+    from mastery.selectors import (
+        _grid_frame,
+        _pacing_targets,
+        _scale_levels,
+        section_competencies,
+    )
+
+    own = ProficiencyScale.objects.create(school=world.school, name="Two levels")
+    ProficiencyLevel.objects.create(scale=own, points=2, label="Got it", is_mastery=True)
+    ProficiencyLevel.objects.create(scale=own, points=1, label="Not yet")
+    maths.framework.scale = own
+    maths.framework.save(update_fields=["scale"])
+    leaves, levels, pacing = _grid_frame(world.math)
+    expected = list(section_competencies(section=world.math))
+    assert [row[0] for row in leaves] == [c.pk for c in expected]
+    assert [(row[3], row[7 + 3]) for row in leaves] == [(c.code, c.parent.code) for c in expected]
+    orm_levels = _scale_levels(world.school.pk, {maths.framework.pk})
+    assert [(lv.pk, lv.points, lv.label, lv.is_mastery) for lv in levels] == [
+        (lv.pk, lv.points, lv.label, lv.is_mastery) for lv in orm_levels
+    ]
+    assert pacing == _pacing_targets(world.math) and pacing

@@ -88,3 +88,26 @@ def test_sections_visible_to_each_role(world):
     assert names(world.guardian) == {"Advisory Nguyen", "Math 7"}
     assert names(world.admin) == {"Advisory Nguyen", "Math 7", "Science 7"}
     assert names(world.other_admin) == set()
+
+
+def test_teachable_sections_q_is_can_teach_section_as_a_filter(world):
+    from profiles.models import Section
+    from profiles.permissions import can_teach_section, teachable_sections_q
+
+    Enrollment.objects.filter(section=world.other_section, user=world.other_teacher).update(
+        is_active=False
+    )  # a former teacher of the section: neither allows it
+    people = [
+        world.student,
+        world.guardian,
+        world.teacher,
+        world.other_teacher,
+        world.admin,
+        world.other_admin,
+    ]
+    for person in people:
+        allowed = {s.pk for s in Section.objects.all() if can_teach_section(person, s)}
+        filtered = set(
+            Section.objects.filter(teachable_sections_q(person)).values_list("pk", flat=True)
+        )
+        assert filtered == allowed, person

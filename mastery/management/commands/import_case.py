@@ -1,4 +1,6 @@
-"""``manage.py import_case FILE [--school SCHOOL] [--dry-run]``: import a CASE framework."""
+"""``manage.py import_case FILE [--school SCHOOL] [--dry-run] [--list-types]
+[--target-types TYPE,…]``: import a CASE framework, choosing which item types are learning
+targets as the admin's upload does."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mastery.case_import import case_import
+from mastery.case_import import case_import, case_item_types
 from profiles.models import School
 
 
@@ -29,16 +31,45 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the package and report what would change, without writing anything.",
         )
+        parser.add_argument(
+            "--list-types",
+            action="store_true",
+            help="List the package's item types (counts, codes, examples) and stop.",
+        )
+        parser.add_argument(
+            "--target-types",
+            help=(
+                "Comma-separated CFItemTypes whose items become learning targets (the others "
+                'stay readable, never scored); "" for items without a type. Without it every '
+                "item with no children is a learning target."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         school = _school(options["school"])
+        chosen = options["target_types"]
+        if options["list_types"] or chosen is None:
+            found = case_item_types(source=path, school=school, actor=None, source_name=path.name)
+            if options["list_types"]:
+                self._list(found)
+                return
+            if len({t.name for t in found.types}) > 1 and not found.errors:
+                suggested = ",".join(t.name for t in found.types if t.suggested)
+                self.stdout.write(
+                    self.style.WARNING(
+                        "warning: the package has several item types and every item with no "
+                        "children becomes a learning target; see them with --list-types and "
+                        f'choose with --target-types (items with codes: "{suggested}").'
+                    )
+                )
         result = case_import(
             source=path,
             school=school,
             actor=None,
             source_name=path.name,
             dry_run=options["dry_run"],
+            target_types=None if chosen is None else [t.strip() for t in chosen.split(",")],
         )
         for warning in result.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {warning}"))
@@ -47,6 +78,19 @@ class Command(BaseCommand):
         if result.errors:
             raise CommandError(f"{path.name} was not imported: {result.summary_text}")
         self.stdout.write(self.style.SUCCESS(f"{path.name} → {school.name}: {result.summary_text}"))
+
+    def _list(self, found: Any) -> None:
+        for error in found.errors:
+            self.stderr.write(f"error: {error}")
+        if found.errors:
+            raise CommandError("The package cannot be imported.")
+        self.stdout.write(f"{found.title}: item types")
+        for t in found.types:
+            mark = " (suggested: every item has a code)" if t.suggested else ""
+            self.stdout.write(
+                f'  "{t.name}": {t.count} items, {t.coded} with a code{mark}; '
+                f"e.g. {' | '.join(t.examples)}"
+            )
 
 
 def _school(value: str | None) -> School:
