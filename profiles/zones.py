@@ -1,4 +1,4 @@
-"""Whose clock a page or an email uses: the school's (docs/decisions/0026).
+"""Whose clock a page or an email uses: the school's (docs/decisions/0027).
 
 A person's time zone is their school's (``School.time_zone``): the school of their active
 memberships with the lowest id when they belong to several, the project's ``TIME_ZONE`` when

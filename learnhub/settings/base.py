@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Dates and "today" in the signed-in person's school time zone (docs/decisions/0026).
+    # Dates and "today" in the signed-in person's school time zone (docs/decisions/0027).
     "profiles.zones.SchoolTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,4 +1,4 @@
-"""Dates on pages and in emails are the school's (docs/decisions/0026): a moment near midnight
+"""Dates on pages and in emails are the school's (docs/decisions/0027): a moment near midnight
 UTC shows the school's local date, not the project's TIME_ZONE (America/New_York) or UTC."""
 
 from __future__ import annotations
