@@ -317,6 +317,12 @@ def _school_seed(
             ),
             batch_size=5_000,
         )
+        # Set at the start of term, as the goals were: ``created_at`` would otherwise be the
+        # moment of seeding, and a replay of the term would see no goal before its last day.
+        Goal.objects.filter(student__in=people).update(
+            created_at=dt.datetime.combine(start, dt.time(9), tzinfo=school.tzinfo),
+            approved_at=dt.datetime.combine(start, dt.time(9), tzinfo=school.tzinfo),
+        )
 
         # The hidden trajectories: one draw per student, turns between school weeks 3 and 12.
         kinds, weights = zip(*TRAJECTORIES, strict=True)

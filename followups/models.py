@@ -48,9 +48,10 @@ class RiskPolicy(models.Model):
     The defaults for behind pace (3 targets or 50 %, 5 school days' grace, and 3 of the targets
     due in the last 10 school days not mastered), slipping (recent scores 12 % of mastery below
     the term's, or 6 targets at once) and chronic absence (below 90 % over the last 20 school
-    days and over the term, once it has 40) come from replaying a term of the benchmark district
-    (bench/tune_rules.py, bench/README.md): the first defaults (2 or 25 %, no grace, any one
-    target) flagged every steady student at least once."""
+    days and over the term, once it has 40) and stalled goals (28 days without a check-in) come
+    from replaying a term of the benchmark district (bench/tune_rules.py, bench/README.md): the
+    first defaults (2 or 25 %, no grace, any one target) flagged every steady student at least
+    once, and 14 days without a check-in flagged a quarter of them."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="risk_policy")
 
@@ -94,7 +95,7 @@ class RiskPolicy(models.Model):
     stalled_goals_enabled = models.BooleanField("stalled goals: on", default=True)
     stalled_goal_checkin_days = models.PositiveSmallIntegerField(
         "no check-in for (days)",
-        default=14,
+        default=28,
         validators=_between(1, 365),
         help_text="An active goal past its target date always counts as stalled.",
     )

@@ -53,7 +53,7 @@ class Thresholds:
     no_evidence_enabled: bool = True
     no_evidence_school_days: int = 10
     stalled_goals_enabled: bool = True
-    stalled_goal_checkin_days: int = 14
+    stalled_goal_checkin_days: int = 28
     slipping_enabled: bool = True
     slipping_scores: int = 3
     slipping_targets: int = 6

@@ -20,7 +20,7 @@ from . import scan_world as w
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollup_path")]
 
 # Mechanics first, without the pacing grace or slipping's recency (tested on their own below).
-T = Thresholds(behind_pace_grace_days=0, slipping_recent_days=0)
+T = Thresholds(behind_pace_grace_days=0, slipping_recent_days=0, stalled_goal_checkin_days=14)
 
 
 @pytest.fixture

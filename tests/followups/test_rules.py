@@ -17,7 +17,11 @@ from followups.rules import StudentFacts, Thresholds
 # have their own tests below, and the tuned defaults are checked in
 # test_tuned_defaults_match_the_policy.
 T = Thresholds(
-    behind_pace_targets=2, behind_pace_percent=25, behind_pace_recent_days=0, slipping_targets=1
+    behind_pace_targets=2,
+    behind_pace_percent=25,
+    behind_pace_recent_days=0,
+    slipping_targets=1,
+    stalled_goal_checkin_days=14,
 )
 
 
@@ -425,3 +429,4 @@ def test_tuned_defaults_match_the_policy() -> None:
     assert (policy.slipping_drop_percent, policy.slipping_min_scores) == (12, 10)
     assert policy.slipping_recent_days == 10
     assert (policy.attendance_school_days, policy.attendance_min_days) == (20, 40)
+    assert policy.stalled_goal_checkin_days == 28
