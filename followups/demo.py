@@ -104,10 +104,13 @@ def _attendance_csv(school: School, today: dt.date, teacher: User | None) -> str
 
 def _work(flags: list[Flag], today: dt.date, counts: dict[str, int]) -> None:
     snooze_until = max(today, dt.date.today()) + dt.timedelta(days=7)
-    for i, flag in enumerate(flags):
+    seen: dict[str, int] = {}
+    for flag in flags:
         actor = flag.assigned_to
         if actor is None:
             continue
+        # The plan starts again for each rule, so every rule has open and worked flags.
+        i = seen[flag.rule] = seen.get(flag.rule, -1) + 1
         step = PLAN[i % len(PLAN)]
         if step == "acknowledge":
             svc.flag_acknowledge(actor=actor, flag=flag)

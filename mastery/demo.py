@@ -32,6 +32,7 @@ from profiles import demo_data as school_data
 from profiles.demo import HISTORY_SOURCE, DemoPlan, demo_logins, demo_terms
 from profiles.models import Enrollment, School, Section
 
+from . import calculation as calc
 from . import demo_data as data
 from .models import (
     Competency,
@@ -43,10 +44,15 @@ from .models import (
     Prerequisite,
     SectionCompetency,
 )
-from .services import mastery_recompute, scale_default_create
+from .services import DEFAULT_LEVELS, mastery_recompute, scale_default_create
 
 CLASS_PREFIX = "demo-class-"
 RECOMPUTE_CHUNK = 2000
+# The school's default scale, for deciding whether a reassessment is still needed.
+LEVELS = tuple(
+    calc.Level(points=points, label=label, is_mastery=mastery)
+    for points, label, _, mastery in DEFAULT_LEVELS
+)
 
 
 # --- The plan: plain values, no ORM ------------------------------------------------------------
@@ -367,6 +373,11 @@ class _PlanBuilder:
         abilities: list[tuple[str, str, str]] = []
         students = sorted({s.sourced_id for r in self.rosters for s in r.students})
         base = {sid: self.ability() for sid in students}
+        others = [sid for sid in students if sid != self.login_student]
+        self.quiet = {
+            sid: self.rng.randint(*data.QUIET_SCHOOL_DAYS)
+            for sid in self.rng.sample(others, min(data.QUIET_STUDENTS, len(others)))
+        }
         work_by_class: dict[str, dict[str, list[_Work]]] = {}
         timings_by_class: dict[str, list[_TargetTiming]] = {}
         for roster in self.rosters:
@@ -461,7 +472,34 @@ class _PlanBuilder:
                 _Work(day, kind, title, i, attempt, ahead_of_class)
                 for attempt, (day, kind, title) in enumerate(pieces)
             ]
+        if ability.key == "slipping":
+            work += self._reassessments(work, timings, titles)
+        quiet = self.quiet.get(student.sourced_id)
+        if quiet is not None:
+            work = [w for w in work if w.day <= today - quiet]
         return work
+
+    def _reassessments(
+        self, work: list[_Work], timings: list[_TargetTiming], titles: dict[str, tuple[str, ...]]
+    ) -> list[_Work]:
+        """A slipping student's recent reassessments: one piece in the last school days on each
+        of the targets they worked on most recently (scored low by :meth:`scored`)."""
+        today = self.today_index
+        last: dict[int, _Work] = {}
+        for w in sorted(work, key=lambda w: w.day):
+            if w.day < today - data.SLIPPING_RECENT_DAYS:
+                last[w.target] = w
+        recent = sorted(last.values(), key=lambda w: (-w.day, w.target))
+        return [
+            _Work(
+                self.day_between(today - data.SLIPPING_RECENT_DAYS + 1, today),
+                "assessment",
+                self.rng.choice(titles["retake"]).format(short=timings[w.target].short),
+                w.target,
+                w.attempt + 1,
+            )
+            for w in recent[: data.SLIPPING_RECENT_TARGETS]
+        ]
 
     def scored(
         self,
@@ -489,14 +527,18 @@ class _PlanBuilder:
         if is_login:
             # Partway through the current target: approaching, not yet mastered.
             scores = [2 if w.target == current else s for w, s in zip(work, scores, strict=True)]
-        if ability.key == "slipping" and len(work) >= 3:
-            # The last three pieces go down, one level at a time: the "slipping" rule sees it.
-            ordered = sorted(
-                range(len(work)),
-                key=lambda i: (work[i].day, timings[work[i].target].identifier, i),
-            )
-            for step, i in enumerate(ordered[-3:]):
-                scores[i] = 3 - step
+        if ability.key == "slipping":
+            # What they showed before on a target holds at Meets; the recent reassessment
+            # comes in at Beginning: the target's level drops (the "slipping" rule sees it).
+            since = self.today_index - data.SLIPPING_RECENT_DAYS
+            slipped = {w.target for w in work if w.day > since and w.attempt > 0}
+            for i, w in enumerate(work):
+                if w.target in slipped:
+                    scores[i] = 1 if w.day > since else max(scores[i], 3)
+        if ability.reassessed and not is_login:
+            extra = self._reassessments_until_met(roster, timings, work, scores)
+            work = work + [w for w, _ in extra]
+            scores = scores + [s for _, s in extra]
         notes = data.NOTES[roster.subject]
         no_notes: dict[str, tuple[str, ...]] = {}
         result = []
@@ -524,6 +566,39 @@ class _PlanBuilder:
             )
         result.sort(key=lambda e: (e.observed_on, e.competency))
         return result
+
+    def _reassessments_until_met(
+        self, roster: Roster, timings: list[_TargetTiming], work: list[_Work], scores: list[int]
+    ) -> list[tuple[_Work, int]]:
+        """Reassessments, at Meets or Exceeds, of each target still not met a few school days
+        after its pacing date, until the framework's method counts it as met."""
+        framework = framework_for(roster.subject)
+        assert framework is not None  # only classes with a framework have timings
+        retakes = data.TITLES[roster.subject]["retake"]
+        today = self.today_index
+        pieces: dict[int, list[tuple[_Work, int]]] = defaultdict(list)
+        for w, score in sorted(zip(work, scores, strict=True), key=lambda p: p[0].day):
+            pieces[w.target].append((w, score))
+        extra: list[tuple[_Work, int]] = []
+        for target, done in sorted(pieces.items()):
+            t = timings[target]
+            if t.expected + data.REASSESS_AFTER_DAYS > today:
+                continue
+            got = [Decimal(score) for _, score in done]
+            day = max(done[-1][0].day, t.expected)
+            for attempt in range(len(done), len(done) + data.REASSESSMENTS):
+                if calc.rollup(
+                    framework.method, got, LEVELS, parameter=framework.parameter
+                ).mastered:
+                    break
+                day += self.rng.randint(1, 4)
+                if day > today:
+                    break
+                score = self.rng.choice((3, 4))
+                got.append(Decimal(score))
+                title = self.rng.choice(retakes).format(short=t.short)
+                extra.append((_Work(day, "assessment", title, target, attempt), score))
+        return extra
 
     def _current(self, timings: list[_TargetTiming]) -> int:
         return next(
@@ -553,7 +628,11 @@ class _PlanBuilder:
             roster = rosters.get(key)
             if roster is None:
                 continue
-            others = [s for s in roster.students if s.sourced_id != self.login_student]
+            others = [
+                s
+                for s in roster.students
+                if s.sourced_id != self.login_student and s.sourced_id not in self.quiet
+            ]
             for student in rng.sample(others, min(count, len(others))):
                 wanted.append((roster, student, rng.choice(data.SUBMISSION_NOTES[roster.subject])))
         result = []

@@ -881,16 +881,30 @@ class AbilityData:
     growth: float  # how much each further attempt on the same target adds
     coverage: float  # chance a past target has any evidence
     ahead: tuple[int, ...]  # how many targets past the current one they work on (choices)
+    # Whether a target still not met a few days after its pacing date gets reassessed (up to
+    # REASSESSMENTS times, at Meets or Exceeds) until it is: how a student stays on pace.
+    reassessed: bool = False
 
 
 ABILITIES: tuple[AbilityData, ...] = (
-    AbilityData("strong", 20, 3.35, 0.15, 0.3, 1.0, (0, 1, 2, 3)),
-    AbilityData("steady", 38, 2.8, 0.25, 0.4, 0.97, (0, 0, 0, 1)),
-    AbilityData("struggling", 15, 1.75, 0.25, 0.3, 0.8, (0,)),
-    AbilityData("improving", 14, 1.9, 1.4, 0.3, 0.95, (0, 0, 1)),
-    AbilityData("slipping", 13, 3.3, -1.3, 0.0, 0.9, (0,)),
+    AbilityData("strong", 22, 3.35, 0.15, 0.3, 1.0, (0, 1, 2, 3), reassessed=True),
+    AbilityData("steady", 45, 2.8, 0.25, 0.4, 0.99, (0, 0, 0, 1), reassessed=True),
+    AbilityData("struggling", 11, 1.75, 0.25, 0.3, 0.8, (0,)),
+    AbilityData("improving", 12, 1.9, 1.4, 0.3, 0.95, (0, 0, 1)),
+    AbilityData("slipping", 10, 3.3, -1.3, 0.0, 0.9, (0,)),
 )
 SAME_ABILITY_IN_EVERY_CLASS = 0.7  # otherwise a class draws its own
+REASSESS_AFTER_DAYS = 3  # school days after a target's pacing date
+REASSESSMENTS = 3
+
+# Slipping: on this many of the targets they worked on most recently, a reassessment in the
+# last two weeks comes in well below what they showed before (the follow-up scan's "slipping").
+SLIPPING_RECENT_TARGETS = 3
+SLIPPING_RECENT_DAYS = 8  # school days back the reassessment falls in
+# Gone quiet: a few students (never the login student) whose work stops, in every class, this
+# many school days before today (the follow-up scan's "no recent evidence").
+QUIET_STUDENTS = 3
+QUIET_SCHOOL_DAYS = (12, 20)
 
 # The login student (Sofia, grade 7): strong in math, steady in humanities, improving in science.
 LOGIN_ABILITIES: dict[str, str] = {

@@ -3,6 +3,7 @@ every state with follow-ups, the login teacher's queue not empty; idempotent."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conferences.demo import demo_conferences_seed
 from followups.demo import demo_followups_seed, format_followups_created
-from followups.models import Attendance, Flag, FollowUp, ScanRun
+from followups.models import Attendance, Flag, FollowUp, Rule, ScanRun
 from followups.selectors import flags_list_for_teacher
 from goals.demo import demo_goals_seed
 from mastery.demo import demo_mastery_seed
@@ -59,6 +60,16 @@ def test_login_teacher_has_a_real_queue(demo):
     queue = list(flags_list_for_teacher(viewer=teacher))
     assert queue
     assert any(f.rule == "chronic_absence" for f in queue)
+
+
+def test_each_rule_flags_a_few_students(demo):
+    """The queue shows every kind of flag, and not the whole school."""
+    students = User.objects.filter(memberships__role="student").count()
+    per_rule = Counter(Flag.objects.values_list("rule", flat=True))
+    assert set(per_rule) == set(Rule), per_rule
+    assert all(1 <= n <= students // 2 for n in per_rule.values()), per_rule
+    flagged = Flag.objects.values("student").distinct().count()
+    assert flagged <= students * 2 // 3, (flagged, students)
 
 
 def test_seeding_again_writes_nothing(demo):

@@ -63,20 +63,20 @@ LOGIN = "demo-student-001"
 
 # Deterministic for TODAY: these change only when the demo content or the plan's logic does.
 STATUSES = {
-    ("active", "student"): 91,
-    ("active", "teacher"): 10,
+    ("active", "student"): 83,
+    ("active", "teacher"): 8,
     ("proposed", "student"): 9,
-    ("proposed", "teacher"): 5,
-    ("draft", "student"): 14,
-    ("achieved", "student"): 13,
-    ("not_met", "student"): 6,
+    ("proposed", "teacher"): 8,
+    ("draft", "student"): 13,
+    ("achieved", "student"): 9,
+    ("not_met", "student"): 7,
     ("abandoned", "student"): 3,
-    ("abandoned", "teacher"): 3,
+    ("abandoned", "teacher"): 2,
 }
 GOALS = sum(STATUSES.values())
-CHECKINS = 850  # one advisee of the login teacher left quiet (GoalPlanner.one_quiet_advisee)
-COMMENTS = 219
-STEPS = 397
+CHECKINS = 801  # one advisee of the login teacher left quiet (GoalPlanner.one_quiet_advisee)
+COMMENTS = 199
+STEPS = 372
 
 
 @dataclass

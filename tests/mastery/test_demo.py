@@ -24,6 +24,7 @@ from django.db.models import Max
 from pghistory.models import Context
 
 from mastery import calculation as calc
+from mastery import demo_data
 from mastery.demo import (
     MasteryDemoSummary,
     _rosters,
@@ -52,9 +53,9 @@ FALL_START = date(2025, 8, 24)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Deterministic for TODAY: these change only when the demo content or the plan's logic does.
-EVIDENCE = 2539
+EVIDENCE = 2560
 SUBMITTED = 8
-RECORDS = 1237
+RECORDS = 1181
 
 
 @dataclass
@@ -232,7 +233,9 @@ def test_evidence_is_varied_and_written_by_the_class_teacher(demo):
     }
     assert set(accepted.values_list("score", flat=True)) == {1, 2, 3, 4}
     per_pair = Counter(accepted.values_list("student_id", "competency_id"))
-    assert set(per_pair.values()) == {1, 2, 3, 4}
+    # One to four pieces a target, plus reassessments: until met (strong and steady students),
+    # and a slipping student's recent one.
+    assert {1, 2, 3, 4} <= set(per_pair.values()) <= set(range(1, 4 + demo_data.REASSESSMENTS + 2))
     teacher = dict(
         Enrollment.objects.filter(role=Enrollment.Role.TEACHER).values_list("section_id", "user_id")
     )
