@@ -10,7 +10,8 @@ written, so a candidate costs milliseconds. A flag "opens" on a day its conditio
 not hold the school day before (the scan's lifecycle without teachers). For each rule alone and
 for the candidate policy as a whole it reports recall (falling-behind and absent students with
 a flag opened on or after their turn), median lead (school days from the turn) and the
-false-flag rate (steady students ever flagged). Writes bench/results/tune_rules.json.
+false-flag rate (steady students ever flagged). Writes bench/results/tune_rules.json; the
+defaults' row is the run labelled "all rules (grace 5, gap 10, recent 10, attendance 20)".
 """
 
 from __future__ import annotations
@@ -108,16 +109,20 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--db-name", default=DB, help=f"scratch database ({DB})")
     parser.add_argument(
         "--first-defaults", action="store_true", help="sweep from the first defaults (slower)"
     )
     args = parser.parse_args()
+    if "bench" not in args.db_name or not args.db_name.replace("_", "").isalnum():
+        parser.error("--db-name must be letters, digits and _ and contain 'bench'")
+    db = args.db_name
 
     server = server_url()
-    os.environ["LEARNHUB_BENCH_DATABASE_URL"] = with_database(server, DB)
+    os.environ["LEARNHUB_BENCH_DATABASE_URL"] = with_database(server, db)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
-    create_database(server, DB)
+    create_database(server, db)
     import django
 
     django.setup()
@@ -159,13 +164,17 @@ def main() -> int:
         # collected once per window setting, then every candidate is evaluated offline.
         if args.first_defaults:
             # The sweep that chose the defaults, starting from the first ones.
+            # (No growing-gap condition, no score trend; chronic absence now also needs the term
+            # to date, which the first defaults did not ask.)
             first = r(
                 base,
                 behind_pace_targets=2,
                 behind_pace_percent=25,
                 behind_pace_grace_days=0,
+                behind_pace_recent_days=0,
                 slipping_targets=1,
                 slipping_recent_days=0,
+                attendance_min_days=1,
             )
             windows = [
                 first,
@@ -179,12 +188,17 @@ def main() -> int:
                 ),
             ]
         else:
-            windows = [base, r(base, attendance_school_days=40)]
+            # The windows of the growing gap and of the score trend, beside the defaults.
+            windows = [
+                base,
+                r(base, behind_pace_recent_days=15),
+                r(base, slipping_recent_days=15),
+            ]
         for window in windows:
             facts = collect(schools, days, window)
             tag = (
-                f"grace {window.behind_pace_grace_days}, recent {window.slipping_recent_days}, "
-                f"attendance {window.attendance_school_days}"
+                f"grace {window.behind_pace_grace_days}, gap {window.behind_pace_recent_days}, "
+                f"recent {window.slipping_recent_days}, attendance {window.attendance_school_days}"
             )
             for rule in rules.RULES:
                 run(f"{rule.__name__} alone ({tag})", facts, window, (rule,))
@@ -197,16 +211,27 @@ def main() -> int:
     finally:
         connections.close_all()
         if not args.keep:
-            drop_database(server, DB)
+            drop_database(server, db)
     return 0
 
 
 def CANDIDATES(t: Any) -> list[Any]:
+    """The growing gap's number of targets, the score trend's drop and minimum of scores, the
+    slipping targets at once, and chronic absence's minimum of term days, around ``t``."""
     r = dataclasses.replace
     return [
-        r(t, slipping_targets=n, behind_pace_targets=b, behind_pace_percent=p)
-        for n in (1, 2, 3, 4)
-        for b, p in ((2, 25), (3, 50), (4, 100))
+        r(
+            t,
+            behind_pace_recent_targets=gap,
+            slipping_drop_percent=drop,
+            slipping_min_scores=scores,
+            slipping_targets=targets,
+            attendance_min_days=days,
+        )
+        for gap in (2, 3, 4)
+        for drop, scores in ((10, 10), (12, 5), (12, 10), (15, 10))
+        for targets in (3, 6)
+        for days in (20, 30, 40)
     ]
 
 

@@ -59,6 +59,8 @@ class RiskPolicyAdmin(SchoolScopedAdmin):
                     "behind_pace_targets",
                     "behind_pace_percent",
                     "behind_pace_grace_days",
+                    "behind_pace_recent_days",
+                    "behind_pace_recent_targets",
                 ]
             },
         ),
@@ -72,6 +74,8 @@ class RiskPolicyAdmin(SchoolScopedAdmin):
                     "slipping_scores",
                     "slipping_targets",
                     "slipping_recent_days",
+                    "slipping_drop_percent",
+                    "slipping_min_scores",
                 ]
             },
         ),
@@ -86,6 +90,7 @@ class RiskPolicyAdmin(SchoolScopedAdmin):
                     "chronic_absence_enabled",
                     "attendance_min_percent",
                     "attendance_school_days",
+                    "attendance_min_days",
                 ]
             },
         ),

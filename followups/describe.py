@@ -47,10 +47,17 @@ def describe(rule: str, measured: dict[str, Any], threshold: dict[str, Any]) -> 
     m, t = measured or {}, threshold or {}
     if rule == Rule.BEHIND_PACE:
         behind = _n(m.get("behind"))
+        growing = ""
+        if m.get("recently_expected"):
+            growing = (
+                f"; {_n(m.get('recently_behind'))} of the {_n(m.get('recently_expected'))}"
+                f" due in the last {_plural(_n(t.get('recent_days')), 'school day')}"
+                " not mastered"
+            )
         return (
             f"{_plural(behind, 'target')} behind the pacing plan: expected {_n(m.get('expected'))}"
             f" by today, mastered {_n(m.get('mastered'))}"
-            f" ({_n(m.get('percent_behind'))} % behind)"
+            f" ({_n(m.get('percent_behind'))} % behind){growing}"
         )
     if rule == Rule.NO_RECENT_EVIDENCE:
         days = _n(m.get("school_days_without_evidence"))
@@ -80,6 +87,19 @@ def describe(rule: str, measured: dict[str, Any], threshold: dict[str, Any]) -> 
                 f"last {_n(t.get('scores'))} scores trending down in {', '.join(trending)}"
             )
         detail = f": {'; '.join(parts)}" if parts else ""
+        drop = m.get("drop_percent")
+        if (
+            drop is not None
+            and _n(t.get("drop_percent"))
+            and float(drop) >= _n(t.get("drop_percent"))
+        ):
+            trend = (
+                f"Recent scores {_percent(drop)} % of mastery below earlier this term"
+                f" (averaging {_percent(m.get('recent_score_percent'))} % of mastery over the last"
+                f" {_plural(_n(t.get('recent_days')), 'school day')},"
+                f" {_percent(m.get('earlier_score_percent'))} % before)"
+            )
+            return f"{trend}; slipping in {_plural(_n(m.get('targets')), 'target')}{detail}"
         return f"Slipping in {_plural(_n(m.get('targets')), 'target')}{detail}"
     if rule == Rule.MANY_BELOW_APPROACHING:
         below = _n(m.get("below"))
@@ -89,10 +109,16 @@ def describe(rule: str, measured: dict[str, Any], threshold: dict[str, Any]) -> 
         )
     if rule == Rule.CHRONIC_ABSENCE:
         days = _n(m.get("school_days"))
+        term = ""
+        if m.get("term_school_days"):
+            term = (
+                f" and {_percent(m.get('term_attended_percent'))} % of the term's "
+                f"{_plural(_n(m.get('term_school_days')), 'school day')} so far"
+            )
         return (
             f"Attended {_percent(m.get('attended_percent'))} % of the last "
-            f"{_plural(days, 'school day')} ({_plural(_n(m.get('absent_days')), 'day')} absent); "
-            f"the school expects at least {_n(t.get('percent'))} %"
+            f"{_plural(days, 'school day')} ({_plural(_n(m.get('absent_days')), 'day')} absent)"
+            f"{term}; the school expects at least {_n(t.get('percent'))} %"
         )
     return "Flagged by the scan"
 
@@ -101,9 +127,15 @@ def describe_threshold(rule: str, threshold: dict[str, Any]) -> str:
     """What the school's policy says fires the rule, in words."""
     t = threshold or {}
     if rule == Rule.BEHIND_PACE:
+        growing = ""
+        if _n(t.get("recent_days")):
+            growing = (
+                f", with {_n(t.get('recent_targets'))} of the targets due in the last "
+                f"{_plural(_n(t.get('recent_days')), 'school day')} not mastered"
+            )
         return (
             f"Behind by {_plural(_n(t.get('targets')), 'target')} or "
-            f"{_n(t.get('percent'))} % of the plan"
+            f"{_n(t.get('percent'))} % of the plan{growing}"
         )
     if rule == Rule.NO_RECENT_EVIDENCE:
         return f"No evidence for {_plural(_n(t.get('school_days')), 'school day')}"
@@ -112,13 +144,28 @@ def describe_threshold(rule: str, threshold: dict[str, Any]) -> str:
             f"A goal past its date, or no check-in for {_plural(_n(t.get('checkin_days')), 'day')}"
         )
     if rule == Rule.SLIPPING:
+        targets = (
+            f"{_plural(_n(t.get('targets')), 'target')} whose level dropped or whose last "
+            f"{_n(t.get('scores'))} scores trend down"
+        )
+        if _n(t.get("drop_percent")):
+            return (
+                f"Scores over the last {_plural(_n(t.get('recent_days')), 'school day')} "
+                f"{_n(t.get('drop_percent'))} % of mastery below earlier this term, or {targets}"
+            )
         return f"A level dropped, or the last {_n(t.get('scores'))} scores trend down"
     if rule == Rule.MANY_BELOW_APPROACHING:
         return f"{_plural(_n(t.get('targets')), 'target')} or more below approaching"
     if rule == Rule.CHRONIC_ABSENCE:
+        term = ""
+        if _n(t.get("min_days")):
+            term = (
+                " and over the term so far (from its "
+                f"{_plural(_n(t.get('min_days')), 'school day')})"
+            )
         return (
             f"Attendance below {_n(t.get('percent'))} % over "
-            f"{_plural(_n(t.get('school_days')), 'school day')}"
+            f"{_plural(_n(t.get('school_days')), 'school day')}{term}"
         )
     return ""
 

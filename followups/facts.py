@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 
 from goals.models import Goal
 from mastery import calculation as calc
@@ -442,9 +442,12 @@ def _mastery_in_python(
     return result
 
 
-def _expected(school: School, student_ids: list[int], due_by: dt.date) -> dict[int, set[int]]:
-    """student → competencies their sections' pacing plans expect by ``due_by``; one query."""
-    expected: dict[int, set[int]] = defaultdict(set)
+def _expected(
+    school: School, student_ids: list[int], due_by: dt.date
+) -> dict[int, dict[int, dt.date]]:
+    """student → {competency: its first expected date} for the targets their sections' pacing
+    plans expect by ``due_by``; one query."""
+    expected: dict[int, dict[int, dt.date]] = defaultdict(dict)
     rows = (
         PacingTarget.objects.filter(
             plan__section__school=school,
@@ -455,12 +458,76 @@ def _expected(school: School, student_ids: list[int], due_by: dt.date) -> dict[i
             plan__section__enrollments__is_active=True,
         )
         .values_list("plan__section__enrollments__user_id", "competency_id")
+        .annotate(first=Min("expected_by"))
         .order_by()
-        .distinct()
     )
-    for student_id, competency_id in rows:
-        expected[student_id].add(competency_id)
+    for student_id, competency_id, first in rows:
+        expected[student_id][competency_id] = first
     return expected
+
+
+# --- the student's score trend -----------------------------------------------------------------
+
+# Each accepted score as a percentage of its competency's mastery level (the framework's scale,
+# or the school's default one), averaged per student over the recent window and over the term
+# before it. One aggregate pass over the evidence, beside the rollup (it needs no order).
+_TREND_SQL = """
+WITH mastery_points AS (
+    SELECT c.id AS competency_id, lv.points
+    FROM mastery_competency c
+    JOIN mastery_framework f ON f.id = c.framework_id
+    JOIN mastery_proficiencylevel lv ON lv.is_mastery AND lv.points > 0 AND lv.scale_id =
+        COALESCE(f.scale_id, (SELECT s.id FROM mastery_proficiencyscale s
+                              WHERE s.school_id = f.school_id AND s.is_default
+                              ORDER BY s.id LIMIT 1))
+    WHERE f.school_id = %(school)s
+)
+SELECT e.student_id,
+       count(*) FILTER (WHERE e.observed_on >= %(recent_since)s),
+       avg(100 * e.score / mp.points) FILTER (WHERE e.observed_on >= %(recent_since)s),
+       count(*) FILTER (WHERE e.observed_on < %(recent_since)s),
+       avg(100 * e.score / mp.points) FILTER (WHERE e.observed_on < %(recent_since)s)
+FROM mastery_evidence e
+JOIN mastery_points mp ON mp.competency_id = e.competency_id
+WHERE e.student_id = ANY(%(students)s) AND e.status = %(accepted)s AND e.score IS NOT NULL
+  AND e.observed_on >= %(term_start)s AND e.observed_on <= %(as_of)s
+GROUP BY e.student_id
+"""
+
+
+def _score_trend(
+    school: School,
+    student_ids: list[int],
+    as_of: dt.date,
+    term_start: dt.date | None,
+    recent_since: dt.date | None,
+) -> dict[int, tuple[int, float | None, int, float | None]]:
+    """student → (recent scores, their mean as % of mastery, earlier scores, their mean) over the
+    term in progress, split at ``recent_since``; one query (none outside a term or without a
+    recent window)."""
+    if term_start is None or recent_since is None:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TREND_SQL,
+            {
+                "school": school.pk,
+                "students": student_ids,
+                "accepted": Evidence.Status.ACCEPTED,
+                "term_start": term_start,
+                "recent_since": max(recent_since, term_start),
+                "as_of": as_of,
+            },
+        )
+        rows = cursor.fetchall()
+
+    def pct(value: Decimal | None) -> float | None:
+        return None if value is None else round(float(value), 1)
+
+    return {
+        student_id: (recent, pct(recent_mean), earlier, pct(earlier_mean))
+        for student_id, recent, recent_mean, earlier, earlier_mean in rows
+    }
 
 
 # --- goals and attendance ----------------------------------------------------------------------
@@ -494,29 +561,34 @@ def _goals(
 
 
 def _attendance(
-    school: School, student_ids: list[int], window: list[dt.date]
-) -> dict[int, tuple[int, int]]:
-    """student → (absent days, excused days) over the window's school days; one query."""
-    if not window:
+    school: School, student_ids: list[int], window: list[dt.date], term_days: list[dt.date]
+) -> dict[int, tuple[int, int, int]]:
+    """student → (absent days, excused days) over the window's school days, and the days missed
+    (either) over the term's school days to date; one query."""
+    if not window and not term_days:
         return {}
-    result: dict[int, tuple[int, int]] = {}
+    in_window, in_term = set(window), set(term_days)
+    result: dict[int, tuple[int, int, int]] = {}
     rows = (
         Attendance.objects.filter(
             school=school,
             student_id__in=student_ids,
-            date__in=window,
+            date__gte=min(window[:1] + term_days[:1]),
+            date__lte=max(window[-1:] + term_days[-1:]),
             status__in=[Attendance.Status.ABSENT, Attendance.Status.EXCUSED],
         )
-        .values_list("student_id", "status")
+        .values_list("student_id", "status", "date")
         .order_by()
     )
-    for student_id, status in rows:
-        absent, excused = result.get(student_id, (0, 0))
-        if status == Attendance.Status.ABSENT:
-            absent += 1
-        else:
-            excused += 1
-        result[student_id] = (absent, excused)
+    for student_id, status, day in rows:
+        absent, excused, missed = result.get(student_id, (0, 0, 0))
+        if day in in_window:
+            if status == Attendance.Status.ABSENT:
+                absent += 1
+            else:
+                excused += 1
+        missed += day in in_term
+        result[student_id] = (absent, excused, missed)
     return result
 
 
@@ -547,23 +619,35 @@ def facts_for(
     mastery = _mastery_as_of(
         school, ids, as_of, thresholds.slipping_scores, errors, recent_since=recent_since
     )
-    # A target counts as expected once its date is the grace's school days behind.
-    expected = _expected(
-        school, ids, calendar.school_days_back(thresholds.behind_pace_grace_days, as_of)
-    )
+    # A target counts as expected once its date is the grace's school days behind; it came due
+    # recently when that was in the last ``behind_pace_recent_days`` school days.
+    grace = thresholds.behind_pace_grace_days
+    expected = _expected(school, ids, calendar.school_days_back(grace, as_of))
+    recent = thresholds.behind_pace_recent_days
+    recently_due_after = calendar.school_days_back(grace + recent, as_of)
+    trend = _score_trend(school, ids, as_of, calendar.current_term_start, recent_since)
     goals = _goals(school, ids, as_of, thresholds.stalled_goal_checkin_days)
-    attendance = _attendance(school, ids, window)
+    term_days = (
+        calendar.days[bisect.bisect_left(calendar.days, calendar.current_term_start) :]
+        if calendar.current_term_start is not None
+        else []
+    )
+    attendance = _attendance(school, ids, window, term_days)
     result: list[StudentFacts] = []
     for student_id in ids:
         m = mastery.get(student_id) or _Mastery(set(), None, [], [], 0)
-        due = expected.get(student_id, set())
+        due = expected.get(student_id, {})
+        recently_due = {c for c, first in due.items() if first > recently_due_after}
         past, without, longest = goals.get(student_id, ([], [], 0))
-        absent, excused = attendance.get(student_id, (0, 0))
+        absent, excused, missed = attendance.get(student_id, (0, 0, 0))
+        n_recent, recent_mean, n_earlier, earlier_mean = trend.get(student_id, (0, None, 0, None))
         result.append(
             StudentFacts(
                 student_id=student_id,
                 expected=len(due),
-                mastered=len(due & m.mastered),
+                mastered=len(due.keys() & m.mastered),
+                recently_expected=len(recently_due),
+                recently_behind=len(recently_due - m.mastered),
                 school_days_without_evidence=calendar.count_between(m.last_evidence_on, as_of),
                 last_evidence_on=m.last_evidence_on,
                 past_target_date_goal_ids=tuple(past),
@@ -571,10 +655,16 @@ def facts_for(
                 longest_without_checkin_days=longest,
                 dropped=tuple(m.dropped),
                 trending_down=tuple(m.trending_down),
+                recent_scores=n_recent,
+                recent_score_percent=recent_mean,
+                earlier_scores=n_earlier,
+                earlier_score_percent=earlier_mean,
                 below_approaching=m.below_approaching,
                 attendance_school_days=len(window),
                 absent_days=absent,
                 excused_days=excused,
+                term_school_days=len(term_days),
+                term_missed_days=missed,
             )
         )
     return result

@@ -45,10 +45,13 @@ def _between(low: int, high: int) -> list[MinValueValidator | MaxValueValidator]
 class RiskPolicy(models.Model):
     """A school's thresholds: each rule on or off, with the numbers that make it fire.
 
-    The defaults for behind pace (3 targets or 50 %, 5 school days' grace) and slipping (3
-    targets at once, with evidence in the last 10 school days) come from replaying a term of
-    the benchmark district (bench/tune_rules.py, bench/README.md): the first defaults (2 or
-    25 %, no grace, any one target) flagged every steady student at least once."""
+    The defaults for behind pace (3 targets or 50 %, 5 school days' grace, and 3 of the targets
+    due in the last 10 school days not mastered), slipping (recent scores 12 % of mastery below
+    the term's, or 6 targets at once) and chronic absence (below 90 % over the last 20 school
+    days and over the term, once it has 40) and stalled goals (28 days without a check-in) come
+    from replaying a term of the benchmark district (bench/tune_rules.py, bench/README.md): the
+    first defaults (2 or 25 %, no grace, any one target) flagged every steady student at least
+    once, and 14 days without a check-in flagged a quarter of them."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="risk_policy")
 
@@ -71,6 +74,18 @@ class RiskPolicy(models.Model):
         validators=_between(0, 30),
         help_text="Time for the evidence of a target to come in after its pacing date.",
     )
+    behind_pace_recent_days = models.PositiveSmallIntegerField(
+        "and the gap grows: targets due in the last (school days)",
+        default=10,
+        validators=_between(0, 60),
+        help_text="Only flag while the gap is growing, over this many school days (0: always).",
+    )
+    behind_pace_recent_targets = models.PositiveSmallIntegerField(
+        "of which not mastered (at least)",
+        default=3,
+        validators=_between(1, 50),
+        help_text="How many of the targets due in that window are not mastered (all, if fewer).",
+    )
 
     no_evidence_enabled = models.BooleanField("no recent evidence: on", default=True)
     no_evidence_school_days = models.PositiveSmallIntegerField(
@@ -80,7 +95,7 @@ class RiskPolicy(models.Model):
     stalled_goals_enabled = models.BooleanField("stalled goals: on", default=True)
     stalled_goal_checkin_days = models.PositiveSmallIntegerField(
         "no check-in for (days)",
-        default=14,
+        default=28,
         validators=_between(1, 365),
         help_text="An active goal past its target date always counts as stalled.",
     )
@@ -93,8 +108,8 @@ class RiskPolicy(models.Model):
         help_text="A target whose level dropped also counts.",
     )
     slipping_targets = models.PositiveSmallIntegerField(
-        "on at least (targets)",
-        default=3,
+        "or on at least (targets)",
+        default=6,
         validators=_between(1, 50),
         help_text="How many targets must be slipping at once.",
     )
@@ -103,6 +118,18 @@ class RiskPolicy(models.Model):
         default=10,
         validators=_between(0, 60),
         help_text="Only targets with recent evidence count (0: any).",
+    )
+    slipping_drop_percent = models.PositiveSmallIntegerField(
+        "recent scores below the term's by (% of mastery)",
+        default=12,
+        validators=_between(1, 100),
+        help_text="The mean of the recent window's scores against the mean before it this term.",
+    )
+    slipping_min_scores = models.PositiveSmallIntegerField(
+        "with at least (scores each)",
+        default=10,
+        validators=_between(1, 200),
+        help_text="Scores needed in the recent window and before it for the comparison.",
     )
 
     below_approaching_enabled = models.BooleanField("many below approaching: on", default=True)
@@ -120,6 +147,12 @@ class RiskPolicy(models.Model):
     attendance_school_days = models.PositiveSmallIntegerField(
         "over the last (school days)", default=20, validators=_between(5, 200)
     )
+    attendance_min_days = models.PositiveSmallIntegerField(
+        "and over the term, once it has (school days)",
+        default=40,
+        validators=_between(1, 200),
+        help_text="Attendance to date must also be below the minimum, after this many days.",
+    )
 
     scan_hour = models.PositiveSmallIntegerField(
         "nightly scan at (hour, school time)", default=2, validators=_between(0, 23)
@@ -133,7 +166,9 @@ class RiskPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(behind_pace_targets__gte=1)
                 & Q(behind_pace_percent__range=(1, 100))
-                & Q(behind_pace_grace_days__range=(0, 30)),
+                & Q(behind_pace_grace_days__range=(0, 30))
+                & Q(behind_pace_recent_days__range=(0, 60))
+                & Q(behind_pace_recent_targets__range=(1, 50)),
                 name="risk_policy_pace_in_range",
             ),
             models.CheckConstraint(
@@ -142,9 +177,12 @@ class RiskPolicy(models.Model):
                 & Q(slipping_scores__range=(2, 10))
                 & Q(slipping_targets__range=(1, 50))
                 & Q(slipping_recent_days__range=(0, 60))
+                & Q(slipping_drop_percent__range=(1, 100))
+                & Q(slipping_min_scores__range=(1, 200))
                 & Q(below_approaching_targets__range=(1, 100))
                 & Q(attendance_min_percent__range=(1, 100))
                 & Q(attendance_school_days__range=(5, 200))
+                & Q(attendance_min_days__range=(1, 200))
                 & Q(scan_hour__range=(0, 23)),
                 name="risk_policy_thresholds_in_range",
             ),

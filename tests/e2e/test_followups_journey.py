@@ -29,9 +29,10 @@ def test_a_student_falls_behind_and_the_advisor_follows_up(
         end_date=today + dt.timedelta(days=40),
     )
     days = school_days(world.school, today - dt.timedelta(days=60), today)
-    # Sam misses three of the last twenty school days.
-    for day in days[-20:]:
-        status = "absent" if day in days[-3:] else "present"
+    # Sam misses three of the last twenty school days, and three in the term's first weeks:
+    # below 90 % over the window and over the term to date.
+    for day in days[-20:] + days[:3]:
+        status = "absent" if day in days[-3:] + days[:3] else "present"
         attendance_take(
             actor=world.teacher, section=world.advisory, date=day, marks={world.student.pk: status}
         )

@@ -55,6 +55,13 @@ def attendance(school, student: User, days: list[dt.date], status: str) -> None:
         )
 
 
+def first_days_absent(school, student: User, n: int = 3) -> None:
+    """Absent on the term's first ``n`` days: with the absences of a later window, attendance
+    over the term to date falls below 90 % too (chronic absence asks for both)."""
+    days = [TERM_START + dt.timedelta(days=d) for d in range(n)]  # Mon Aug 24 onwards
+    attendance(school, student, days, Attendance.Status.ABSENT)
+
+
 def goal(
     student: User, *, target_date: dt.date | None = None, checked_in: dt.date | None = None
 ) -> Goal:

@@ -28,6 +28,7 @@ def absent(world):
     build_maths(world)
     days = w.school_days(w.AS_OF, 20)
     w.attendance(world.school, world.student, days[-3:], Attendance.Status.ABSENT)
+    w.first_days_absent(world.school, world.student)
     RiskPolicy.objects.filter(school=world.school).update(
         no_evidence_enabled=False, behind_pace_enabled=False
     )

@@ -20,7 +20,7 @@ from . import scan_world as w
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollup_path")]
 
 # Mechanics first, without the pacing grace or slipping's recency (tested on their own below).
-T = Thresholds(behind_pace_grace_days=0, slipping_recent_days=0)
+T = Thresholds(behind_pace_grace_days=0, slipping_recent_days=0, stalled_goal_checkin_days=14)
 
 
 @pytest.fixture
@@ -126,9 +126,51 @@ def test_attendance_window(world, maths) -> None:
     w.attendance(world.school, world.student, days[8:10], Attendance.Status.TARDY)
     facts = one(world)
     assert (facts.attendance_school_days, facts.absent_days, facts.excused_days) == (20, 2, 1)
+    # Over the term to date (from Aug 24): the five absences before the window count too.
+    term_days = [d for d in calendar_for(world.school, w.AS_OF).days if d >= w.TERM_START]
+    assert (facts.term_school_days, facts.term_missed_days) == (len(term_days), 8)
+    before_term = dt.date(2026, 8, 21)
+    Attendance.objects.create(
+        school=world.school, student=world.student, date=before_term, status="absent"
+    )
+    assert one(world).term_missed_days == 8  # a day before the term is not the term's
     # The second week of term: the window is not full yet.
     early = one(world, as_of=dt.date(2026, 9, 1))
     assert early.attendance_school_days == 7
+
+
+def test_targets_due_recently_and_not_mastered(world, maths) -> None:
+    # 7.RP.1 is due Sep 30, 7.RP.2 Oct 31; only 7.RP.1 is mastered.
+    w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 20))
+    ten = one(world, thresholds=replace(T, behind_pace_recent_days=10))
+    assert (ten.expected, ten.mastered) == (2, 1)
+    assert (ten.recently_expected, ten.recently_behind) == (1, 1)  # 7.RP.2, after Oct 19
+    thirty = one(world, thresholds=replace(T, behind_pace_recent_days=30))
+    assert (thirty.recently_expected, thirty.recently_behind) == (2, 1)  # after Sep 21
+    graced = one(world, thresholds=replace(T, behind_pace_grace_days=1, behind_pace_recent_days=10))
+    assert (graced.expected, graced.recently_expected) == (1, 0)  # Oct 31 is not due yet
+
+
+def test_score_trend_recent_window_against_the_term_before_it(world, maths) -> None:
+    from mastery.models import Evidence
+
+    w.evidence(world.student, maths.t1, "1", dt.date(2026, 8, 3))  # before the term
+    w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 1))
+    w.evidence(world.student, maths.t2, "4", dt.date(2026, 9, 8))
+    w.evidence(world.student, maths.t3, "2", dt.date(2026, 10, 26))  # in the last 10 days
+    draft = w.evidence(world.student, maths.t3, "1", dt.date(2026, 10, 27))
+    Evidence.objects.filter(pk=draft.pk).update(status=Evidence.Status.SUBMITTED)
+    facts = one(world, thresholds=replace(T, slipping_recent_days=10))
+    # Mastery is 3 points on the world's scale: 3 and 4 are 100 and 133.3 %, 2 is 66.7 %.
+    assert (facts.earlier_scores, facts.earlier_score_percent) == (2, 116.7)
+    assert (facts.recent_scores, facts.recent_score_percent) == (1, 66.7)
+    # No recent window: no trend.
+    off = one(world)
+    assert (off.recent_scores, off.recent_score_percent, off.earlier_score_percent) == (
+        0,
+        None,
+        None,
+    )
 
 
 def test_students_of_a_section_or_ids(world, maths) -> None:
@@ -140,7 +182,7 @@ def test_students_of_a_section_or_ids(world, maths) -> None:
     ]
 
 
-def _queries(world, maths, n: int) -> int:
+def _queries(world, maths, n: int, thresholds: Thresholds = T) -> int:
     for i in range(n):
         s = w.on_track_student(world, maths, i)
         w.goal(s, target_date=dt.date(2026, 10, 1))
@@ -148,7 +190,7 @@ def _queries(world, maths, n: int) -> int:
         w.evidence(s, maths.t3, "1", dt.date(2026, 10, 1))
     ids = student_ids_for(world.school)
     with CaptureQueriesContext(connection) as ctx:
-        facts = facts_for(world.school, ids, w.AS_OF, T)
+        facts = facts_for(world.school, ids, w.AS_OF, thresholds)
     assert sum(1 for x in facts if x.absent_days == 3) == n
     assert sum(1 for x in facts if x.past_target_date_goal_ids) == n
     return len(ctx.captured_queries)
@@ -158,6 +200,12 @@ def _queries(world, maths, n: int) -> int:
 def test_query_count_does_not_grow_with_students(world, maths, n: int) -> None:
     # terms, closures, levels, competencies, evidence (DECLARE cursor), pacing, goals, attendance
     assert _queries(world, maths, n) == 8
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_query_count_with_the_default_windows(world, maths, rollup_path, n: int) -> None:
+    # ... and with slipping's recent window: the score trend, and (SQL rollup) the recent evidence
+    assert _queries(world, maths, n, Thresholds()) == (10 if rollup_path == "sql" else 9)
 
 
 def test_ambiguous_pairs_are_rolled_up_in_python(world, maths, monkeypatch) -> None:

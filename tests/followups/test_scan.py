@@ -26,12 +26,14 @@ CHRONIC = Rule.CHRONIC_ABSENCE
 def _setup(world):
     w.term(world.school)
     maths = build_maths(world)
-    # Sam (world.student) is on track except for attendance: 3 absences in 20 days.
+    # Sam (world.student) is on track except for attendance: 3 absences in 20 days, and 3 more
+    # in the term's first days (6 of its 51 school days to date: 88.2 %).
     w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 20), world.math)
     w.evidence(world.student, maths.t2, "3", dt.date(2026, 10, 28), world.math)
     days = w.school_days(w.AS_OF, 20)
     w.attendance(world.school, world.student, days, Attendance.Status.PRESENT)
     w.attendance(world.school, world.student, days[-3:], Attendance.Status.ABSENT)
+    w.first_days_absent(world.school, world.student)
     # Only chronic absence, to keep the other student (no evidence at all) quiet.
     RiskPolicy.objects.filter(school=world.school).update(
         no_evidence_enabled=False, behind_pace_enabled=False
@@ -54,8 +56,11 @@ def test_scan_opens_a_flag_with_numbers_for_the_advisor(world) -> None:
         "absent_days": 3,
         "excused_days": 0,
         "school_days": 20,
+        "term_attended_percent": 88.2,
+        "term_missed_days": 6,
+        "term_school_days": 51,
     }
-    assert flag.threshold == {"percent": 90, "school_days": 20}
+    assert flag.threshold == {"percent": 90, "school_days": 20, "min_days": 40}
     assert flag.assigned_to == world.teacher  # the advisor
     assert (flag.first_detected_on, flag.last_detected_on) == (w.AS_OF, w.AS_OF)
     assert Flag.objects.filter(school=world.school).count() == 1
@@ -273,17 +278,19 @@ def test_scan_query_count_does_not_grow_with_students(world, n: int, rollup_path
     for i in range(n):
         s = w.on_track_student(world, maths, i)
         w.attendance(world.school, s, w.school_days(w.AS_OF, 3), Attendance.Status.ABSENT)
+        w.first_days_absent(world.school, s)
     with CaptureQueriesContext(connection) as first:
         school_scan(school=world.school, as_of=w.AS_OF)
     assert Flag.objects.filter(rule=CHRONIC).count() == n + 1
     with CaptureQueriesContext(connection) as second:
         school_scan(school=world.school, as_of=w.AS_OF)
-    # run insert, savepoint, lock, lock waiters, abandoned runs, policy, students, 8 facts (the
-    # evidence through a server-side cursor), flags, advisors, flag insert, release, run update;
-    # the SQL rollup reads which targets have recent evidence (slipping's window) in one more
+    # run insert, savepoint, lock, lock waiters, abandoned runs, policy, students, 9 facts (the
+    # evidence through a server-side cursor, the score trend), flags, advisors, flag insert,
+    # release, run update; the SQL rollup reads which targets have recent evidence (slipping's
+    # window) in one more
     recent = 1 if rollup_path == "sql" else 0
-    assert len(first.captured_queries) == 20 + recent
-    assert len(second.captured_queries) == 18 + recent  # nothing to open: no advisors, no insert
+    assert len(first.captured_queries) == 21 + recent
+    assert len(second.captured_queries) == 19 + recent  # nothing to open: no advisors, no insert
 
 
 def test_the_database_refuses_a_second_active_flag(db, world) -> None:

@@ -66,6 +66,7 @@ def _absent_student(world):
     build_maths(world)
     days = w.school_days(w.AS_OF, 20)
     w.attendance(world.school, world.student, days[-5:], Attendance.Status.ABSENT)
+    w.first_days_absent(world.school, world.student)
     RiskPolicy.objects.filter(school=world.school).update(
         no_evidence_enabled=False, behind_pace_enabled=False
     )
