@@ -56,6 +56,11 @@ _CALENDAR_LOOKBACK_DAYS = 500
 # Below this many students the evidence is rolled up in Python (planning the SQL rollup costs
 # more than rolling up one student's evidence); both give the same facts (test_facts.py).
 SQL_ROLLUP_MIN_STUDENTS = 50
+# The stored mastery records are read for a date at most this many days before the school's
+# today (a nightly scan just after midnight scans the day before); older dates — the replay —
+# roll up the evidence: nearly every student has evidence after them. Either way the facts are
+# the same (tests/followups run every test on each path).
+RECORDS_DAYS_BACK = 1
 
 
 # --- the calendar ------------------------------------------------------------------------------
@@ -299,11 +304,83 @@ def _mastery_as_of(
     errors: list[str],
     recent_since: dt.date | None = None,
 ) -> dict[int, _Mastery]:
+    """Mastery facts per student as of the date: from the stored records when the date is the
+    school's today (or later: the records hold all evidence), rolled up from the evidence for
+    the students whose records cannot say (evidence after the date, a record not recomputed
+    since ``falling_scores`` exists) and for every student on a past date (the replay)."""
+    competencies = _competencies(school)
+    if as_of < school.today() - dt.timedelta(days=RECORDS_DAYS_BACK):
+        return _mastery_rolled_up(
+            school, competencies, student_ids, as_of, k, errors, recent_since=recent_since
+        )
+    result, stale = _mastery_from_records(
+        competencies, student_ids, as_of, k, errors, recent_since=recent_since
+    )
+    if stale:
+        result.update(
+            _mastery_rolled_up(
+                school, competencies, stale, as_of, k, errors, recent_since=recent_since
+            )
+        )
+    return result
+
+
+def _mastery_from_records(
+    competencies: dict[int, _Competency],
+    student_ids: list[int],
+    as_of: dt.date,
+    k: int,
+    errors: list[str],
+    recent_since: dt.date | None = None,
+) -> tuple[dict[int, _Mastery], list[int]]:
+    """One query over the students' :class:`~mastery.models.MasteryRecord` rows, summed up
+    per student (:func:`.rollup_sql.records_sql`). A record is the rollup of *all* its
+    accepted evidence (every evidence write recomputes it, a framework or scale edit rebuilds
+    it), so when its newest evidence is on or before the date it is the rollup as of the date;
+    its ``previous_score`` and ``falling_scores`` give "dropped" and "trending down". Returns
+    the facts, and the students whose records cannot say (rolled up from evidence instead)."""
+    specs, failing = _specs(competencies, k)
+    params = rollup_sql.spec_params(specs, k) | {
+        "students": student_ids,
+        "school_cids": sorted(competencies),
+        "as_of": as_of,
+        "err_cids": sorted(failing),
+        "recent_since": recent_since,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(rollup_sql.records_sql(), params)
+        rows = cursor.fetchall()
+    result: dict[int, _Mastery] = {}
+    stale: list[int] = []
+    for student_id, last_on, is_stale, mastered, dropped, down, below, err_cids in rows:
+        if is_stale:
+            stale.append(student_id)
+            continue
+        for cid in sorted(err_cids):
+            errors.append(f"student {student_id}, {competencies[cid].code}: {failing[cid]}")
+        result[student_id] = _Mastery(
+            mastered=set(mastered),
+            last_evidence_on=last_on,
+            dropped=[competencies[c].code for c in sorted(dropped)],
+            trending_down=[competencies[c].code for c in sorted(down)],
+            below_approaching=below,
+        )
+    return result, stale
+
+
+def _mastery_rolled_up(
+    school: School,
+    competencies: dict[int, _Competency],
+    student_ids: list[int],
+    as_of: dt.date,
+    k: int,
+    errors: list[str],
+    recent_since: dt.date | None = None,
+) -> dict[int, _Mastery]:
     """One query: the rollup of every student × competency in SQL (:mod:`.rollup_sql`), summed
     up per student. The rare student × competency whose SQL score might differ from Python's
     in the last digit (see :mod:`.rollup_sql`) comes back with its scores and is rolled up here
     with :mod:`mastery.calculation`."""
-    competencies = _competencies(school)
     if len(student_ids) < SQL_ROLLUP_MIN_STUDENTS:
         return _mastery_in_python(
             school, competencies, student_ids, as_of, k, errors, recent_since=recent_since

@@ -285,3 +285,44 @@ GROUP BY s
 ORDER BY s
 """
     )
+
+
+def records_sql() -> str:
+    """One row per student with a record with evidence, in id order, from the stored
+    :class:`~mastery.models.MasteryRecord` rows (parameters ``students``, ``school_cids``,
+    ``as_of``, ``recent_since`` (or null), ``err_cids`` and :func:`spec_params`): newest
+    evidence date; ``stale`` when a record cannot give the facts as of the date (evidence after
+    it, or ``falling_scores`` not computed); the competencies mastered, dropped and trending
+    down (the last two only with evidence since ``recent_since``), how many are below
+    approaching, and the erroring competencies with evidence. The same tests as
+    :func:`rollup_ctes`' ``groups`` on the record's score, previous score and falling run."""
+    return """
+WITH comp AS (
+  SELECT cid, mp, ap, pts::numeric[] AS pts
+  FROM unnest(%(cids)s::bigint[], %(mps)s::numeric[], %(aps)s::numeric[], %(pts)s::text[])
+    AS t(cid, mp, ap, pts)
+),
+r AS (
+  SELECT r.student_id AS s, r.competency_id AS c, r.score, r.evidence_count AS n,
+    r.last_evidence_on AS d, r.falling_scores AS f, comp.cid IS NOT NULL AS ok, comp.mp, comp.ap,
+    comp.pts[width_bucket(r.score, comp.pts)] AS cur_pts,
+    comp.pts[width_bucket(r.previous_score, comp.pts)] AS prev_pts,
+    (%(recent_since)s::date IS NULL OR r.last_evidence_on >= %(recent_since)s::date) AS recent
+  FROM mastery_masteryrecord r LEFT JOIN comp ON comp.cid = r.competency_id
+  WHERE r.student_id = ANY(%(students)s) AND r.competency_id = ANY(%(school_cids)s)
+    AND r.evidence_count > 0
+)
+SELECT s, max(d),
+  bool_or(d > %(as_of)s OR f IS NULL),
+  coalesce(array_agg(c) FILTER (WHERE ok AND score >= mp), '{}'),
+  coalesce(array_agg(c) FILTER (
+    WHERE ok AND recent AND n > 1 AND prev_pts IS NOT NULL
+      AND (cur_pts IS NULL OR cur_pts < prev_pts)
+  ), '{}'),
+  coalesce(array_agg(c) FILTER (WHERE ok AND recent AND f >= %(k)s), '{}'),
+  count(*) FILTER (WHERE ok AND score < ap),
+  coalesce(array_agg(c) FILTER (WHERE c = ANY(%(err_cids)s)), '{}')
+FROM r
+GROUP BY s
+ORDER BY s
+"""

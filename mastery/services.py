@@ -155,6 +155,15 @@ def _first_mastered_on(
     return None
 
 
+def _falling_scores(scores: list[Decimal]) -> int:
+    """How many of the newest scores strictly decrease, counted from the newest (0 for none, 1
+    for one): ``calculation.trend_is_down(scores, k)`` is ``_falling_scores(scores) >= k``."""
+    run = min(len(scores), 1)
+    while run < len(scores) and scores[-run - 1] > scores[-run]:
+        run += 1
+    return run
+
+
 def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
     """Recompute the mastery records of (student_id, competency_id) pairs from all accepted
     evidence; returns how many records changed. Call inside a transaction."""
@@ -208,8 +217,12 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
         competency = competencies[record.competency_id]
         rows = evidence.get((record.student_id, record.competency_id), [])
         levels = levels_for(competency)
-        result = calc.rollup(
-            competency.method, [s for s, _ in rows], levels, parameter=competency.parameter
+        scores = [s for s, _ in rows]
+        result = calc.rollup(competency.method, scores, levels, parameter=competency.parameter)
+        previous = (
+            calc.rollup(competency.method, scores[:-1], levels, parameter=competency.parameter)
+            if len(scores) > 1
+            else None
         )
         values: dict[str, Any] = {
             "score": result.score,
@@ -222,6 +235,8 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
                 if result.mastered
                 else None
             ),
+            "previous_score": previous.score if previous is not None else None,
+            "falling_scores": _falling_scores(scores),
         }
         if any(getattr(record, k) != v for k, v in values.items()):
             for k, v in values.items():
@@ -248,9 +263,11 @@ def _records_write(records: list[MasteryRecord]) -> None:
                 score = v.score::numeric, level_id = v.level_id::bigint, mastered = v.mastered,
                 evidence_count = v.evidence_count, last_evidence_on = v.last_evidence_on::date,
                 first_mastered_on = v.first_mastered_on::date,
+                previous_score = v.previous_score::numeric, falling_scores = v.falling_scores::int,
                 updated_at = v.updated_at::timestamptz
             FROM (VALUES %s) AS v(id, score, level_id, mastered, evidence_count,
-                                  last_evidence_on, first_mastered_on, updated_at)
+                                  last_evidence_on, first_mastered_on, previous_score,
+                                  falling_scores, updated_at)
             WHERE r.id = v.id
             """,  # noqa: S608 - the table name is ours; values are parameters
             [
@@ -262,6 +279,8 @@ def _records_write(records: list[MasteryRecord]) -> None:
                     r.evidence_count,
                     r.last_evidence_on,
                     r.first_mastered_on,
+                    r.previous_score,
+                    r.falling_scores,
                     r.updated_at,
                 )
                 for r in records

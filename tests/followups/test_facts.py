@@ -56,9 +56,11 @@ def test_a_target_is_expected_once_the_grace_has_passed(world, maths) -> None:
 
 def test_unaccepted_evidence_and_other_sections_do_not_count(world, maths) -> None:
     from mastery.models import Evidence
+    from mastery.services import mastery_recompute
 
     e = w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 20))
     Evidence.objects.filter(pk=e.pk).update(status=Evidence.Status.SUBMITTED)
+    mastery_recompute(pairs=[(world.student.pk, maths.t1.pk)])  # what every evidence write does
     facts = one(world)
     assert facts.mastered == 0 and facts.last_evidence_on is None
     [other] = facts_for(world.school, [world.other_student.pk], w.AS_OF, T)
@@ -175,6 +177,7 @@ def test_ambiguous_pairs_are_rolled_up_in_python(world, maths, monkeypatch) -> N
     w.evidence(world.student, maths.t3, "1", dt.date(2026, 9, 15))
     w.evidence(world.student, maths.t5, "3.5", dt.date(2026, 9, 15))
     monkeypatch.setattr(facts_module, "SQL_ROLLUP_MIN_STUDENTS", 0)
+    monkeypatch.setattr(facts_module, "RECORDS_DAYS_BACK", -(10**5))  # the rollup from evidence
     plain = one(world)
     monkeypatch.setattr(rollup_sql, "PYTHON_EXACT_DECAYING_LENGTH", 0)
     monkeypatch.setattr(rollup_sql, "AMBIGUITY", "1")
