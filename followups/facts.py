@@ -2,17 +2,26 @@
 
 A constant number of queries per school, whatever its size (``tests/followups/test_facts.py``
 counts them at two sizes): the students, the calendar (terms and closures), the school's
-competencies and scales, its evidence, the pacing targets, the goals with their last check-in,
-and the attendance marks of the window.
+competencies and scales, its mastery records or its evidence, the pacing targets, the goals
+with their last check-in, and the attendance marks of the window.
 
-"Mastered as of" cannot come from :class:`~mastery.models.MasteryRecord`, which is the rollup of
-*all* evidence today: to replay a past day the scan rolls up the accepted evidence observed up to
-that day, per student × competency, by the competency's method — in SQL, in one query
-(:mod:`.rollup_sql`, equal to :mod:`mastery.calculation` to the last digit; the rare pair whose
-last digit could differ is handed back and rolled up in Python), or, for fewer than
-``SQL_ROLLUP_MIN_STUDENTS`` students (a rescan), in Python with :mod:`mastery.calculation` over
-the ordered evidence. The previous rollup (without the latest score) and the last k scores come
-from the same pass.
+Mastery as of the date comes from one of two places, with the same facts (every test of
+``tests/followups/test_facts.py`` and ``test_scan.py`` runs on each; decision 0026):
+
+- **today** (at most ``RECORDS_DAYS_BACK`` days back): the stored
+  :class:`~mastery.models.MasteryRecord` rows, in one query (:func:`.rollup_sql.records_query`).
+  A record is the rollup of *all* its accepted evidence, kept current by every evidence write,
+  so when its newest evidence is on or before the date it is the rollup as of the date; its
+  ``previous_score`` and ``falling_scores`` give "dropped" and "trending down". A student with
+  a record that cannot say (evidence after the date, ``falling_scores`` not computed yet) is
+  rolled up from the evidence instead;
+- **a past date** (the replay): the accepted evidence observed up to that day is rolled up per
+  student × competency, by the competency's method — in SQL, in one query (:mod:`.rollup_sql`,
+  equal to :mod:`mastery.calculation` to the last digit; the rare pair whose last digit could
+  differ is handed back and rolled up in Python), or, for fewer than
+  ``SQL_ROLLUP_MIN_STUDENTS`` students, in Python with :mod:`mastery.calculation` over the
+  ordered evidence. The previous rollup (without the latest score) and the last k scores come
+  from the same pass.
 
 School days are the weekdays inside an active term of the school, minus its
 :class:`~followups.models.SchoolClosure` dates. "No recent evidence" counts the school days of the
