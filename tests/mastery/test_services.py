@@ -367,3 +367,20 @@ def test_the_admin_saves_a_scale_edit_through_scale_update(world, maths, client)
     assert response.status_code == 302, response.content.decode()[:2000]
     update.assert_called_once()
     assert scale.levels.filter(label="Extends").exists()
+
+
+def test_the_rebuild_command_fills_records_written_before_the_falling_run(world, maths):
+    from django.core.management import CommandError, call_command
+
+    _add(world, maths, 4, D(2026, 9, 1))
+    _add(world, maths, 3, D(2026, 9, 8))
+    MasteryRecord.objects.update(previous_score=None, falling_scores=None)  # as migrated
+    call_command("mastery_rebuild", "--framework", str(maths.framework.pk))
+    record = _record(world, maths)
+    assert (record.score, record.previous_score, record.falling_scores) == (
+        Decimal("3.35"),
+        Decimal("4.00"),
+        2,
+    )
+    with pytest.raises(CommandError, match="No framework with id 0"):
+        call_command("mastery_rebuild", "--framework", "0")
