@@ -49,13 +49,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 
 from goals.models import Goal
 from mastery import calculation as calc
-from mastery.models import Competency, Evidence, PacingTarget, ProficiencyLevel
+from mastery.models import Competency, Evidence, ProficiencyLevel
 from profiles.models import Enrollment, Membership, Role, School, Section, Term
 
 from . import rollup_sql
@@ -531,24 +530,36 @@ def _mastery_in_python(
 
 
 def _expected(school: School, student_ids: list[int], due_by: dt.date) -> dict[int, set[int]]:
-    """student → competencies their sections' pacing plans expect by ``due_by``; one query,
-    a row per student (an array of ids: a row per student × target cost a second at 2,000
-    students)."""
-    rows = (
-        PacingTarget.objects.filter(
-            plan__section__school=school,
-            plan__section__is_active=True,
-            expected_by__lte=due_by,
-            plan__section__enrollments__user_id__in=student_ids,
-            plan__section__enrollments__role=Enrollment.Role.STUDENT,
-            plan__section__enrollments__is_active=True,
+    """student → competencies their sections' pacing plans expect by ``due_by``; one query: each
+    active section's due targets as one array, joined to the students' enrollments (a row per
+    student × target, 120,000 at 2,000 students, cost 0.8 s in Python; an array per student
+    still 0.2 s, mostly Django's 2,000 ``IN`` parameters)."""
+    expected: dict[int, set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.user_id, due.ids
+            FROM (
+              SELECT pp.section_id, array_agg(pt.competency_id) AS ids
+              FROM mastery_pacingtarget pt
+              JOIN mastery_pacingplan pp ON pp.id = pt.plan_id
+              JOIN profiles_section s ON s.id = pp.section_id
+              WHERE s.school_id = %(school)s AND s.is_active AND pt.expected_by <= %(due_by)s
+              GROUP BY pp.section_id
+            ) due
+            JOIN profiles_enrollment e ON e.section_id = due.section_id
+            WHERE e.user_id = ANY(%(students)s) AND e.role = %(student)s AND e.is_active
+            """,
+            {
+                "school": school.pk,
+                "due_by": due_by,
+                "students": student_ids,
+                "student": Enrollment.Role.STUDENT.value,
+            },
         )
-        .values("plan__section__enrollments__user_id")
-        .annotate(ids=ArrayAgg("competency_id"))
-        .values_list("plan__section__enrollments__user_id", "ids")
-        .order_by()
-    )
-    return {student_id: set(ids) for student_id, ids in rows}
+        for student_id, ids in cursor.fetchall():
+            expected[student_id].update(ids)
+    return expected
 
 
 # --- goals and attendance ----------------------------------------------------------------------
