@@ -459,7 +459,7 @@ def _records_recompute(progress: Callable[[str], None]) -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT student_id FROM scale_trajectory ORDER BY student_id")
         ids = [r[0] for r in cur.fetchall()]
-    chunk = 100
+    chunk = 500
     for n in range(0, len(ids), chunk):
         part = ids[n : n + chunk]
         with connection.cursor() as cur:

@@ -2,17 +2,26 @@
 
 A constant number of queries per school, whatever its size (``tests/followups/test_facts.py``
 counts them at two sizes): the students, the calendar (terms and closures), the school's
-competencies and scales, its evidence, the pacing targets, the goals with their last check-in,
-and the attendance marks of the window.
+competencies and scales, its mastery records or its evidence, the pacing targets, the goals
+with their last check-in, and the attendance marks of the window.
 
-"Mastered as of" cannot come from :class:`~mastery.models.MasteryRecord`, which is the rollup of
-*all* evidence today: to replay a past day the scan rolls up the accepted evidence observed up to
-that day, per student × competency, by the competency's method — in SQL, in one query
-(:mod:`.rollup_sql`, equal to :mod:`mastery.calculation` to the last digit; the rare pair whose
-last digit could differ is handed back and rolled up in Python), or, for fewer than
-``SQL_ROLLUP_MIN_STUDENTS`` students (a rescan), in Python with :mod:`mastery.calculation` over
-the ordered evidence. The previous rollup (without the latest score) and the last k scores come
-from the same pass.
+Mastery as of the date comes from one of two places, with the same facts (every test of
+``tests/followups/test_facts.py`` and ``test_scan.py`` runs on each; decision 0028):
+
+- **today** (at most ``RECORDS_DAYS_BACK`` days back): the stored
+  :class:`~mastery.models.MasteryRecord` rows, in one query (:func:`.rollup_sql.records_query`).
+  A record is the rollup of *all* its accepted evidence, kept current by every evidence write,
+  so when its newest evidence is on or before the date it is the rollup as of the date; its
+  ``previous_score`` and ``falling_scores`` give "dropped" and "trending down". A student with
+  a record that cannot say (evidence after the date, ``falling_scores`` not computed yet) is
+  rolled up from the evidence instead;
+- **a past date** (the replay): the accepted evidence observed up to that day is rolled up per
+  student × competency, by the competency's method — in SQL, in one query (:mod:`.rollup_sql`,
+  equal to :mod:`mastery.calculation` to the last digit; the rare pair whose last digit could
+  differ is handed back and rolled up in Python), or, for fewer than
+  ``SQL_ROLLUP_MIN_STUDENTS`` students, in Python with :mod:`mastery.calculation` over the
+  ordered evidence. The previous rollup (without the latest score) and the last k scores come
+  from the same pass.
 
 School days are the weekdays inside an active term of the school, minus its
 :class:`~followups.models.SchoolClosure` dates. "No recent evidence" counts the school days of the
@@ -41,11 +50,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 
 from goals.models import Goal
 from mastery import calculation as calc
-from mastery.models import Competency, Evidence, PacingTarget, ProficiencyLevel
+from mastery.models import Competency, Evidence, ProficiencyLevel
 from profiles.models import Enrollment, Membership, Role, School, Section, Term
 
 from . import rollup_sql
@@ -56,6 +65,11 @@ _CALENDAR_LOOKBACK_DAYS = 500
 # Below this many students the evidence is rolled up in Python (planning the SQL rollup costs
 # more than rolling up one student's evidence); both give the same facts (test_facts.py).
 SQL_ROLLUP_MIN_STUDENTS = 50
+# The stored mastery records are read for a date at most this many days before the school's
+# today (a nightly scan just after midnight scans the day before); older dates — the replay —
+# roll up the evidence: nearly every student has evidence after them. Either way the facts are
+# the same (tests/followups run every test on each path).
+RECORDS_DAYS_BACK = 1
 
 
 # --- the calendar ------------------------------------------------------------------------------
@@ -299,11 +313,84 @@ def _mastery_as_of(
     errors: list[str],
     recent_since: dt.date | None = None,
 ) -> dict[int, _Mastery]:
+    """Mastery facts per student as of the date: from the stored records when the date is the
+    school's today (or later: the records hold all evidence), rolled up from the evidence for
+    the students whose records cannot say (evidence after the date, a record not recomputed
+    since ``falling_scores`` exists) and for every student on a past date (the replay)."""
+    competencies = _competencies(school)
+    if as_of < school.today() - dt.timedelta(days=RECORDS_DAYS_BACK):
+        return _mastery_rolled_up(
+            school, competencies, student_ids, as_of, k, errors, recent_since=recent_since
+        )
+    result, stale = _mastery_from_records(
+        competencies, student_ids, as_of, k, errors, recent_since=recent_since
+    )
+    if stale:
+        result.update(
+            _mastery_rolled_up(
+                school, competencies, stale, as_of, k, errors, recent_since=recent_since
+            )
+        )
+    return result
+
+
+def _mastery_from_records(
+    competencies: dict[int, _Competency],
+    student_ids: list[int],
+    as_of: dt.date,
+    k: int,
+    errors: list[str],
+    recent_since: dt.date | None = None,
+) -> tuple[dict[int, _Mastery], list[int]]:
+    """One query over the students' :class:`~mastery.models.MasteryRecord` rows, summed up
+    per student (:func:`.rollup_sql.records_sql`). A record is the rollup of *all* its
+    accepted evidence (every evidence write recomputes it, a framework or scale edit rebuilds
+    it), so when its newest evidence is on or before the date it is the rollup as of the date;
+    its ``previous_score`` and ``falling_scores`` give "dropped" and "trending down". Returns
+    the facts, and the students whose records cannot say (rolled up from evidence instead)."""
+    specs, failing = _specs(competencies, k)
+    sql, params = rollup_sql.records_query(specs, k)
+    params |= {
+        "students": student_ids,
+        "school_cids": sorted(competencies),
+        "as_of": as_of,
+        "err_cids": sorted(failing),
+        "recent_since": recent_since,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result: dict[int, _Mastery] = {}
+    stale: list[int] = []
+    for student_id, last_on, is_stale, mastered, dropped, down, below, err_cids in rows:
+        if is_stale:
+            stale.append(student_id)
+            continue
+        for cid in sorted(err_cids):
+            errors.append(f"student {student_id}, {competencies[cid].code}: {failing[cid]}")
+        result[student_id] = _Mastery(
+            mastered=set(mastered),
+            last_evidence_on=last_on,
+            dropped=[competencies[c].code for c in sorted(dropped)],
+            trending_down=[competencies[c].code for c in sorted(down)],
+            below_approaching=below,
+        )
+    return result, stale
+
+
+def _mastery_rolled_up(
+    school: School,
+    competencies: dict[int, _Competency],
+    student_ids: list[int],
+    as_of: dt.date,
+    k: int,
+    errors: list[str],
+    recent_since: dt.date | None = None,
+) -> dict[int, _Mastery]:
     """One query: the rollup of every student × competency in SQL (:mod:`.rollup_sql`), summed
     up per student. The rare student × competency whose SQL score might differ from Python's
     in the last digit (see :mod:`.rollup_sql`) comes back with its scores and is rolled up here
     with :mod:`mastery.calculation`."""
-    competencies = _competencies(school)
     if len(student_ids) < SQL_ROLLUP_MIN_STUDENTS:
         return _mastery_in_python(
             school, competencies, student_ids, as_of, k, errors, recent_since=recent_since
@@ -446,23 +533,39 @@ def _expected(
     school: School, student_ids: list[int], due_by: dt.date
 ) -> dict[int, dict[int, dt.date]]:
     """student → {competency: its first expected date} for the targets their sections' pacing
-    plans expect by ``due_by``; one query."""
+    plans expect by ``due_by``; one query: each active section's due targets as two arrays (ids
+    and dates), joined to the students' enrollments (a row per student × target, 120,000 at
+    2,000 students, cost 0.8 s in Python; an array per student still 0.2 s, mostly Django's
+    2,000 ``IN`` parameters)."""
     expected: dict[int, dict[int, dt.date]] = defaultdict(dict)
-    rows = (
-        PacingTarget.objects.filter(
-            plan__section__school=school,
-            plan__section__is_active=True,
-            expected_by__lte=due_by,
-            plan__section__enrollments__user_id__in=student_ids,
-            plan__section__enrollments__role=Enrollment.Role.STUDENT,
-            plan__section__enrollments__is_active=True,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.user_id, due.ids, due.dates
+            FROM (
+              SELECT pp.section_id, array_agg(pt.competency_id ORDER BY pt.id) AS ids,
+                     array_agg(pt.expected_by ORDER BY pt.id) AS dates
+              FROM mastery_pacingtarget pt
+              JOIN mastery_pacingplan pp ON pp.id = pt.plan_id
+              JOIN profiles_section s ON s.id = pp.section_id
+              WHERE s.school_id = %(school)s AND s.is_active AND pt.expected_by <= %(due_by)s
+              GROUP BY pp.section_id
+            ) due
+            JOIN profiles_enrollment e ON e.section_id = due.section_id
+            WHERE e.user_id = ANY(%(students)s) AND e.role = %(student)s AND e.is_active
+            """,
+            {
+                "school": school.pk,
+                "due_by": due_by,
+                "students": student_ids,
+                "student": Enrollment.Role.STUDENT.value,
+            },
         )
-        .values_list("plan__section__enrollments__user_id", "competency_id")
-        .annotate(first=Min("expected_by"))
-        .order_by()
-    )
-    for student_id, competency_id, first in rows:
-        expected[student_id][competency_id] = first
+        for student_id, ids, dates in cursor.fetchall():
+            due = expected[student_id]
+            for competency_id, day in zip(ids, dates, strict=True):
+                if competency_id not in due or day < due[competency_id]:
+                    due[competency_id] = day
     return expected
 
 

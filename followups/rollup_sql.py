@@ -78,13 +78,14 @@ def _powers(parameter: int) -> list[Decimal]:
     return [v.quantize(place, rounding=ROUND_HALF_EVEN, context=Context(prec=200)) for v in exact]
 
 
-def _by_cid(values: dict[int, int]) -> str:
-    """An int[] literal indexed by competency id ('[lo:hi]={…}', 0 where none): subscripting a
-    fixed-width array is O(1), cheaper per evidence row than a join."""
+def _by_cid(values: dict[int, int], fill: str = "0") -> str:
+    """An int[] literal indexed by competency id ('[lo:hi]={…}', ``fill`` where none):
+    subscripting a fixed-width array is O(1), cheaper per evidence row than a join."""
     if not values:
         return "{}"
     lo, hi = min(values), max(values)
-    return f"[{lo}:{hi}]={{" + ",".join(str(values.get(c, 0)) for c in range(lo, hi + 1)) + "}"
+    body = ",".join(str(values[c]) if c in values else fill for c in range(lo, hi + 1))
+    return f"[{lo}:{hi}]={{{body}}}"
 
 
 def spec_params(specs: Sequence[CompetencySpec], k: int) -> dict[str, Any]:
@@ -285,3 +286,76 @@ GROUP BY s
 ORDER BY s
 """
     )
+
+
+def _cents(value: Decimal) -> int:
+    return int(value * 100)  # points are numeric(5, 2): exact in cents
+
+
+def records_query(specs: Sequence[CompetencySpec], k: int) -> tuple[str, dict[str, Any]]:
+    """The query of :func:`records_sql` for these competencies, and its parameters but the
+    students' (``students``, ``school_cids``, ``as_of``, ``recent_since``, ``err_cids``)."""
+    scales = sorted({tuple(sorted(s.points)) for s in specs})
+    scale_of = {s.id: scales.index(tuple(sorted(s.points))) + 1 for s in specs}
+    params = {
+        "rok": _by_cid(scale_of),
+        "rmc": _by_cid(
+            {s.id: _cents(s.mastery_points) for s in specs if s.mastery_points is not None},
+            fill="NULL",
+        ),
+        "rac": _by_cid(
+            {s.id: _cents(s.approaching_points) for s in specs if s.approaching_points is not None},
+            fill="NULL",
+        ),
+        "k": k,
+    }
+    return records_sql(scales), params
+
+
+def records_sql(scales: Sequence[Sequence[Decimal]]) -> str:
+    """One row per student with a record with evidence, in id order, from the stored
+    :class:`~mastery.models.MasteryRecord` rows (parameters: see :func:`records_query`): newest
+    evidence date; ``stale`` when a record cannot give the facts as of the date (evidence after
+    it, or ``falling_scores`` not computed); the competencies mastered, dropped and trending
+    down (the last two only with evidence since ``recent_since``), how many are below
+    approaching, and the erroring competencies with evidence — the tests of
+    :func:`rollup_ctes`' ``groups`` on the record's score, previous score and falling run.
+
+    Per record only integer array subscripts by competency id (its scale, mastery and
+    approaching points in cents): a join to the competencies and their points arrays cost six
+    times the read of the records. "Dropped" is ``width_bucket`` over the scale's points,
+    written into the query (a school has a scale or two), only for a previous score above the
+    score."""
+
+    def bucket(value: str) -> str:
+        cases = " ".join(
+            f"WHEN {i} THEN width_bucket({value}, '{{{','.join(str(p) for p in pts)}}}'::numeric[])"
+            for i, pts in enumerate(scales, start=1)
+        )
+        return f"CASE sc {cases} END" if scales else "NULL::int"
+
+    # Only this module's numbers are interpolated; values are parameters.
+    return f"""
+SELECT s, max(d),
+  bool_or(d > %(as_of)s OR f IS NULL),
+  coalesce(array_agg(c) FILTER (WHERE x100 >= mc), '{{}}'),
+  coalesce(array_agg(c) FILTER (
+    WHERE recent AND n > 1 AND (score IS NULL OR ps > score)
+      AND {bucket("ps")} > coalesce({bucket("score")}, 0)
+  ), '{{}}'),
+  coalesce(array_agg(c) FILTER (WHERE recent AND sc > 0 AND f >= %(k)s), '{{}}'),
+  count(*) FILTER (WHERE x100 < ac),
+  coalesce(array_agg(c) FILTER (WHERE c = ANY(%(err_cids)s)), '{{}}')
+FROM (
+  SELECT r.student_id AS s, r.competency_id AS c, r.score, r.score * 100 AS x100,
+    r.previous_score AS ps, r.evidence_count AS n, r.last_evidence_on AS d,
+    r.falling_scores AS f, (%(rok)s::int[])[r.competency_id] AS sc,
+    (%(rmc)s::int[])[r.competency_id] AS mc, (%(rac)s::int[])[r.competency_id] AS ac,
+    (%(recent_since)s::date IS NULL OR r.last_evidence_on >= %(recent_since)s::date) AS recent
+  FROM mastery_masteryrecord r
+  WHERE r.student_id = ANY(%(students)s) AND r.competency_id = ANY(%(school_cids)s)
+    AND r.evidence_count > 0
+) r
+GROUP BY s
+ORDER BY s
+"""  # noqa: S608

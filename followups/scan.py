@@ -27,6 +27,7 @@ and the writes in bulk — the same number for 3 students or 3,000.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Collection
 from typing import Any
@@ -40,7 +41,7 @@ from core.services import service
 from profiles.models import School, Section
 
 from . import facts as facts_
-from .models import ACTIVE_STATUSES, Flag, RiskPolicy, Rule, ScanRun
+from .models import ACTIVE_STATUSES, Flag, RiskPolicy, ScanRun
 from .rules import Finding, Thresholds, evaluate
 
 logger = logging.getLogger(__name__)
@@ -97,10 +98,6 @@ def school_scan(
         raise
     for name, value in counts.items():
         setattr(run, name, value)
-    run.finished_at = timezone.now()
-    run.save(
-        update_fields=[*counts.keys(), "finished_at"],
-    )
     return run
 
 
@@ -116,13 +113,18 @@ def flags_scan(
     run_id: int,
 ) -> dict[str, Any]:
     """The scan proper, in one transaction under the school's lock; the history context names
-    the service, the trigger and the date."""
+    the service, the trigger and the date. The run is finished in the same transaction: its
+    numbers commit with the flags they count, or not at all (one commit fewer per scan, which
+    is a third of a one-student rescan's time on a busy disk)."""
     _lock_school(school.pk)
     _close_abandoned(school.pk, run_id)
     with pghistory.context(trigger=trigger, as_of=as_of.isoformat(), school=school.pk):
-        return _apply(
+        counts = _apply(
             school=school, as_of=as_of, section=section, student_ids=student_ids, full=full
         )
+    counts["finished_at"] = timezone.now()
+    ScanRun.objects.filter(pk=run_id).update(**counts)
+    return counts
 
 
 def _close_abandoned(school_id: int, run_id: int) -> int:
@@ -247,23 +249,8 @@ def _apply(
 
     new_keys = [k for k in findings if k not in active and k not in still_resolved]
     advisors = facts_.advisors_of(school, sorted({s for s, _ in new_keys})) if new_keys else {}
-    Flag.objects.bulk_create(
-        [
-            Flag(
-                school=school,
-                student_id=student_id,
-                rule=Rule(rule),
-                severity=findings[(student_id, rule)].severity,
-                measured=findings[(student_id, rule)].measured,
-                threshold=findings[(student_id, rule)].threshold,
-                first_detected_on=as_of,
-                last_detected_on=as_of,
-                assigned_to_id=advisors.get(student_id),
-            )
-            for student_id, rule in new_keys
-        ],
-        batch_size=1000,
-    )
+    if new_keys:
+        _flags_insert(school.pk, as_of, new_keys, findings, advisors)
     return {
         "students_scanned": len(ids),
         "flags_opened": len(new_keys),
@@ -272,3 +259,43 @@ def _apply(
         "errors": len(errors),
         "error_text": "\n".join(errors)[:_MAX_ERROR_TEXT],
     }
+
+
+def _flags_insert(
+    school_id: int,
+    as_of: dt.date,
+    keys: list[tuple[int, str]],
+    findings: dict[tuple[int, str], Finding],
+    advisors: dict[int, int],
+) -> None:
+    """The new flags, open, in one ``INSERT … SELECT … FROM unnest(…)``: a model instance per
+    flag and Django's preparation of each value took half of a 2,000-student school's first
+    scan (2,241 flags). The columns and defaults are the model's (``measured`` and
+    ``threshold`` as ``JSONField`` writes them, ``json.dumps``); the history triggers fire as for
+    any insert, inside the scan's history context."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Flag._meta.db_table} (school_id, student_id, rule, severity, measured,
+                threshold, first_detected_on, last_detected_on, status, assigned_to_id, outcome,
+                feedback, created_at, updated_at)
+            SELECT %s, s, r, sev, m::jsonb, t::jsonb, %s, %s, %s, a, '', '', %s, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])
+              AS x(s, r, sev, m, t, a)
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [
+                school_id,
+                as_of,
+                as_of,
+                Flag.Status.OPEN.value,
+                now,
+                now,
+                [s for s, _ in keys],
+                [str(r) for _, r in keys],
+                [str(findings[k].severity) for k in keys],
+                [json.dumps(findings[k].measured) for k in keys],
+                [json.dumps(findings[k].threshold) for k in keys],
+                [advisors.get(s) for s, _ in keys],
+            ],
+        )

@@ -307,6 +307,13 @@ class MasteryRecord(models.Model):
     evidence_count = models.PositiveIntegerField(default=0)
     first_mastered_on = models.DateField(null=True, blank=True)
     last_evidence_on = models.DateField(null=True, blank=True)
+    # What the follow-up scan needs of the newest scores, kept with the rollup so that today's
+    # scan reads the records instead of re-rolling up the evidence (decision 0028):
+    # the rollup without the newest score (null with fewer than two scores, or when the
+    # method gives none), and how many of the newest scores strictly decrease, counted from the
+    # newest (1 for one score; null on a record not recomputed since the field was added).
+    previous_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    falling_scores = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import hooks
@@ -155,24 +155,58 @@ def _first_mastered_on(
     return None
 
 
+def _falling_scores(scores: list[Decimal]) -> int:
+    """How many of the newest scores strictly decrease, counted from the newest (0 for none, 1
+    for one): ``calculation.trend_is_down(scores, k)`` is ``_falling_scores(scores) >= k``."""
+    run = min(len(scores), 1)
+    while run < len(scores) and scores[-run - 1] > scores[-run]:
+        run += 1
+    return run
+
+
+_RECORD_FIELDS = (
+    "score",
+    "level_id",
+    "mastered",
+    "evidence_count",
+    "last_evidence_on",
+    "first_mastered_on",
+    "previous_score",
+    "falling_scores",
+)
+
+
 def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
     """Recompute the mastery records of (student_id, competency_id) pairs from all accepted
-    evidence; returns how many records changed. Call inside a transaction."""
+    evidence; returns how many records changed. Call inside a transaction.
+
+    Set-based, since a framework rebuild or a district's seed recomputes thousands of records:
+    one INSERT of the missing records, one locking read of the records' values (no model
+    instances), one read of the evidence, the rollups in Python (:mod:`.calculation`), one
+    UPDATE of the changed records."""
     wanted = sorted(set(pairs))
     if not wanted:
         return 0
     student_ids = sorted({s for s, _ in wanted})
     competency_ids = sorted({c for _, c in wanted})
-    MasteryRecord.objects.bulk_create(
-        [MasteryRecord(student_id=s, competency_id=c) for s, c in wanted], ignore_conflicts=True
-    )
+    table = MasteryRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (student_id, competency_id, mastered, evidence_count, updated_at)
+            SELECT s, c, false, 0, %s FROM unnest(%s::bigint[], %s::bigint[]) AS t(s, c)
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [timezone.now(), [s for s, _ in wanted], [c for _, c in wanted]],
+        )
     wanted_set = set(wanted)
     records = [
         r
         for r in MasteryRecord.objects.select_for_update()
         .filter(student_id__in=student_ids, competency_id__in=competency_ids)
         .order_by("id")
-        if (r.student_id, r.competency_id) in wanted_set
+        .values_list("id", "student_id", "competency_id", *_RECORD_FIELDS)
+        if (r[1], r[2]) in wanted_set
     ]
     evidence: dict[tuple[int, int], list[tuple[Decimal, dt.date]]] = defaultdict(list)
     for student_id, competency_id, score, observed_on in (
@@ -187,56 +221,53 @@ def mastery_recompute(*, pairs: Iterable[tuple[int, int]]) -> int:
         if score is not None:
             evidence[(student_id, competency_id)].append((score, observed_on))
 
-    competencies = {
-        c.pk: c
-        for c in Competency.objects.filter(pk__in=competency_ids).select_related(
-            "framework__scale", "framework__school"
-        )
-    }
     levels_by_framework: dict[int, list[calc.Level]] = {}
-
-    def levels_for(competency: Competency) -> list[calc.Level]:
+    methods: dict[int, tuple[str, int | None, list[calc.Level]]] = {}
+    for competency in Competency.objects.filter(pk__in=competency_ids).select_related(
+        "framework__scale", "framework__school"
+    ):
         if competency.framework_id not in levels_by_framework:
             levels_by_framework[competency.framework_id] = levels_of(
                 scale=scale_for(framework=competency.framework)
             )
-        return levels_by_framework[competency.framework_id]
-
-    now = timezone.now()
-    changed: list[MasteryRecord] = []
-    for record in records:
-        competency = competencies[record.competency_id]
-        rows = evidence.get((record.student_id, record.competency_id), [])
-        levels = levels_for(competency)
-        result = calc.rollup(
-            competency.method, [s for s, _ in rows], levels, parameter=competency.parameter
+        methods[competency.pk] = (
+            competency.method,
+            competency.parameter,
+            levels_by_framework[competency.framework_id],
         )
-        values: dict[str, Any] = {
-            "score": result.score,
-            "level_id": result.level.id if result.level else None,
-            "mastered": result.mastered,
-            "evidence_count": len(rows),
-            "last_evidence_on": max((d for _, d in rows), default=None),
-            "first_mastered_on": (
-                _first_mastered_on(competency.method, competency.parameter, rows, levels)
-                if result.mastered
-                else None
-            ),
-        }
-        if any(getattr(record, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(record, k, v)
-            record.updated_at = now
-            changed.append(record)
+
+    changed: list[tuple[Any, ...]] = []
+    for record_id, student_id, competency_id, *stored in records:
+        method, parameter, levels = methods[competency_id]
+        rows = evidence.get((student_id, competency_id), [])
+        scores = [s for s, _ in rows]
+        result = calc.rollup(method, scores, levels, parameter=parameter)
+        previous = (
+            calc.rollup(method, scores[:-1], levels, parameter=parameter)
+            if len(scores) > 1
+            else None
+        )
+        values = (
+            result.score,
+            result.level.id if result.level else None,
+            result.mastered,
+            len(rows),
+            max((d for _, d in rows), default=None),
+            _first_mastered_on(method, parameter, rows, levels) if result.mastered else None,
+            previous.score if previous is not None else None,
+            _falling_scores(scores),
+        )
+        if tuple(stored) != values:
+            changed.append((record_id, *values))
     if changed:
-        _records_write(changed)
+        _records_write(changed, timezone.now())
     return len(changed)
 
 
-def _records_write(records: list[MasteryRecord]) -> None:
-    """One ``UPDATE … FROM (VALUES …)`` for all changed records: Django's bulk_update builds a
-    CASE per field per row, which is slow for thousands of rows (a framework rebuild)."""
-    from django.db import connection
+def _records_write(rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
+    """One ``UPDATE … FROM (VALUES …)`` for all changed records (id and ``_RECORD_FIELDS``):
+    Django's bulk_update builds a CASE per field per row, which is slow for thousands of rows
+    (a framework rebuild)."""
     from psycopg2.extras import execute_values
 
     table = MasteryRecord._meta.db_table
@@ -248,24 +279,15 @@ def _records_write(records: list[MasteryRecord]) -> None:
                 score = v.score::numeric, level_id = v.level_id::bigint, mastered = v.mastered,
                 evidence_count = v.evidence_count, last_evidence_on = v.last_evidence_on::date,
                 first_mastered_on = v.first_mastered_on::date,
+                previous_score = v.previous_score::numeric,
+                falling_scores = v.falling_scores::int,
                 updated_at = v.updated_at::timestamptz
             FROM (VALUES %s) AS v(id, score, level_id, mastered, evidence_count,
-                                  last_evidence_on, first_mastered_on, updated_at)
+                                  last_evidence_on, first_mastered_on, previous_score,
+                                  falling_scores, updated_at)
             WHERE r.id = v.id
             """,  # noqa: S608 - the table name is ours; values are parameters
-            [
-                (
-                    r.pk,
-                    r.score,
-                    r.level_id,
-                    r.mastered,
-                    r.evidence_count,
-                    r.last_evidence_on,
-                    r.first_mastered_on,
-                    r.updated_at,
-                )
-                for r in records
-            ],
+            [(*row, now) for row in rows],
             page_size=1000,
         )
 

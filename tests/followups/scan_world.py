@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from followups.models import Attendance
 from goals.models import CheckIn, Goal
 from mastery.models import Competency, Evidence
+from mastery.services import mastery_recompute
 from profiles.models import Section, User
 
 from .. import factories as f
@@ -38,14 +40,18 @@ def school_days(until: dt.date, n: int) -> list[dt.date]:
 def evidence(
     student: User, competency: Competency, score: str, on: dt.date, section: Section | None = None
 ) -> Evidence:
-    return Evidence.objects.create(
-        student=student,
-        competency=competency,
-        section=section,
-        score=Decimal(score),
-        observed_on=on,
-        status=Evidence.Status.ACCEPTED,
-    )
+    """Accepted evidence, and its mastery record recomputed (as every evidence service does)."""
+    with transaction.atomic():
+        made = Evidence.objects.create(
+            student=student,
+            competency=competency,
+            section=section,
+            score=Decimal(score),
+            observed_on=on,
+            status=Evidence.Status.ACCEPTED,
+        )
+        mastery_recompute(pairs=[(student.pk, competency.pk)])
+    return made
 
 
 def attendance(school, student: User, days: list[dt.date], status: str) -> None:

@@ -56,9 +56,11 @@ def test_a_target_is_expected_once_the_grace_has_passed(world, maths) -> None:
 
 def test_unaccepted_evidence_and_other_sections_do_not_count(world, maths) -> None:
     from mastery.models import Evidence
+    from mastery.services import mastery_recompute
 
     e = w.evidence(world.student, maths.t1, "3", dt.date(2026, 9, 20))
     Evidence.objects.filter(pk=e.pk).update(status=Evidence.Status.SUBMITTED)
+    mastery_recompute(pairs=[(world.student.pk, maths.t1.pk)])  # what every evidence write does
     facts = one(world)
     assert facts.mastered == 0 and facts.last_evidence_on is None
     [other] = facts_for(world.school, [world.other_student.pk], w.AS_OF, T)
@@ -223,6 +225,7 @@ def test_ambiguous_pairs_are_rolled_up_in_python(world, maths, monkeypatch) -> N
     w.evidence(world.student, maths.t3, "1", dt.date(2026, 9, 15))
     w.evidence(world.student, maths.t5, "3.5", dt.date(2026, 9, 15))
     monkeypatch.setattr(facts_module, "SQL_ROLLUP_MIN_STUDENTS", 0)
+    monkeypatch.setattr(facts_module, "RECORDS_DAYS_BACK", -(10**5))  # the rollup from evidence
     plain = one(world)
     monkeypatch.setattr(rollup_sql, "PYTHON_EXACT_DECAYING_LENGTH", 0)
     monkeypatch.setattr(rollup_sql, "AMBIGUITY", "1")
@@ -237,3 +240,70 @@ def test_ambiguous_pairs_are_rolled_up_in_python(world, maths, monkeypatch) -> N
     assert plain.trending_down == ("7.RP.1",) and plain.dropped == ("7.RP.1",)
     rolled = [c for c in calls if c != [Decimal(0)]]  # not _specs' check of each target
     assert sorted(map(len, rolled)) == [1, 1, 3]
+
+
+def _varied_evidence(world, maths) -> None:
+    """Targets mastered, dropped, trending down, below approaching, for two students."""
+    series = {
+        maths.t1: ["4", "3", "2"],  # falling, dropped from Meets
+        maths.t2: ["2", "3", "3.5"],  # mastered
+        maths.t3: ["1"],  # below approaching
+        maths.t4: ["3", "1.5"],  # dropped from Meets to Approaching
+        maths.t5: ["2", "2"],  # approaching, flat
+    }
+    for n, student in enumerate([world.student, world.other_student]):
+        for competency, scores in series.items():
+            for i, score in enumerate(scores):
+                w.evidence(student, competency, score, dt.date(2026, 9, 1 + 7 * i + n))
+
+
+def test_todays_facts_come_from_the_records_and_equal_the_rollup(world, maths, monkeypatch) -> None:
+    from followups import facts as facts_module
+
+    _varied_evidence(world, maths)
+    ids = [world.student.pk, world.other_student.pk]
+    thresholds = replace(T, slipping_recent_days=60, slipping_scores=3)
+    monkeypatch.setattr(facts_module, "RECORDS_DAYS_BACK", -(10**5))
+    rolled_up = facts_for(world.school, ids, w.AS_OF, thresholds)
+    monkeypatch.setattr(facts_module, "RECORDS_DAYS_BACK", 10**5)
+    monkeypatch.setattr(facts_module, "_mastery_rolled_up", None)  # calling it would fail
+    from_records = facts_for(world.school, ids, w.AS_OF, thresholds)
+    assert from_records == rolled_up
+    assert rolled_up[0].dropped == ("7.RP.1", "7.EE.1")
+    assert rolled_up[0].trending_down == ("7.RP.1",)
+    assert rolled_up[0].below_approaching == 1  # 7.RP.3
+    assert (rolled_up[0].expected, rolled_up[0].mastered) == (2, 1)
+    # Outside slipping's window, neither path counts the targets.
+    narrow = replace(thresholds, slipping_recent_days=10)
+    assert facts_for(world.school, ids, w.AS_OF, narrow)[0].dropped == ()
+
+
+def test_students_whose_records_cannot_say_are_rolled_up(world, maths, monkeypatch) -> None:
+    from followups import facts as facts_module
+    from mastery.models import MasteryRecord
+
+    _varied_evidence(world, maths)
+    ids = [world.student.pk, world.other_student.pk]
+    expected = facts_for(world.school, ids, w.AS_OF, T)
+    monkeypatch.setattr(facts_module, "RECORDS_DAYS_BACK", 10**5)
+    rolled: list[list[int]] = []
+    real = facts_module._mastery_rolled_up
+    monkeypatch.setattr(
+        facts_module,
+        "_mastery_rolled_up",
+        lambda school, comps, student_ids, *a, **kw: (
+            rolled.append(student_ids) or real(school, comps, student_ids, *a, **kw)
+        ),
+    )
+    assert facts_for(world.school, ids, w.AS_OF, T) == expected
+    assert rolled == []
+    # A record not recomputed since falling_scores was added (null): that student rolls up.
+    MasteryRecord.objects.filter(student=world.student, competency=maths.t3).update(
+        falling_scores=None
+    )
+    assert facts_for(world.school, ids, w.AS_OF, T) == expected
+    assert rolled == [[world.student.pk]]
+    # Evidence after the date: the record holds it, the date must not.
+    w.evidence(world.other_student, maths.t2, "1", dt.date(2026, 11, 20))
+    assert facts_for(world.school, ids, w.AS_OF, T) == expected
+    assert rolled[-1] == [world.student.pk, world.other_student.pk]

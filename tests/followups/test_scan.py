@@ -285,8 +285,8 @@ def test_scan_query_count_does_not_grow_with_students(world, n: int, rollup_path
     with CaptureQueriesContext(connection) as second:
         school_scan(school=world.school, as_of=w.AS_OF)
     # run insert, savepoint, lock, lock waiters, abandoned runs, policy, students, 9 facts (the
-    # evidence through a server-side cursor, the score trend), flags, advisors, flag insert,
-    # release, run update; the SQL rollup reads which targets have recent evidence (slipping's
+    # evidence through a server-side cursor, the score trend), flags, advisors, flag insert, run
+    # update, release; the SQL rollup reads which targets have recent evidence (slipping's
     # window) in one more
     recent = 1 if rollup_path == "sql" else 0
     assert len(first.captured_queries) == 21 + recent

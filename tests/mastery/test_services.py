@@ -6,12 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import NotAllowed, ValidationFailed
 from mastery import calculation as calc
 from mastery.models import Evidence, MasteryRecord
 from mastery.selectors import levels_of, scale_default_for
 from mastery.services import (
+    _falling_scores,
     evidence_accept,
     evidence_delete,
     evidence_record,
@@ -79,6 +82,36 @@ def test_editing_and_deleting_evidence_recompute_the_record(world, maths):
         None,
         0,
         None,
+    )
+
+
+def test_the_record_keeps_the_score_before_the_newest_and_the_falling_run(world, maths):
+    _add(world, maths, 4, D(2026, 9, 1))
+    record = _record(world, maths)
+    assert (record.previous_score, record.falling_scores) == (None, 1)
+    _add(world, maths, 3, D(2026, 9, 8))
+    _add(world, maths, 2, D(2026, 9, 15))
+    record = _record(world, maths)
+    # Decaying average 65 %: 4 → 3.35 → 2.47; before the newest score it was 3.35.
+    assert (record.score, record.previous_score, record.falling_scores) == (
+        Decimal("2.47"),
+        Decimal("3.35"),
+        3,
+    )
+    _add(world, maths, 2, D(2026, 9, 22))  # equal is not falling
+    assert _record(world, maths).falling_scores == 1
+    assert _record(world, maths).previous_score == Decimal("2.47")
+
+
+@given(st.lists(st.sampled_from([Decimal(x) / 4 for x in range(17)]), max_size=8))
+def test_falling_scores_says_when_the_trend_is_down(scores: list[Decimal]) -> None:
+    run = _falling_scores(scores)
+    for k in range(2, 10):
+        assert (run >= k) is calc.trend_is_down(scores, k)
+    assert run == (
+        0
+        if not scores
+        else max(k for k in range(1, len(scores) + 1) if k == 1 or calc.trend_is_down(scores, k))
     )
 
 
@@ -334,3 +367,20 @@ def test_the_admin_saves_a_scale_edit_through_scale_update(world, maths, client)
     assert response.status_code == 302, response.content.decode()[:2000]
     update.assert_called_once()
     assert scale.levels.filter(label="Extends").exists()
+
+
+def test_the_rebuild_command_fills_records_written_before_the_falling_run(world, maths):
+    from django.core.management import CommandError, call_command
+
+    _add(world, maths, 4, D(2026, 9, 1))
+    _add(world, maths, 3, D(2026, 9, 8))
+    MasteryRecord.objects.update(previous_score=None, falling_scores=None)  # as migrated
+    call_command("mastery_rebuild", "--framework", str(maths.framework.pk))
+    record = _record(world, maths)
+    assert (record.score, record.previous_score, record.falling_scores) == (
+        Decimal("3.35"),
+        Decimal("4.00"),
+        2,
+    )
+    with pytest.raises(CommandError, match="No framework with id 0"):
+        call_command("mastery_rebuild", "--framework", "0")
