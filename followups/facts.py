@@ -251,6 +251,27 @@ class _Mastery:
     trending_down: list[str]
     below_approaching: int
 
+    @classmethod
+    def of_ids(
+        cls,
+        competencies: dict[int, _Competency],
+        *,
+        mastered: Iterable[int],
+        last_evidence_on: dt.date | None,
+        dropped: Iterable[int],
+        trending_down: Iterable[int],
+        below_approaching: int,
+    ) -> _Mastery:
+        """From competency ids (as the records and the SQL rollup return them): the slipping
+        targets as their codes, in id order."""
+        return cls(
+            set(mastered),
+            last_evidence_on,
+            [competencies[c].code for c in sorted(dropped)],
+            [competencies[c].code for c in sorted(trending_down)],
+            below_approaching,
+        )
+
 
 def _roll_up(
     competency: _Competency, scores: list[Decimal], k: int
@@ -368,11 +389,12 @@ def _mastery_from_records(
             continue
         for cid in sorted(err_cids):
             errors.append(f"student {student_id}, {competencies[cid].code}: {failing[cid]}")
-        result[student_id] = _Mastery(
-            mastered=set(mastered),
+        result[student_id] = _Mastery.of_ids(
+            competencies,
+            mastered=mastered,
             last_evidence_on=last_on,
-            dropped=[competencies[c].code for c in sorted(dropped)],
-            trending_down=[competencies[c].code for c in sorted(down)],
+            dropped=dropped,
+            trending_down=down,
             below_approaching=below,
         )
     return result, stale
@@ -456,11 +478,12 @@ def _mastery_rolled_up(
         if recent is not None:
             dropped_ids = [c for c in dropped_ids if (student_id, c) in recent]
             down_ids = [c for c in down_ids if (student_id, c) in recent]
-        result[student_id] = _Mastery(
-            mastered=set(mastered),
+        result[student_id] = _Mastery.of_ids(
+            competencies,
+            mastered=mastered,
             last_evidence_on=last_on,
-            dropped=[competencies[c].code for c in sorted(dropped_ids)],
-            trending_down=[competencies[c].code for c in sorted(down_ids)],
+            dropped=dropped_ids,
+            trending_down=down_ids,
             below_approaching=below,
         )
     return result
