@@ -296,7 +296,7 @@ class Severity(models.TextChoices):
 ACTIVE_STATUSES = ("open", "acknowledged", "snoozed")
 
 
-@pghistory.track(*tracked_events(), model_name="FlagEvent")
+@pghistory.track(*tracked_events(), model_name="FlagEvent", level=pghistory.Statement)
 class Flag(models.Model):
     """An open concern about one student from one rule, with the numbers that triggered it."""
 
