@@ -390,34 +390,42 @@ def drill_kill_worker_group(
 def drill_redis_stopped(workers: Workers, school_id: int, today: dt.date) -> None:
     from core.models import PendingTask
     from core.tasks import pending_tasks_send
-    from followups.models import Flag, Rule, ScanRun
+    from followups.models import Flag, RiskPolicy, Rule, ScanRun
     from followups.scan import school_scan
     from mastery.models import Evidence
     from mastery.services import evidence_record
     from profiles.models import School
 
     school = School.objects.get(pk=school_id)
-    # A student with no slipping flag whose latest score is 3 or more: a 1 recorded today drops
-    # that target's level, so the rescan must open a "slipping" flag ("flags what it should").
-    slipping = Flag.objects.filter(school=school, rule=Rule.SLIPPING).values("student_id")
-    latest = None
-    for candidate in (
-        Evidence.objects.filter(student__memberships__school=school, score__gte=3)
-        .exclude(student_id__in=slipping)
-        .order_by("student_id", "-observed_on", "-pk")
-        .distinct("student_id")[:50]
+    # A student with no slipping flag and, on as many targets as the policy's "slipping at once"
+    # count, a newest score of 3 or more: a 1 recorded today on each drops those targets' levels,
+    # so the rescan must open a "slipping" flag ("flags what it should"). One score is not enough
+    # since the rule became the student's trend, with the targets-at-once path at 6 targets.
+    policy, _ = RiskPolicy.objects.get_or_create(school=school)
+    slipping = set(
+        Flag.objects.filter(school=school, rule=Rule.SLIPPING).values_list("student_id", flat=True)
+    )
+    newest_by_student: dict[int, list[Evidence]] = {}
+    for evidence in (
+        Evidence.objects.filter(student__memberships__school=school, status="accepted")
+        .select_related("student", "competency", "section", "author")
+        .order_by("student_id", "competency_id", "-observed_on", "-pk")
+        .distinct("student_id", "competency_id")
     ):
-        newest = (
-            Evidence.objects.filter(student=candidate.student, competency=candidate.competency)
-            .order_by("-observed_on", "-pk")
-            .first()
+        if evidence.student_id in slipping or evidence.author is None:
+            continue
+        if evidence.score is not None and evidence.score >= 3:
+            newest_by_student.setdefault(evidence.student_id, []).append(evidence)
+    chosen = next(
+        (rows for rows in newest_by_student.values() if len(rows) >= policy.slipping_targets), None
+    )
+    if chosen is None:
+        raise RuntimeError(
+            f"no student to drill with ({policy.slipping_targets} targets whose newest score is"
+            " 3 or more, no slipping flag)"
         )
-        if newest == candidate and candidate.author is not None:
-            latest = candidate
-            break
-    if latest is None:
-        raise RuntimeError("no student to drill with (latest score >= 3, no slipping flag)")
-    student, actor = latest.student, latest.author
+    latest = chosen[: policy.slipping_targets]
+    student, actor = latest[0].student, latest[0].author
     assert actor is not None
     before = {(f.rule, f.status) for f in Flag.objects.filter(school=school, student=student)}
     PendingTask.objects.all().delete()
@@ -429,15 +437,16 @@ def drill_redis_stopped(workers: Workers, school_id: int, today: dt.date) -> Non
         t0 = time.perf_counter()
         error = ""
         try:
-            evidence_record(
-                actor=actor,
-                student=student,
-                competency=latest.competency,
-                score=1,
-                observed_on=today,
-                section=latest.section,
-                note="Recorded while Redis was down",
-            )
+            for evidence in latest:
+                evidence_record(
+                    actor=actor,
+                    student=student,
+                    competency=evidence.competency,
+                    score=1,
+                    observed_on=today,
+                    section=evidence.section,
+                    note="Recorded while Redis was down",
+                )
         except Exception as exc:  # the drill reports it
             error = f"{type(exc).__name__}: {exc}"
         write_ms = (time.perf_counter() - t0) * 1000
@@ -482,6 +491,7 @@ def drill_redis_stopped(workers: Workers, school_id: int, today: dt.date) -> Non
     check = school_scan(school=school, as_of=today, student_ids=[student.pk])
     numbers = {
         "evidence_write": error or "ok",
+        "evidence_written": len(latest),
         "write_ms": round(write_ms),
         "kept_in_outbox": kept,
         "worker_alive_while_down": worker_alive,
