@@ -307,3 +307,39 @@ def test_students_whose_records_cannot_say_are_rolled_up(world, maths, monkeypat
     w.evidence(world.other_student, maths.t2, "1", dt.date(2026, 11, 20))
     assert facts_for(world.school, ids, w.AS_OF, T) == expected
     assert rolled[-1] == [world.student.pk, world.other_student.pk]
+
+
+def test_parallel_reads_give_the_same_facts_and_end_with_the_defaults(
+    world, maths, monkeypatch
+) -> None:
+    """A school-sized read is planned with parallel workers inside the scan's transaction; the
+    facts are the same, the planner settings are the defaults again afterwards, and a read
+    below the size keeps the defaults (no SET at all)."""
+    from followups import facts as facts_module
+
+    _varied_evidence(world, maths)
+    ids = [world.student.pk, world.other_student.pk]
+    thresholds = replace(T, slipping_recent_days=60, slipping_scores=3)
+
+    def settings() -> tuple[str, ...]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('parallel_setup_cost'), "
+                "current_setting('parallel_tuple_cost'), "
+                "current_setting('min_parallel_index_scan_size')"
+            )
+            return tuple(cursor.fetchone())
+
+    defaults = settings()
+    with CaptureQueriesContext(connection) as serial_queries:
+        serial = facts_for(world.school, ids, w.AS_OF, thresholds)
+    assert not any("parallel" in q["sql"] for q in serial_queries.captured_queries)
+    monkeypatch.setattr(facts_module, "PARALLEL_READS_MIN_STUDENTS", 1)
+    seen: list[tuple[str, ...]] = []
+    real = facts_module._score_trend
+    monkeypatch.setattr(
+        facts_module, "_score_trend", lambda *a: seen.append(settings()) or real(*a)
+    )
+    assert facts_for(world.school, ids, w.AS_OF, thresholds) == serial
+    assert seen == [("10", "0.001", "0")]
+    assert settings() == defaults
