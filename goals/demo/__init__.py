@@ -1,17 +1,17 @@
 """The demo school's goals: templates, and a term of goals in every state with their steps,
 check-ins and comments.
 
-The content is ``goals.json`` beside this file: the templates, goal ideas in the students' own
-words and the teachers' suggestions, the phrases check-ins are written with, reflections, the
-comment rules (who writes what, when, and how often) and the login student's own goals. The
-code is the simulation of a term: :func:`goal_inputs` reads the students, their advisors,
-teachers and families, the terms, the linked framework's pacing and evidence back from the
-database the earlier seeds wrote; :func:`plan_goals` is pure and decides, with one seeded
-:class:`random.Random`, every goal, step, check-in and comment, the same way on every run and
-in every process; :func:`demo_goals_seed` writes that plan with bulk inserts in one transaction
-under the seed's history context, and does nothing (one query) when the demo school already has
-goal templates or goals. A revised goal is written in its first version and then updated, so its
-history holds both. Every timestamp lies between the window's start and the evening before
+What the goals say is ``goals.json`` beside this file: templates, the students' goal ideas and
+the teachers' suggestions, check-in phrases, reflections, the comment rules (who writes what,
+after what, how often), the login student's own goals, and the shares the simulation draws
+with. The code is the simulation of a term. :func:`goal_inputs` reads the students, their
+advisors, teachers and families, the terms, and the linked framework's pacing and evidence back
+from the database the earlier seeds wrote; :func:`plan_goals` is pure and decides, with one
+seeded :class:`random.Random`, every goal, step, check-in and comment, the same way on every run
+and in every process; :func:`demo_goals_seed` writes the plan with bulk inserts in one
+transaction under the seed's history context (a revised goal first in its first version, then
+updated, so its history holds both), and does nothing (one query) when the demo school already
+has goal templates or goals. Every time lies from the window's start to the evening before
 ``today``.
 """
 
@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
-from typing import Any, NamedTuple
+from typing import Any
 
 import pghistory
 from django.db import transaction
@@ -37,7 +37,7 @@ from mastery.demo import school_days
 from mastery.models import Competency, Evidence, Framework, PacingTarget
 from mastery.selectors import levels_of, scale_for
 from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
-from profiles.models import Enrollment, GuardianLink, Membership, Role, School, Term
+from profiles.models import Enrollment, GuardianLink, Membership, Role, School, Section, Term, User
 
 from ..models import ActionStep, CheckIn, Goal, GoalComment, GoalSettings, GoalTemplate
 from ..selectors import goal_categories_for
@@ -46,13 +46,12 @@ DATA: dict[str, Any] = json.loads(Path(__file__).with_name("goals.json").read_te
 SIM: dict[str, Any] = DATA["simulation"]
 MIN_WINDOW_DAYS = 35  # before the term has run this long, goals start this many days back
 UNDER_WAY = ("active", "quiet", "achieved", "not_met", "set_aside")
-# Minutes of the day people write at: students before school, after school or in the evening;
-# teachers in the school day; families before work or in the evening (repeats weigh more).
-HOURS = {
-    "student": ((485, 520), (485, 520), (870, 920), (1140, 1290)),
-    "teacher": ((450, 1005),),
-    "parent": ((390, 450), (1080, 1290), (1080, 1290)),
-}
+# Times are naive, in the school's time zone; authors are sourced ids.
+Step = namedtuple("Step", "title due_date done_at")
+Check = namedtuple(
+    "Check", "at progress progress_derived confidence what_helped what_got_in_the_way next_step"
+)
+Comment = namedtuple("Comment", "at author kind body")
 
 
 @dataclass(frozen=True)
@@ -67,38 +66,15 @@ class Student:
 
 @dataclass(frozen=True)
 class Inputs:
-    students: tuple[Student, ...]  # ordered by sourced id
-    semesters: tuple[tuple[str, date, date], ...]  # (sourced id, start, end), in order
-    # Accepted, scored evidence on the linked framework: (student, target, observed on, score),
+    students: tuple[Student, ...]  # by sourced id
+    semesters: tuple[tuple[date, date, str], ...]  # (start, end, sourced id), in order
+    # Accepted, scored evidence on the linked framework, (student, target, observed on, score),
     # by student and target, then oldest first as the mastery rollup reads it.
     evidence: tuple[tuple[str, str, date, Decimal], ...]
     method: str
     parameter: int | None
     levels: tuple[calc.Level, ...]
-    logins: tuple[str, str, str]  # the login student's, teacher's and parent's sourced ids
-
-
-class Step(NamedTuple):
-    title: str
-    due: date | None
-    done_at: datetime | None  # naive, in the school's time zone, like every time below
-
-
-class Check(NamedTuple):
-    at: datetime
-    progress: int
-    derived: bool
-    confidence: int
-    helped: str
-    in_the_way: str
-    next_step: str
-
-
-class Comment(NamedTuple):
-    at: datetime
-    author: str
-    kind: str
-    body: str
+    logins: dict[str, str]  # the login student's, teacher's and parent's sourced ids by role
 
 
 @dataclass
@@ -106,20 +82,20 @@ class Plan:
     """One goal, in plain values."""
 
     student: str
-    category: str
-    title: str
-    why: str
-    horizon: str
-    criteria: str
-    origin: str
     status: str
     created: datetime
     updated: datetime
     updated_by: str
-    version: int = 1
+    suggested_by: str | None
+    term: str | None
+    category: str = ""
+    horizon: str = ""
+    origin: str = ""
+    title: str = ""
+    why: str = ""
+    criteria: str = ""
     target: date | None = None
-    term: str | None = None
-    suggested_by: str | None = None
+    version: int = 1
     approved_by: str | None = None
     approved: datetime | None = None
     return_comment: str = ""
@@ -133,8 +109,8 @@ class Plan:
 
 
 def derived_progress(inputs: Inputs, histories: list[list[Decimal]]) -> int:
-    """What :func:`goals.services.progress_from_competencies` says for targets whose scores
-    (oldest first) are these."""
+    """What :func:`goals.services.progress_from_competencies` says for targets with these
+    scores (oldest first)."""
     points = next(lv.points for lv in inputs.levels if lv.is_mastery)
     total = Decimal(0)
     for scores in histories:
@@ -145,6 +121,7 @@ def derived_progress(inputs: Inputs, histories: list[list[Decimal]]) -> int:
 
 
 def _weekday(day: date) -> date:
+    """The day itself, or the Friday before when it falls on a weekend."""
     return day - timedelta(days=max(0, day.weekday() - 4))
 
 
@@ -152,28 +129,42 @@ class _Term:
     def __init__(self, inputs: Inputs, today: date) -> None:
         self.inputs, self.today, self.rng = inputs, today, Random(DATA["random_seed"])
         sems = inputs.semesters
-        self.start = min(sems[0][1], today - timedelta(days=MIN_WINDOW_DAYS))
+        self.start = min(sems[0][0], today - timedelta(days=MIN_WINDOW_DAYS))
         self.last = today - timedelta(days=1)
         self.span = (self.last - self.start).days
         self.days = school_days(self.start, self.last) or [self.start]
-        self.latest = datetime.combine(self.last, time(22))
-        current = next((s for s in sems if s[1] <= today <= s[2]), sems[-1])
-        self.term_end = max(current[2], today + timedelta(days=28))
-        self.year_end = max(sems[-1][2], today + timedelta(days=60))
-        winter = date(sems[0][1].year, 12, 21)  # the first day of winter break
+        current = next((s for s in sems if s[0] <= today <= s[1]), sems[-1])
+        self.term_end = max(current[1], today + timedelta(days=28))
+        self.year_end = max(sems[-1][1], today + timedelta(days=60))
+        winter = date(sems[0][0].year, 12, 21)  # the first day of winter break
         self.winter = _weekday(winter - timedelta(days=1)) if today < winter else None
         self.evidence: dict[tuple[str, str], list[tuple[date, Decimal]]] = defaultdict(list)
         for sid, target, day, score in inputs.evidence:
             self.evidence[(sid, target)].append((day, score))
 
+    # drawing, days and times
+
     def pick(self, pool: Any, key: str = "*") -> str:
-        """One text of a list, or of a dict's list for ``key`` ("" when it has none)."""
-        if isinstance(pool, dict):
-            pool = pool.get(key, pool.get("*", []))
+        """One text of a list, or of a dict's list for ``key`` ("" when there is none)."""
+        pool = pool.get(key, pool.get("*", [])) if isinstance(pool, dict) else pool
         return self.rng.choice(pool) if pool else ""
 
+    def maybe(self, pool: list[str], share: float) -> str:
+        return self.rng.choice(pool) if self.rng.random() < share else ""
+
+    def weighted(self, pairs: list[list[Any]]) -> Any:
+        return self.rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+    def when(self, spec: list[Any]) -> date:
+        """``["today", -20]``, ``["start", 2]`` or ``["span", 0.3]`` (that share in)."""
+        anchor, n = spec
+        if anchor == "span":
+            return self.start + timedelta(days=max(6, int(self.span * n)))
+        return (self.today if anchor == "today" else self.start) + timedelta(days=n)
+
     def day(self, first: date, last: date, skew: float = 1.0) -> date:
-        """A school day from ``first`` to ``last``; earlier ones likelier with ``skew`` > 1."""
+        """A school day from ``first`` to ``last`` (earlier ones likelier with ``skew`` > 1),
+        else the last one before."""
         lo = bisect.bisect_left(self.days, max(first, self.start))
         hi = bisect.bisect_right(self.days, min(last, self.last)) - 1
         if lo > hi:
@@ -181,9 +172,9 @@ class _Term:
         return self.days[lo + int(self.rng.random() ** skew * (hi - lo + 1))]
 
     def at(self, day: date, who: str, after: datetime | None = None) -> datetime:
-        """A believable time on ``day`` for a student, teacher or parent, after ``after``; late
-        in the evening, the next school day instead."""
-        low, high = self.rng.choice(HOURS[who])
+        """A believable time on ``day`` for a student, teacher or parent, later than ``after``
+        (the next school day when that would be late in the evening)."""
+        low, high = self.rng.choice(SIM["hours"][who])
         moment = datetime.combine(day, time()) + timedelta(minutes=self.rng.randint(low, high))
         if after is not None and moment <= after:
             moment = after + timedelta(minutes=self.rng.randint(10, 90))
@@ -191,7 +182,7 @@ class _Term:
             late = moment.hour >= (17 if who == "teacher" else 22) or moment.date() > after.date()
             if late and following < len(self.days):
                 return self.at(self.days[following], who, after)
-        moment = min(moment, self.latest)
+        moment = min(moment, datetime.combine(self.last, time(22)))
         return moment if after is None or moment > after else after + timedelta(minutes=1)
 
     def soon(self, after: datetime, who: str) -> datetime:
@@ -200,27 +191,21 @@ class _Term:
     def target(self, first: date, last: date) -> date:
         return _weekday(first + timedelta(days=self.rng.randint(0, max(0, (last - first).days))))
 
-    def progress(self, sid: str, targets: tuple[str, ...], day: date) -> int:
-        histories = [[s for d, s in self.evidence[(sid, t)] if d <= day] for t in targets]
-        return derived_progress(self.inputs, histories)
-
-    def teacher(self, st: Student, category: str) -> str:
-        """The advisor, or for a literacy or numeracy goal sometimes the subject's teacher."""
-        subject = dict(st.teachers).get(DATA["subjects"].get(category, ""), "")
-        return subject if subject and (not st.advisor or self.rng.random() < 0.4) else st.advisor
+    # the plan
 
     def build(self) -> list[Plan]:
-        rng, (login, teacher, _) = self.rng, self.inputs.logins
+        rng, login, teacher = (
+            self.rng,
+            self.inputs.logins.get("student"),
+            self.inputs.logins.get("teacher"),
+        )
         others = [s for s in self.inputs.students if s.sid != login]
-        advisees = [s.sid for s in others if s.advisor == teacher]
         forced: dict[str, list[str]] = defaultdict(list)
-        for kind, sid in zip(
-            SIM["advisory_kinds"], rng.sample(advisees, len(advisees)), strict=False
-        ):
-            forced[sid].append(kind)
-        rest = [s.sid for s in others if s.sid not in advisees]
-        for kind, sid in zip(SIM["forced_kinds"], rng.sample(rest, len(rest)), strict=False):
-            forced[sid].append(kind)
+        advisees = [s.sid for s in others if s.advisor == teacher]
+        rest = [s.sid for s in others if s.advisor != teacher]
+        for kinds, sids in ((SIM["advisory_kinds"], advisees), (SIM["forced_kinds"], rest)):
+            for kind, sid in zip(kinds, rng.sample(sids, len(sids)), strict=False):
+                forced[sid].append(kind)
         goals = []
         for st in self.inputs.students:
             if st.sid == login:
@@ -236,72 +221,43 @@ class _Term:
                 goals.append(self.goal(st, *self.idea(st, kind, categories[i % len(categories)])))
         return goals
 
-    def weighted(self, pairs: list[list[Any]]) -> Any:
-        return self.rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
-
     def idea(self, st: Student, kind: str, category: str) -> tuple[str, dict[str, Any]]:
-        """The kind it ends up as, and what the goal says: a teacher's suggestion, a goal tied
-        to the student's next targets, or one of the students' own ideas."""
+        """The kind it ends up as and what the goal says: a teacher's suggestion, a goal tied to
+        the student's next targets, or one of the students' own ideas."""
         rng, ideas, linked = self.rng, DATA["ideas"], DATA["linked"]
-        if kind in ("suggested", "declined") or (
-            kind == "active" and rng.random() < SIM["accepted_suggestion_share"]
-        ):
+        accepted = kind == "active" and rng.random() < SIM["accepted_suggestion_share"]
+        if kind in ("suggested", "declined") or accepted:
             offered = [i for i in ideas if i["origin"] == "teacher"]
             idea = rng.choice([i for i in offered if i["category"] == category] or offered)
-            by = self.teacher(st, idea["category"])
+            subject = dict(st.teachers).get(DATA["subjects"].get(idea["category"], ""), "")
+            by = subject if subject and (not st.advisor or rng.random() < 0.4) else st.advisor
             if by:
                 return kind, {**idea, "by": by}
             kind = "active"
-        if (
-            kind == "active"
-            and category == linked["category"]
-            and rng.random() < SIM["linked_share"]
-        ):
+        numeracy = kind == "active" and category == linked["category"]
+        if numeracy and rng.random() < SIM["linked_share"]:
             return kind, {**linked, "linked": rng.choice((2, 3))}
         ours = [i for i in ideas if i["origin"] == "student" and i["category"] == category]
         return kind, rng.choice(ours)
 
     def goal(self, st: Student, kind: str, idea: dict[str, Any], login: Any = None) -> Plan:
-        rng, today, start, d = self.rng, self.today, self.start, timedelta
-        if login:
-            created_day = self.day(today - d(login["days_ago"][0]), today - d(login["days_ago"][1]))
-        else:
-            early, late = start + d(2), today - d(max(14, self.span // 5))
-            lo, hi, skew = {
-                "draft": (today - d(20), self.last, 1.0),
-                "proposed": (today - d(10), self.last, 1.0),
-                "suggested": (today - d(12), self.last, 1.0),
-                "returned": (today - d(28), today - d(6), 1.0),
-                "declined": (start + d(5), today - d(14), 1.0),
-                "active": (early, late, 1.6),
-                "quiet": (early, late, 1.6),
-            }.get(kind, (early, start + d(max(6, self.span * 3 // 10)), 1.0))
-            created_day = self.day(lo, hi, skew)
+        rng, today, d, spec = self.rng, self.today, timedelta, SIM["kinds"][kind]
+        lo, hi = (self.when(x) for x in (login or spec)["created"])
+        created_day = self.day(lo, hi, spec.get("skew", 1.0))
         by = idea.get("by") if idea["origin"] == Goal.Origin.TEACHER else None
-        by = self.inputs.logins[1] if by == "advisor" else by
-        n = rng.choice(idea["numbers"])
+        by = self.inputs.logins.get("teacher") if by == "advisor" else by
         created = self.at(created_day, "teacher" if by else "student")
-        g = Plan(
-            st.sid,
-            idea["category"],
-            idea["title"].format(n=n),
-            rng.choice(idea["whys"]),
-            idea["horizon"],
-            idea["criteria"].replace("{n}", str(n)),
-            idea["origin"],
-            STATUS[kind],
-            created,
-            created,
-            by or st.sid,
-            target=self.target(today + d(10), self.term_end),
-            term=next((s[0] for s in self.inputs.semesters if s[1] <= created_day <= s[2]), None),
-            suggested_by=by,
-        )
+        term = next((s[2] for s in self.inputs.semesters if s[0] <= created_day <= s[1]), None)
+        g = Plan(st.sid, spec["status"], created, created, by or st.sid, by, term)
+        g.category, g.horizon, g.origin = idea["category"], idea["horizon"], idea["origin"]
+        n, g.why = rng.choice(idea["numbers"]), rng.choice(idea["whys"])
+        g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].replace("{n}", str(n))
+        g.target = self.target(today + d(10), self.term_end)
         if idea.get("linked"):
             self.link(g, st, created_day, idea["linked"])
         if g.horizon == Goal.Horizon.YEAR:
             g.target = self.target(today + d(30), self.year_end)
-        if login and login["kind"] != "achieved":
+        if login and kind != "achieved":
             g.target = self.winter or _weekday(self.term_end)
             g.title = g.title if self.winter else login.get("winter_title", g.title)
         first = (idea["first_title"], idea["first_criteria"])
@@ -316,10 +272,10 @@ class _Term:
             back = self.day(created_day + d(1), created_day + d(5))
             g.updated, g.updated_by, g.version = self.at(back, "teacher", created), st.advisor, 2
         elif kind == "declined":  # the student set the suggestion aside, saying why
-            reply = self.day(created_day + d(1), created_day + d(7))
-            g.closed = g.updated = self.at(reply, "student", created)
+            answer = self.day(created_day + d(1), created_day + d(7))
+            g.closed = g.updated = self.at(answer, "student", created)
             g.updated_by, g.version = st.sid, 2
-            g.reflection = self.rng.choice(DATA["reflections"]["declined"])
+            g.reflection = self.pick(DATA["reflections"]["declined"])
             g.target = self.target(created_day + d(28), self.term_end)
         elif kind in UNDER_WAY:
             until, done_share, stale = self.under_way(g, st, kind, idea, login)
@@ -350,22 +306,23 @@ class _Term:
             n = idea["numbers"][0]
             g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].format(n=n)
             return
-        targets = [(t, s) for t, s in st.targets if not self.mastered(st.sid, t, day)][:count]
+        method, levels, parameter = self.inputs.method, self.inputs.levels, self.inputs.parameter
+        targets = []
+        for target, short in st.targets:
+            scores = [s for d, s in self.evidence[(st.sid, target)] if d <= day]
+            if not scores or not calc.rollup(method, scores, levels, parameter=parameter).mastered:
+                targets.append((target, short))
+        targets = targets[:count]
         g.title = DATA["linked"]["title"].format(n=len(targets))
         g.criteria = DATA["linked"]["criteria"].format(targets="; ".join(s for _, s in targets))
         g.competencies = tuple(t for t, _ in targets)
 
-    def mastered(self, sid: str, target: str, day: date) -> bool:
-        scores = [s for d, s in self.evidence.get((sid, target), ()) if d <= day]
-        method, levels, parameter = self.inputs.method, self.inputs.levels, self.inputs.parameter
-        return bool(scores) and calc.rollup(method, scores, levels, parameter=parameter).mastered
-
     def under_way(
         self, g: Plan, st: Student, kind: str, idea: dict[str, Any], login: Any
     ) -> tuple[date, float, bool]:
-        """Approved (or accepted), checked in on, maybe revised, maybe closed: the last day its
-        steps may be done by, the share of them done, and whether it has gone quiet."""
-        rng, today, d = self.rng, self.today, timedelta
+        """Approved (or accepted), checked in on, maybe revised, maybe closed: returns the last
+        day its steps may be done by, the share of them done, and whether it went quiet."""
+        rng, today, d, spec = self.rng, self.today, timedelta, SIM["kinds"][kind]
         day = g.created.date()
         if g.suggested_by:  # the student accepted a teacher's suggestion
             g.approved_by, g.updated_by = g.suggested_by, st.sid
@@ -381,12 +338,11 @@ class _Term:
             never = stale and rng.random() < SIM["never_checked_in_share"]
             gap = rng.randint(*login["until_days_ago"][::-1]) if login else rng.randint(1, 6)
             last_day = today - d(rng.randint(9, 24) if stale else gap)
-            final = login["final"] if login and "final" in login else rng.randint(6, 18) * 5
             days = [] if never else self.checkin_days(approved + d(3), last_day)
             if not stale and not days and approved < today - d(7):
                 days = [self.day(today - d(6), self.last)]
-            final = rng.randint(2, 9) * 5 if stale else final
-            self.checkins(g, st, idea, days, final, stale)
+            final = rng.randint(2, 9) * 5 if stale else rng.randint(6, 18) * 5
+            self.checkins(g, st, idea, days, (login or {}).get("final", final), stale)
             revised = login.get("revised") if login else rng.random() < SIM["revised_share"]
             if revised and not g.suggested_by:
                 g.first = (idea["first_title"], idea["first_criteria"])
@@ -400,20 +356,17 @@ class _Term:
         else:
             closed_day = self.day(approved + d(max(14, self.span * 35 // 100)), self.last)
         days = self.checkin_days(approved + d(3), closed_day - d(rng.randint(0, 2)))
-        final = {"achieved": 100, "not_met": rng.randint(6, 14) * 5}.get(
-            kind, rng.randint(2, 9) * 5
-        )
+        final = 5 * rng.randint(*(x // 5 for x in spec["final"]))
         self.checkins(g, st, idea, days, final, kind != "achieved" and rng.random() < 0.5)
         g.closed = self.at(closed_day, "student", g.checkins[-1].at if g.checkins else g.approved)
         g.updated, g.updated_by, g.version = g.closed, st.sid, 3
-        pool = DATA["reflections"][kind]
-        reflection = self.pick(pool, g.category)
+        reflection = self.pick(DATA["reflections"][kind], g.category)
         g.reflection = login["reflection"] if login else reflection
         g.target = {
             "achieved": self.target(closed_day, closed_day + d(14)),
             "not_met": max(approved + d(7), closed_day - d(rng.randint(0, 4))),
         }.get(kind) or self.target(closed_day + d(10), closed_day + d(40))
-        return closed_day, {"achieved": 0.9, "not_met": 0.4}.get(kind, 0.3), False
+        return closed_day, spec["done"], False
 
     def checkin_days(self, first: date, last: date) -> list[date]:
         """Weekly-ish school days from ``first`` to ``last``'s school day."""
@@ -422,10 +375,9 @@ class _Term:
         while day >= max(first, self.start):
             result.append(day)
             earlier = day - timedelta(days=self.rng.randint(5, 9))
-            earlier = self.day(earlier, earlier)
-            if earlier >= day:
+            if self.day(earlier, earlier) >= day:
                 break
-            day = earlier
+            day = self.day(earlier, earlier)
         return result[::-1]
 
     def checkins(
@@ -433,17 +385,15 @@ class _Term:
     ) -> None:
         """Progress the student gives (rising toward ``final``, flat in the second half when
         ``stalled``) or, for a goal tied to targets, from their mastery on the day."""
-        rng, phrases, voice, texts = (
-            self.rng,
-            DATA["checkins"],
-            idea["voice"],
-            idea.get("checkins", ()),
-        )
+        rng, phrases, voice = self.rng, DATA["checkins"], idea["voice"]
         n, start = len(days), min(final, rng.choice((0, 5, 10, 10, 15, 20)))
         previous, after = start, g.approved
         for i, day in enumerate(days):
             if g.competencies:
-                progress = self.progress(st.sid, g.competencies, day)
+                histories = [
+                    [s for d, s in self.evidence[(st.sid, t)] if d <= day] for t in g.competencies
+                ]
+                progress = derived_progress(self.inputs, histories)
             else:
                 fraction = (i + 1) / n
                 aim = previous if stalled and fraction > 0.5 else start + (final - start) * fraction
@@ -453,39 +403,42 @@ class _Term:
                 progress = 100 if i == n - 1 and final == 100 else max(0, min(100, progress))
             moved = progress > previous or (i == 0 and progress > 0)
             confidence = (
-                3 + (progress - previous >= 10) + (progress >= 60) + rng.choice((-1, 0, 0, 0, 1))
+                3 + (progress - previous >= 10) + (progress >= 60) - (stalled and i >= n / 2)
             )
-            confidence -= (progress <= previous and progress < 60) + (stalled and i >= n / 2)
-            if i < len(texts):
-                helped, in_the_way, next_step = texts[i]
-            else:
-                helped = rng.choice(phrases["helped"][voice]) if moved or rng.random() < 0.4 else ""
-                if stalled and not moved and rng.random() < 0.6:
-                    in_the_way = rng.choice(phrases["stalled"])
-                elif rng.random() < (0.9 if not moved else 0.5):
-                    in_the_way = rng.choice(phrases["in_the_way"][voice])
-                else:
-                    in_the_way = ""
-                next_step = rng.choice(phrases["next_step"][voice]) if rng.random() < 0.85 else ""
-            after = self.at(day, "student", after)
-            confidence = max(1, min(5, confidence))
-            g.checkins.append(
-                Check(
-                    after, progress, bool(g.competencies), confidence, helped, in_the_way, next_step
-                )
+            confidence += rng.choice((-1, 0, 0, 0, 1)) - (progress <= previous and progress < 60)
+            fixed = idea.get("checkins", [])  # the login student's own words
+            texts = (
+                fixed[i]
+                if i < len(fixed)
+                else [
+                    self.maybe(phrases["helped"][voice], 1 if moved else 0.4),
+                    self.maybe(phrases["stalled"], 0.6)
+                    if stalled and not moved
+                    else self.maybe(phrases["in_the_way"][voice], 0.5 if moved else 0.9),
+                    self.maybe(phrases["next_step"][voice], 0.85),
+                ]
             )
+            after, confidence = self.at(day, "student", after), max(1, min(5, confidence))
+            g.checkins.append(Check(after, progress, bool(g.competencies), confidence, *texts))
             previous = progress
 
     def comments(self, g: Plan, st: Student, tags: set[str], rules: Any) -> None:
-        """The comment rules that apply to the goal, each drawn with its share: who writes,
-        after what, and the student's reply."""
-        rng, checks = self.rng, g.checkins
+        """Each comment rule that applies to the goal, drawn with its share: who writes, after
+        what (the approval, a check-in, the closing…), and the student's reply."""
+        rng, checks, approved = self.rng, [c.at for c in g.checkins], g.approved or g.created
+        anchors = {
+            "approved": [approved],
+            "returned": [g.updated],
+            "checkin": checks[1:],  # not the first one
+            "any": [approved, *checks],
+            "middle": checks[len(checks) // 2 :][:1],
+            "late": [max([approved] + [c - timedelta(days=3) for c in checks[-1:]])],
+            "closed": [g.closed or approved],
+            "recent": [max(approved, datetime.combine(self.today - timedelta(days=4), time()))],
+        }
         if rules is None:
-            rules = [
-                r
-                for r in DATA["comments"]
-                if tags & set(r["kinds"]) and r.get("origin", g.origin) == g.origin
-            ]
+            rules = [r for r in DATA["comments"] if tags & set(r["kinds"])]
+            rules = [r for r in rules if r.get("origin", g.origin) == g.origin]
         for r in rules:
             if rng.random() >= r.get("share", 1):
                 continue
@@ -493,33 +446,14 @@ class _Term:
             author, key = self.author(g, st, by)
             who = "parent" if by in ("guardian", "parent") else "teacher"
             body = self.pick(r["texts"], key).format(name=st.name)
-            if not author or not body or (anchor == "checkin" and len(checks) < 2):
+            if not author or not body or not anchors[anchor]:
                 continue
-            approved = g.approved or g.created
             if anchor == "returned":
                 at, g.return_comment = g.updated, body
             elif anchor == "approved" and kind == GoalComment.Kind.APPROVED:
                 at = approved
-            elif anchor in ("any", "recent"):
-                end = checks[-1].at.date() if checks and anchor == "any" else self.last
-                first = (
-                    approved.date() + timedelta(1) if anchor == "any" else self.today - timedelta(4)
-                )
-                at = self.at(self.day(first, end), who, approved)
-            else:
-                at = self.soon(
-                    {
-                        "approved": approved,
-                        "checkin": checks[rng.randint(1, len(checks) - 1)].at
-                        if len(checks) > 1
-                        else approved,
-                        "middle": checks[len(checks) // 2].at if checks else approved,
-                        "late": max(approved, checks[-1].at - timedelta(3)) if checks else approved,
-                    }.get(anchor)
-                    or g.closed
-                    or approved,
-                    who,
-                )
+            else:  # soon after one of these
+                at = self.soon(rng.choice(anchors[anchor] or [approved]), who)
             g.comments.append(Comment(at, author, kind, body))
             if rng.random() < r.get("reply", 0):
                 reply = self.pick(r["replies"], key)
@@ -527,152 +461,88 @@ class _Term:
         g.comments.sort()
 
     def author(self, g: Plan, st: Student, by: str) -> tuple[str, str]:
-        """Who writes, and the key their texts are chosen by (a relationship or a category)."""
-        if by in ("guardian", "parent"):
-            parent = [x for x in st.guardians if by == "parent" and x[0] == self.inputs.logins[2]]
-            chosen = (parent or st.guardians)[0] if by == "parent" else None
-            return chosen or (self.rng.choice(st.guardians) if st.guardians else ("", ""))
-        subject = (
-            by
-            if by not in ("subject", "advisor", "approver")
-            else DATA["subjects"].get(g.category, "")
-        )
-        teacher = {"advisor": st.advisor, "approver": g.approved_by or ""}.get(by)
-        return teacher if teacher is not None else dict(st.teachers).get(subject, ""), g.category
-
-
-STATUS = {
-    "draft": "draft",
-    "returned": "draft",
-    "proposed": "proposed",
-    "suggested": "proposed",
-    "declined": "abandoned",
-    "active": "active",
-    "quiet": "active",
-    "achieved": "achieved",
-    "not_met": "not_met",
-    "set_aside": "abandoned",
-}
+        """Who writes, and the key their texts are picked by (a relationship or a category)."""
+        if by == "parent":  # the login parent
+            return next(
+                (x for x in st.guardians if x[0] == self.inputs.logins.get("parent")), ("", "")
+            )
+        if by == "guardian":
+            return self.rng.choice(st.guardians) if st.guardians else ("", "")
+        if by in ("advisor", "approver"):
+            return (st.advisor if by == "advisor" else g.approved_by or ""), g.category
+        subject = DATA["subjects"].get(g.category, "") if by == "subject" else by
+        return dict(st.teachers).get(subject, ""), g.category
 
 
 def plan_goals(inputs: Inputs, *, today: date) -> list[Plan]:
     """Every goal, step, check-in and comment for these inputs; the same on every call with the
-    same arguments. Nothing is dated after the evening before ``today``."""
+    same arguments."""
     return _Term(inputs, today).build()
 
 
-def goal_inputs(school: School) -> tuple[Inputs, dict[str, int]]:
-    """The plan's inputs, read from the school the earlier seeds wrote, and everyone's id by
-    sourced id."""
-    ids: dict[str, int] = {}
-    emails: dict[str, str] = {}
-    students: list[Any] = sorted(
-        Membership.objects.filter(
-            school=school, role=Role.STUDENT, user__sourced_id__isnull=False
-        ).values_list(
-            "user__sourced_id", "user_id", "user__given_name", "user__preferred_name", "user__email"
-        )
+def _rows(queryset: Any, *fields: str) -> list[Any]:
+    return sorted(queryset.values_list(*fields))
+
+
+def goal_inputs(school: School) -> Inputs:
+    """The plan's inputs, read from the school the earlier seeds wrote."""
+    fw = Framework.objects.filter(school=school, identifier=DATA["linked"]["framework"]).first()
+    enrollments = Enrollment.objects.filter(section__school=school, is_active=True)
+    members = _rows(
+        enrollments,
+        "section__sourced_id",
+        "section__kind",
+        "section__subject",
+        "role",
+        "user__sourced_id",
     )
-    members: list[Any] = sorted(
-        Enrollment.objects.filter(
-            section__school=school,
-            section__is_active=True,
-            is_active=True,
-            section__sourced_id__isnull=False,
-            user__sourced_id__isnull=False,
-        ).values_list(
-            "section__sourced_id",
-            "section__kind",
-            "section__subject",
-            "role",
-            "user__sourced_id",
-            "user_id",
-            "user__email",
-        )
-    )
-    links: list[Any] = sorted(
-        GuardianLink.objects.filter(
-            is_active=True,
-            student__memberships__school=school,
-            student__memberships__role=Role.STUDENT,
-            guardian__sourced_id__isnull=False,
-        ).values_list(
-            "student__sourced_id",
-            "guardian__sourced_id",
-            "relationship",
-            "guardian_id",
-            "guardian__email",
-        )
-    )
-    framework = Framework.objects.filter(
-        school=school, identifier=DATA["linked"]["framework"]
-    ).first()
-    pacing: list[Any] = sorted(
-        PacingTarget.objects.filter(
-            competency__framework=framework,
-            plan__section__enrollments__role=Enrollment.Role.STUDENT,
-            plan__section__enrollments__is_active=True,
-        ).values_list(
-            "plan__section__enrollments__user__sourced_id",
-            "expected_by",
-            "competency__identifier",
-            "competency__short_statement",
-        )
-    )
-    evidence: list[Any] = sorted(
-        Evidence.objects.filter(
-            status=Evidence.Status.ACCEPTED,
-            score__isnull=False,
-            competency__framework=framework,
-            student__sourced_id__isnull=False,
-        )
-        .order_by("observed_on", "id")
-        .values_list("student__sourced_id", "competency__identifier", "observed_on", "score"),
-        key=lambda e: (e[0], e[1], e[2]),  # stable: same-day scores stay in the order recorded
-    )
-    semesters = Term.objects.filter(school=school, kind=Term.Kind.SEMESTER).order_by("start_date")
+    taught = {m[0]: m[4] for m in reversed(members) if m[3] == Enrollment.Role.TEACHER}
     advisor: dict[str, str] = {}
     teachers: dict[str, dict[str, str]] = defaultdict(dict)
-    taught = {m[0]: m[4] for m in reversed(members) if m[3] == Enrollment.Role.TEACHER}
-    for section, kind, subject, role, sid, user_id, email in members:
-        ids[sid], emails[email] = user_id, sid
+    for section, kind, subject, role, sid in members:
         if role == Enrollment.Role.STUDENT and section in taught:
-            if kind == "advisory":
+            if kind == Section.Kind.ADVISORY:
                 advisor.setdefault(sid, taught[section])
             else:
                 teachers[sid].setdefault(subject, taught[section])
+    links = GuardianLink.objects.filter(is_active=True, student__memberships__school=school)
     guardians: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for student, guardian, relationship, guardian_id, email in links:
-        guardians[student].append((guardian, relationship))
-        ids[guardian], emails[email] = guardian_id, guardian
-    targets: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
-    for sid, _, identifier, short in pacing:
-        targets[sid][(identifier, short)] = None
-    refs = []
-    for sid, user_id, given, preferred, email in students:
-        ids[sid], emails[email] = user_id, sid
-        refs.append(
-            Student(
-                sid,
-                preferred or given,
-                advisor.get(sid, ""),
-                tuple(sorted(teachers[sid].items())),
-                tuple(guardians[sid]),
-                tuple(targets[sid]),
-            )
-        )
-    login = {x.role: emails.get(x.email, "") for x in demo_logins()}
-    levels = levels_of(scale=scale_for(framework=framework)) if framework else []
-    inputs = Inputs(
-        tuple(refs),
-        tuple[Any, ...](semesters.values_list("sourced_id", "start_date", "end_date")),
-        tuple(evidence),
-        framework.calculation_method if framework else calc.Method.DECAYING_AVERAGE,
-        framework.calculation_parameter if framework else None,
-        tuple(calc.Level(lv.points, lv.label, lv.is_mastery) for lv in levels),
-        (login["student"], login["teacher"], login["parent"]),
+    for sid, *guardian in _rows(
+        links, "student__sourced_id", "guardian__sourced_id", "relationship"
+    ):
+        guardians[sid].append((guardian[0], guardian[1]))
+    at = "plan__section__enrollments__"
+    pacing = PacingTarget.objects.filter(competency__framework=fw, **{f"{at}role": "student"})
+    targets: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)  # in teaching order
+    fields = "expected_by", "competency__identifier", "competency__short_statement"
+    for sid, _, *target in _rows(pacing, f"{at}user__sourced_id", *fields):
+        targets[sid][(target[0], target[1])] = None
+    names = Membership.objects.filter(school=school, role=Role.STUDENT)
+    students = []
+    for sid, given, preferred in _rows(
+        names, "user__sourced_id", "user__given_name", "user__preferred_name"
+    ):
+        people = advisor.get(sid, ""), tuple(sorted(teachers[sid].items())), tuple(guardians[sid])
+        students.append(Student(sid, preferred or given, *people, tuple(targets[sid])))
+    scored = Evidence.objects.filter(
+        status="accepted", score__isnull=False, competency__framework=fw
     )
-    return inputs, ids
+    evidence: Any = scored.order_by("observed_on", "id").values_list(
+        "student__sourced_id", "competency__identifier", "observed_on", "score"
+    )
+    emails = {x.email: x.role for x in demo_logins()}
+    logins = _rows(User.objects.filter(email__in=emails), "email", "sourced_id")
+    semesters = Term.objects.filter(school=school, kind=Term.Kind.SEMESTER)
+    levels = levels_of(scale=scale_for(framework=fw)) if fw else []
+    return Inputs(
+        tuple(students),
+        tuple(_rows(semesters, "start_date", "end_date", "sourced_id")),
+        tuple(sorted(evidence, key=lambda e: e[:3])),  # stable: same-day scores stay in order
+        fw.calculation_method if fw else calc.Method.DECAYING_AVERAGE,
+        fw.calculation_parameter if fw else None,
+        tuple(calc.Level(lv.points, lv.label, lv.is_mastery) for lv in levels),
+        {emails[email]: sid for email, sid in logins},
+    )
 
 
 # --- Writing it --------------------------------------------------------------------------------
@@ -699,14 +569,14 @@ def format_goals_created(summary: GoalsDemoSummary) -> str:
 
 def _already_seeded() -> Any:
     """The demo school's id, and whether it has goal templates or goals of its students."""
-    students = Goal.objects.filter(
+    goals = Goal.objects.filter(
         student__memberships__school=OuterRef("pk"), student__memberships__role=Role.STUDENT
     )
     return (
         School.objects.filter(sourced_id=SCHOOL_SOURCED_ID)
         .annotate(
             has_templates=Exists(GoalTemplate.objects.filter(school=OuterRef("pk"))),
-            has_goals=Exists(students),
+            has_goals=Exists(goals),
         )
         .values_list("pk", "has_templates", "has_goals")
     )
@@ -728,13 +598,12 @@ def demo_goals_seed(*, today: date | None = None) -> GoalsDemoSummary:
     return GoalsDemoSummary(created=True, counts=counts)
 
 
-def _stamp(model: Any, rows: list[Any], values: list[dict[str, Any]]) -> None:
-    """Set fields the database fills on insert (created and updated times) afterwards."""
-    for row, changes in zip(rows, values, strict=True):
-        for name, value in changes.items():
-            setattr(row, name, timezone.make_aware(value) if isinstance(value, datetime) else value)
-    if rows:
-        model.objects.bulk_update(rows, list(values[0]), batch_size=500)
+def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> None:
+    """Backdate the times the database sets on insert to the plan's."""
+    for row, values in zip(rows, times, strict=True):
+        for name, value in values.items():
+            setattr(row, name, timezone.make_aware(value))
+    model.objects.bulk_update(rows, list(times[0]) if times else [], batch_size=500)
 
 
 def _write(school: School, today: date) -> dict[str, int]:
@@ -743,110 +612,75 @@ def _write(school: School, today: date) -> dict[str, int]:
         GoalTemplate(school=school, **{**t, "category": categories.get(t["category"])})
         for t in DATA["templates"]
     )
-    GoalSettings.objects.get_or_create(
-        school=school, defaults={"checkin_nudge_days": DATA["checkin_nudge_days"]}
-    )
-    inputs, ids = goal_inputs(school)
-    plans = plan_goals(inputs, today=today)
-    wanted = {c for p in plans for c in p.competencies}
-    competency = dict(
-        Competency.objects.filter(framework__school=school, identifier__in=wanted).values_list(
-            "identifier", "pk"
-        )
-    )
+    nudge = {"checkin_nudge_days": DATA["checkin_nudge_days"]}
+    GoalSettings.objects.get_or_create(school=school, defaults=nudge)
+    plans = plan_goals(goal_inputs(school), today=today)
+    people = User.objects.filter(memberships__school=school, sourced_id__isnull=False)
+    ids: dict[str | None, int] = dict(people.values_list("sourced_id", "pk"))
     terms = dict(Term.objects.filter(school=school).values_list("sourced_id", "pk"))
+    competencies = Competency.objects.filter(framework__school=school)
+    competency = dict(competencies.values_list("identifier", "pk"))
 
     def aware(moment: datetime | None) -> datetime | None:
-        return None if moment is None else timezone.make_aware(moment)
+        return moment and timezone.make_aware(moment)
 
     goals = Goal.objects.bulk_create(
         Goal(
+            **dict(
+                zip(("title", "success_criteria"), p.first or (p.title, p.criteria), strict=True)
+            ),
             student_id=ids[p.student],
-            title=(p.first or (p.title,))[0],
             why=p.why,
             category=categories.get(p.category),
             horizon=p.horizon,
-            success_criteria=(p.first or (p.title, p.criteria))[1],
             target_date=p.target,
-            term_id=terms.get(p.term or ""),
+            term_id=terms.get(p.term),
             status=p.status,
             origin=p.origin,
-            suggested_by_id=ids.get(p.suggested_by or ""),
-            approved_by_id=ids.get(p.approved_by or ""),
+            suggested_by_id=ids.get(p.suggested_by),
+            approved_by_id=ids.get(p.approved_by),
             approved_at=aware(p.approved),
             return_comment=p.return_comment,
             reflection=p.reflection,
             closed_at=aware(p.closed),
-            version=p.version - 1 if p.first else p.version,
-            updated_by_id=ids.get(p.updated_by),
+            version=p.version - bool(p.first),
+            updated_by_id=ids[p.updated_by],
         )
         for p in plans
     )
     pairs = list(zip(goals, plans, strict=True))
     _stamp(Goal, goals, [{"created_at": p.created, "updated_at": p.updated} for p in plans])
-    revised = [(g, p) for g, p in pairs if p.first]
-    _stamp(
-        Goal,
-        [g for g, _ in revised],
-        [
-            {"title": p.title, "success_criteria": p.criteria, "version": p.version}
-            for _, p in revised
-        ],
-    )
-    links = Goal.competencies.through.objects.bulk_create(
+    revised = [(g, p) for g, p in pairs if p.first]  # then the revision, after the first version
+    for g, p in revised:
+        g.title, g.success_criteria, g.version = p.title, p.criteria, p.version
+    Goal.objects.bulk_update([g for g, _ in revised], ["title", "success_criteria", "version"])
+    Goal.competencies.through.objects.bulk_create(
         Goal.competencies.through(goal_id=g.pk, competency_id=competency[c])
         for g, p in pairs
         for c in p.competencies
     )
     steps = ActionStep.objects.bulk_create(
         ActionStep(
-            goal=g,
-            title=s.title,
-            due_date=s.due,
-            done=s.done_at is not None,
-            done_at=aware(s.done_at),
-            order=i,
+            goal=g, order=i, done=bool(s.done_at), **s._replace(done_at=aware(s.done_at))._asdict()
         )
         for g, p in pairs
         for i, s in enumerate(p.steps)
     )
     checks = [(g, c) for g, p in pairs for c in p.checkins]
     checkins = CheckIn.objects.bulk_create(
-        (
-            CheckIn(
-                goal=g,
-                author_id=g.student_id,
-                progress=c.progress,
-                progress_derived=c.derived,
-                confidence=c.confidence,
-                what_helped=c.helped,
-                what_got_in_the_way=c.in_the_way,
-                next_step=c.next_step,
-            )
-            for g, c in checks
-        ),
-        batch_size=1000,
+        CheckIn(goal=g, author_id=g.student_id, **dict(zip(Check._fields[1:], c[1:], strict=True)))
+        for g, c in checks
     )
     _stamp(CheckIn, checkins, [{"created_at": c.at} for _, c in checks])
     notes = [(g, c) for g, p in pairs for c in p.comments]
     comments = GoalComment.objects.bulk_create(
-        GoalComment(goal=g, author_id=ids.get(c.author), kind=c.kind, body=c.body) for g, c in notes
+        GoalComment(goal=g, author_id=ids[c.author], kind=c.kind, body=c.body) for g, c in notes
     )
     _stamp(GoalComment, comments, [{"created_at": c.at} for _, c in notes])
     kinds = Counter(
-        "suggested" if p.status == "proposed" and p.origin == "teacher" else p.status for p in plans
+        "suggested" if p.status == "proposed" and p.suggested_by else p.status for p in plans
     )
-    return {
-        "goals": len(plans),
-        "students": len({p.student for p in plans}),
-        "active": kinds["active"],
-        "proposed": kinds["proposed"],
-        "suggested": kinds["suggested"],
-        "draft": kinds["draft"],
-        "closed": kinds["achieved"] + kinds["not_met"] + kinds["abandoned"],
-        "linked": len(links),
-        "steps": len(steps),
-        "checkins": len(checkins),
-        "comments": len(comments),
-        "templates": len(templates),
-    }
+    kinds["closed"] = kinds["achieved"] + kinds["not_met"] + kinds["abandoned"]
+    kinds.update(goals=len(plans), students=len({p.student for p in plans}), steps=len(steps))
+    kinds.update(checkins=len(checkins), comments=len(comments), templates=len(templates))
+    return dict(kinds)
