@@ -1,18 +1,13 @@
 """The demo school's goals: templates, and a term of goals in every state with their steps,
 check-ins and comments.
 
-What the goals say is ``goals.json`` beside this file: templates, the students' goal ideas and
-the teachers' suggestions, check-in phrases, reflections, the comment rules (who writes what,
-after what, how often), the login student's own goals, and the shares the simulation draws
-with. The code is the simulation of a term. :func:`goal_inputs` reads the students, their
-advisors, teachers and families, the terms, and the linked framework's pacing and evidence back
-from the database the earlier seeds wrote; :func:`plan_goals` is pure and decides, with one
-seeded :class:`random.Random`, every goal, step, check-in and comment, the same way on every run
-and in every process; :func:`demo_goals_seed` writes the plan with bulk inserts in one
-transaction under the seed's history context (a revised goal first in its first version, then
-updated, so its history holds both), and does nothing (one query) when the demo school already
-has goal templates or goals. Every time lies from the window's start to the evening before
-``today``.
+The content is ``goals.json``: templates, goal ideas and suggestions, phrases, reflections, the
+comment rules, the login student's own goals and the simulation's shares. :func:`goal_inputs`
+reads the students, their people, the terms and the linked framework's pacing and evidence back
+from the database; :func:`plan_goals` is pure and decides everything with one seeded
+:class:`random.Random`, the same on every run and in every process; :func:`demo_goals_seed`
+writes it with bulk inserts under the seed's history context (a revised goal in its first
+version, then updated), or does nothing (one query) when the school has goal templates or goals.
 """
 
 from __future__ import annotations
@@ -128,7 +123,7 @@ def _weekday(day: date) -> date:
 class _Term:
     def __init__(self, inputs: Inputs, today: date) -> None:
         self.inputs, self.today, self.rng = inputs, today, Random(DATA["random_seed"])
-        sems = inputs.semesters
+        self.advisor, sems = inputs.logins.get("teacher"), inputs.semesters  # the login teacher
         self.start = min(sems[0][0], today - timedelta(days=MIN_WINDOW_DAYS))
         self.last = today - timedelta(days=1)
         self.span = (self.last - self.start).days
@@ -194,11 +189,7 @@ class _Term:
     # the plan
 
     def build(self) -> list[Plan]:
-        rng, login, teacher = (
-            self.rng,
-            self.inputs.logins.get("student"),
-            self.inputs.logins.get("teacher"),
-        )
+        rng, login, teacher = self.rng, self.inputs.logins.get("student"), self.advisor
         others = [s for s in self.inputs.students if s.sid != login]
         forced: dict[str, list[str]] = defaultdict(list)
         advisees = [s.sid for s in others if s.advisor == teacher]
@@ -245,7 +236,7 @@ class _Term:
         lo, hi = (self.when(x) for x in (login or spec)["created"])
         created_day = self.day(lo, hi, spec.get("skew", 1.0))
         by = idea.get("by") if idea["origin"] == Goal.Origin.TEACHER else None
-        by = self.inputs.logins.get("teacher") if by == "advisor" else by
+        by = self.advisor if by == "advisor" else by
         created = self.at(created_day, "teacher" if by else "student")
         term = next((s[2] for s in self.inputs.semesters if s[0] <= created_day <= s[1]), None)
         g = Plan(st.sid, spec["status"], created, created, by or st.sid, by, term)
