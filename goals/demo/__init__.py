@@ -291,22 +291,27 @@ class _Term:
 
     def link(self, g: Plan, st: Student, day: date, count: int) -> None:
         """Tie the goal to the next targets the student hasn't mastered by ``day`` (a practice
-        goal instead for a student without evidence)."""
-        if not any(self.evidence.get((st.sid, t)) for t, _ in st.targets):
+        goal instead for a student without evidence or with nothing left to master)."""
+        method, levels, parameter = self.inputs.method, self.inputs.levels, self.inputs.parameter
+        targets = []
+        if any(self.evidence.get((st.sid, t)) for t, _ in st.targets):
+            for target, short in st.targets:
+                scores = [s for d, s in self.evidence[(st.sid, target)] if d <= day]
+                if (
+                    not scores
+                    or not calc.rollup(method, scores, levels, parameter=parameter).mastered
+                ):
+                    targets.append((target, short))
+        if not targets:
             idea = next(i for i in DATA["ideas"] if i.get("key") == DATA["linked"]["fallback"])
             n = idea["numbers"][0]
             g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].format(n=n)
             return
-        method, levels, parameter = self.inputs.method, self.inputs.levels, self.inputs.parameter
-        targets = []
-        for target, short in st.targets:
-            scores = [s for d, s in self.evidence[(st.sid, target)] if d <= day]
-            if not scores or not calc.rollup(method, scores, levels, parameter=parameter).mastered:
-                targets.append((target, short))
-        targets = targets[:count]
-        g.title = DATA["linked"]["title"].format(n=len(targets))
-        g.criteria = DATA["linked"]["criteria"].format(targets="; ".join(s for _, s in targets))
-        g.competencies = tuple(t for t, _ in targets)
+        g.title = DATA["linked"]["title"].format(n=len(targets[:count]))
+        g.criteria = DATA["linked"]["criteria"].format(
+            targets="; ".join(s for _, s in targets[:count])
+        )
+        g.competencies = tuple(t for t, _ in targets[:count])
 
     def under_way(
         self, g: Plan, st: Student, kind: str, idea: dict[str, Any], login: Any
