@@ -69,7 +69,7 @@ class Inputs:
     method: str
     parameter: int | None
     levels: tuple[calc.Level, ...]
-    logins: dict[str, str]  # the login student's, teacher's and parent's sourced ids by role
+    logins: dict[str, str]  # the demo logins' sourced ids by role
 
 
 @dataclass

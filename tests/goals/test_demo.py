@@ -420,6 +420,34 @@ def _inputs():
     return goal_inputs(School.objects.get(sourced_id="demo-school"))
 
 
+def test_the_inputs_are_read_back_from_the_seeded_school(demo):
+    """The plan needs nothing from the other demos' code: people, terms, pacing and evidence
+    come from the database the earlier steps wrote."""
+    inputs = _inputs()
+    sofia, rivera, carmen = _user("sofia.martinez"), _user("ms.rivera"), _user("carmen.martinez")
+    assert inputs.logins == {
+        "teacher": rivera.sourced_id,
+        "student": sofia.sourced_id,
+        "parent": carmen.sourced_id,
+        "admin": "demo-admin",
+    }
+    assert len(inputs.students) == 80 and all(s.advisor for s in inputs.students)
+    assert [s.sid for s in inputs.students] == sorted(s.sid for s in inputs.students)
+    assert [t[2] for t in inputs.semesters] == ["demo-2026-fall", "demo-2026-spring"]
+    mine = next(s for s in inputs.students if s.sid == sofia.sourced_id)
+    assert mine.advisor == rivera.sourced_id and dict(mine.teachers)["Mathematics"]
+    assert carmen.sourced_id in dict(mine.guardians)
+    pacing = list(
+        sofia.enrollments.get(section__sourced_id="demo-class-math-7")
+        .section.pacing_plan.targets.order_by("expected_by", "competency__identifier")
+        .values_list("competency__identifier", flat=True)
+    )
+    assert [t for t, _ in mine.targets] == pacing
+    assert inputs.evidence == tuple(sorted(inputs.evidence, key=lambda e: e[:3]))
+    assert {e[1].split("-")[2] for e in inputs.evidence} == {"math"}
+    assert goal_inputs(School.objects.get(sourced_id="demo-school")) == inputs
+
+
 def test_the_database_holds_exactly_the_plan(demo):
     """What was written is the pure plan for the inputs read back, so determinism of the plan
     (below) is determinism of the seed."""
