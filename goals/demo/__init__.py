@@ -622,9 +622,8 @@ def _write(school: School, today: date) -> dict[str, int]:
 
     goals = Goal.objects.bulk_create(
         Goal(
-            **dict(
-                zip(("title", "success_criteria"), p.first or (p.title, p.criteria), strict=True)
-            ),
+            title=(p.first or (p.title, p.criteria))[0],  # a revised goal: its first version
+            success_criteria=(p.first or (p.title, p.criteria))[1],
             student_id=ids[p.student],
             why=p.why,
             category=categories.get(p.category),
@@ -676,7 +675,8 @@ def _write(school: School, today: date) -> dict[str, int]:
     kinds = Counter(
         "suggested" if p.status == "proposed" and p.suggested_by else p.status for p in plans
     )
-    kinds["closed"] = kinds["achieved"] + kinds["not_met"] + kinds["abandoned"]
-    kinds.update(goals=len(plans), students=len({p.student for p in plans}), steps=len(steps))
-    kinds.update(checkins=len(checkins), comments=len(comments), templates=len(templates))
-    return dict(kinds)
+    counts = {k: kinds[k] for k in ("active", "proposed", "suggested", "draft")}
+    counts["closed"] = kinds["achieved"] + kinds["not_met"] + kinds["abandoned"]
+    counts |= {"goals": len(plans), "students": len({p.student for p in plans})}
+    counts |= {"steps": len(steps), "checkins": len(checkins), "comments": len(comments)}
+    return counts | {"templates": len(templates)}
