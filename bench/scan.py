@@ -381,6 +381,12 @@ def main() -> int:
                 results["speedup_2_workers"] = round(
                     results["workers_1_s"] / results["workers_2_s"], 2
                 )
+            if "workers_2_s" in results:
+                # The floor's aggregate runs on both cores (a parallel plan); so does the
+                # district's nightly scan, one task per school on two worker processes. These
+                # scans find the flags already open (like scan_again_s), so the bar is judged
+                # on ``ratio``; this says what the district waits for on two cores.
+                results["ratio_2_workers"] = round(results["workers_2_s"] / results["floor_s"], 2)
         results["bars_met"] = {
             key: (results[key] <= bar if key != "recall" else results[key] >= bar)
             for key, bar in BARS.items()
