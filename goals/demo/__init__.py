@@ -1,30 +1,25 @@
 """The demo school's goals: templates, and a term of goals in every state with their steps,
 check-ins and comments.
 
-Two halves, like :mod:`profiles.demo` and :mod:`mastery.demo`. :func:`build_goals_plan` is
-pure: from the material in ``goals.json`` (read by :mod:`goals.demo.data`), the students (their
-advisors, teachers and families), their math evidence and ``today`` it decides, with one seeded
-:class:`random.Random`, every goal, step, check-in and comment — the same way on every run and
-in every process. :func:`demo_goals_seed` writes the templates and that plan in one transaction
-with bulk inserts, and does nothing at all (one query) when the demo school already has goal
-templates or goals.
-
-Every timestamp lies between the Fall term's start and the end of the day before ``today``,
-so nothing is in the future. Created-at times are auto-set on insert, so the write step sets
-them with one update afterwards; a revised goal is written in its first version and then
-updated, so its history holds both. History rows come from the database triggers, with the
-seed named as their source.
+The content is ``goals.json``: templates, goal ideas and suggestions, phrases, reflections, the
+comment rules, the login student's own goals and the simulation's shares. :func:`goal_inputs`
+reads the students, their people, the terms and the linked framework's pacing and evidence back
+from the database; :func:`plan_goals` is pure and decides everything with one seeded
+:class:`random.Random`, the same on every run and in every process; :func:`demo_goals_seed`
+writes it with bulk inserts under the seed's history context (a revised goal in its first
+version, then updated), or does nothing (one query) when the school has goal templates or goals.
 """
 
 from __future__ import annotations
 
 import bisect
-import random
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+import json
+from collections import Counter, defaultdict, namedtuple
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
+from random import Random
 from typing import Any
 
 import pghistory
@@ -33,150 +28,90 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from mastery import calculation as calc
-from mastery.demo import MasteryPlan, pacing_codes, school_days, target_identifier
-from mastery.demo import data as mastery_data
-from mastery.models import Competency, Evidence
-from mastery.services import DEFAULT_LEVELS
-from profiles.demo import (
-    HISTORY_SOURCE,
-    SCHOOL_SOURCED_ID,
-    DemoPlan,
-    TermSpec,
-    demo_logins,
-    demo_terms,
-)
-from profiles.models import Enrollment, GuardianLink, Membership, Role, School, Section, Term
+from mastery.demo import school_days
+from mastery.models import Competency, Evidence, Framework, PacingTarget
+from mastery.selectors import levels_of, scale_for
+from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
+from profiles.models import Enrollment, GuardianLink, Membership, Role, School, Section, Term, User
 
 from ..models import ActionStep, CheckIn, Goal, GoalComment, GoalSettings, GoalTemplate
 from ..selectors import goal_categories_for
-from . import data
 
-S = Goal.Status
+DATA: dict[str, Any] = json.loads(Path(__file__).with_name("goals.json").read_text("utf-8"))
+SIM: dict[str, Any] = DATA["simulation"]
 MIN_WINDOW_DAYS = 35  # before the term has run this long, goals start this many days back
-MATH_FRAMEWORK = mastery_data.MATH
-_LEVELS = tuple(
-    calc.Level(points=points, label=label, is_mastery=mastery)
-    for points, label, _, mastery in DEFAULT_LEVELS
+UNDER_WAY = ("active", "quiet", "achieved", "not_met", "set_aside")
+# Times are naive, in the school's time zone; authors are sourced ids.
+Step = namedtuple("Step", "title due_date done_at")
+Check = namedtuple(
+    "Check", "at progress progress_derived confidence what_helped what_got_in_the_way next_step"
 )
-_MASTERY_POINTS = next(level.points for level in _LEVELS if level.is_mastery)
-_SHORTS = {t.code: t.short for g in MATH_FRAMEWORK.grades for d in g.domains for t in d.targets}
-
-
-# --- What the plan is built from ---------------------------------------------------------------
+Comment = namedtuple("Comment", "at author kind body")
 
 
 @dataclass(frozen=True)
-class GuardianRef:
-    sourced_id: str
-    relationship: str
-
-
-@dataclass(frozen=True)
-class StudentRef:
-    sourced_id: str
-    first_name: str
-    grade: str
+class Student:
+    sid: str  # sourced id
+    name: str
     advisor: str  # the advisory teacher's sourced id, "" without one
-    teachers: tuple[tuple[str, str], ...]  # (subject, teacher sourced id) of their classes
-    guardians: tuple[GuardianRef, ...]  # ordered by sourced id
+    teachers: tuple[tuple[str, str], ...]  # (subject, teacher's sourced id)
+    guardians: tuple[tuple[str, str], ...]  # (sourced id, relationship)
+    targets: tuple[tuple[str, str], ...]  # the linked framework's pacing: (identifier, short)
 
 
 @dataclass(frozen=True)
-class GoalInputs:
-    students: tuple[StudentRef, ...]  # ordered by sourced id
-    # Accepted, scored math evidence: (student, target identifier, observed on, score), ordered
+class Inputs:
+    students: tuple[Student, ...]  # by sourced id
+    semesters: tuple[tuple[date, date, str], ...]  # (start, end, sourced id), in order
+    # Accepted, scored evidence on the linked framework, (student, target, observed on, score),
     # by student and target, then oldest first as the mastery rollup reads it.
     evidence: tuple[tuple[str, str, date, Decimal], ...]
-    login_student: str | None
-    login_teacher: str | None
-    login_parent: str | None
+    method: str
+    parameter: int | None
+    levels: tuple[calc.Level, ...]
+    logins: dict[str, str]  # the demo logins' sourced ids by role
 
 
-# --- The plan: plain values, no ORM ------------------------------------------------------------
+@dataclass
+class Plan:
+    """One goal, in plain values."""
 
-
-@dataclass(frozen=True)
-class StepSpec:
-    title: str
-    due_date: date | None
-    done_at: datetime | None  # naive, in the school's time zone
-
-
-@dataclass(frozen=True)
-class CheckInSpec:
-    at: datetime
-    progress: int
-    derived: bool
-    confidence: int
-    what_helped: str
-    what_got_in_the_way: str
-    next_step: str
-
-
-@dataclass(frozen=True)
-class CommentSpec:
-    at: datetime
-    author: str  # sourced id
-    kind: str
-    body: str
-
-
-@dataclass(frozen=True)
-class GoalSpec:
     student: str
-    title: str
-    why: str
-    category: str
-    horizon: str
-    success_criteria: str
-    target_date: date | None
-    term: str | None  # the semester's sourced id
     status: str
-    origin: str
-    created_at: datetime
-    updated_at: datetime
+    created: datetime
+    updated: datetime
     updated_by: str
-    version: int
-    suggested_by: str | None = None
+    suggested_by: str | None
+    term: str | None
+    category: str = ""
+    horizon: str = ""
+    origin: str = ""
+    title: str = ""
+    why: str = ""
+    criteria: str = ""
+    target: date | None = None
+    version: int = 1
     approved_by: str | None = None
-    approved_at: datetime | None = None
+    approved: datetime | None = None
     return_comment: str = ""
     reflection: str = ""
-    closed_at: datetime | None = None
-    first_version: tuple[str, str] | None = None  # (title, criteria) before it was revised
-    competencies: tuple[str, ...] = ()  # target identifiers
-    steps: tuple[StepSpec, ...] = ()
-    checkins: tuple[CheckInSpec, ...] = ()
-    comments: tuple[CommentSpec, ...] = ()
+    closed: datetime | None = None
+    first: tuple[str, str] | None = None  # (title, criteria) before it was revised
+    competencies: tuple[str, ...] = ()
+    steps: list[Step] = field(default_factory=list)
+    checkins: list[Check] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class GoalsPlan:
-    goals: tuple[GoalSpec, ...]
-
-
-def _rollup(scores: Sequence[Decimal]) -> calc.Rollup:
-    """A math target's mastery from its scores, oldest first, as the mastery records hold it."""
-    method, parameter = MATH_FRAMEWORK.method, MATH_FRAMEWORK.parameter
-    return calc.rollup(method, list(scores), _LEVELS, parameter=parameter)
-
-
-def derived_progress(histories: Sequence[Sequence[Decimal]]) -> int | None:
-    """What :func:`goals.services.progress_from_competencies` says for math targets whose
-    evidence scores (oldest first) are these, on the default scale; None without targets."""
-    if not histories:
-        return None
+def derived_progress(inputs: Inputs, histories: list[list[Decimal]]) -> int:
+    """What :func:`goals.services.progress_from_competencies` says for targets with these
+    scores (oldest first)."""
+    points = next(lv.points for lv in inputs.levels if lv.is_mastery)
     total = Decimal(0)
     for scores in histories:
-        if not scores:
-            continue
-        rollup = _rollup(scores)
-        if rollup.score is None:
-            continue
-        if rollup.mastered:
-            total += 1
-            continue
-        total += min(Decimal(1), rollup.score / _MASTERY_POINTS)
+        r = calc.rollup(inputs.method, scores, inputs.levels, parameter=inputs.parameter)
+        if r.score is not None:
+            total += 1 if r.mastered else min(Decimal(1), r.score / points)
     return int((total / len(histories) * 100).to_integral_value())
 
 
@@ -185,1032 +120,424 @@ def _weekday(day: date) -> date:
     return day - timedelta(days=max(0, day.weekday() - 4))
 
 
-@dataclass
-class _Goal:
-    """A goal while it is being planned."""
-
-    student: StudentRef
-    category: str
-    title: str
-    criteria: str
-    why: str
-    horizon: str
-    step_options: tuple[str, ...]
-    first_version: tuple[str, str]
-    voice: str  # which check-in phrases fit it
-    origin: str = Goal.Origin.STUDENT
-    suggested_by: str | None = None
-    linked: bool = False  # to be tied to the student's next math targets
-    competencies: tuple[str, ...] = ()  # once it is
-
-
-class _PlanBuilder:
-    def __init__(self, inputs: GoalInputs, today: date) -> None:
-        self.inputs = inputs
-        self.today = today
-        self.rng = random.Random(data.RANDOM_SEED)
-        _, fall, spring = demo_terms(today)
-        self.semesters: tuple[TermSpec, ...] = (fall, spring)
-        self.start = min(fall.start_date, today - timedelta(days=MIN_WINDOW_DAYS))
-        self.last_day = today - timedelta(days=1)
-        self.span = (self.last_day - self.start).days
-        self.days = school_days(self.start, self.last_day) or [
-            self.start + timedelta(days=i)
-            for i in range(self.span + 1)
-            if (self.start + timedelta(days=i)).weekday() < 5
-        ]
-        self.latest = datetime.combine(self.last_day, time(22, 0))
-        current = spring if today > fall.end_date else fall
-        self.term_end = max(current.end_date, today + timedelta(days=28))
-        self.year_end = max(spring.end_date, today + timedelta(days=60))
-        winter = date(fall.start_date.year, 12, 21)  # the first day of winter break
-        self.winter_break = _weekday(winter - timedelta(days=1)) if today < winter else None
+class _Term:
+    def __init__(self, inputs: Inputs, today: date) -> None:
+        self.inputs, self.today, self.rng = inputs, today, Random(DATA["random_seed"])
+        self.advisor, sems = inputs.logins.get("teacher"), inputs.semesters  # the login teacher
+        self.start = min(sems[0][0], today - timedelta(days=MIN_WINDOW_DAYS))
+        self.last = today - timedelta(days=1)
+        self.span = (self.last - self.start).days
+        self.days = school_days(self.start, self.last) or [self.start]
+        current = next((s for s in sems if s[0] <= today <= s[1]), sems[-1])
+        self.term_end = max(current[1], today + timedelta(days=28))
+        self.year_end = max(sems[-1][1], today + timedelta(days=60))
+        winter = date(sems[0][0].year, 12, 21)  # the first day of winter break
+        self.winter = _weekday(winter - timedelta(days=1)) if today < winter else None
         self.evidence: dict[tuple[str, str], list[tuple[date, Decimal]]] = defaultdict(list)
-        for student, target, observed_on, score in inputs.evidence:
-            self.evidence[(student, target)].append((observed_on, score))
+        for sid, target, day, score in inputs.evidence:
+            self.evidence[(sid, target)].append((day, score))
 
-    # drawing
+    # drawing, days and times
 
-    def weighted(self, pairs: Sequence[tuple[Any, int]]) -> Any:
+    def pick(self, pool: Any, key: str = "*") -> str:
+        """One text of a list, or of a dict's list for ``key`` ("" when there is none)."""
+        pool = pool.get(key, pool.get("*", [])) if isinstance(pool, dict) else pool
+        return self.rng.choice(pool) if pool else ""
+
+    def maybe(self, pool: list[str], share: float) -> str:
+        return self.rng.choice(pool) if self.rng.random() < share else ""
+
+    def weighted(self, pairs: list[list[Any]]) -> Any:
         return self.rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
-    # days and times
+    def when(self, spec: list[Any]) -> date:
+        """``["today", -20]``, ``["start", 2]`` or ``["span", 0.3]`` (that share in)."""
+        anchor, n = spec
+        if anchor == "span":
+            return self.start + timedelta(days=max(6, int(self.span * n)))
+        return (self.today if anchor == "today" else self.start) + timedelta(days=n)
 
-    def day(self, day: date) -> date:
-        """The last school day on or before ``day`` (the first one when there is none)."""
-        return self.days[max(0, bisect.bisect_right(self.days, day) - 1)]
-
-    def day_between(self, first: date, last: date, *, skew: float = 1.0) -> date:
-        """A school day from ``first`` to ``last`` (both kept within the plan's days); with
-        ``skew`` above 1, earlier days are likelier."""
-        last = min(last, self.last_day)
+    def day(self, first: date, last: date, skew: float = 1.0) -> date:
+        """A school day from ``first`` to ``last`` (earlier ones likelier with ``skew`` > 1),
+        else the last one before."""
         lo = bisect.bisect_left(self.days, max(first, self.start))
-        hi = bisect.bisect_right(self.days, last) - 1
+        hi = bisect.bisect_right(self.days, min(last, self.last)) - 1
         if lo > hi:
-            return self.day(last)
+            return self.days[max(0, hi)]
         return self.days[lo + int(self.rng.random() ** skew * (hi - lo + 1))]
-
-    def any_day(self, first: date, last: date) -> date:
-        first, last = max(first, self.start), min(last, self.last_day)
-        if first >= last:
-            return last
-        return first + timedelta(days=self.rng.randint(0, (last - first).days))
 
     def at(self, day: date, who: str, after: datetime | None = None) -> datetime:
         """A believable time on ``day`` for a student, teacher or parent, later than ``after``
-        and not after the evening before today."""
-        rng = self.rng
-        if who == "student":
-            low, high = self.weighted((((485, 520), 50), ((870, 920), 25), ((1140, 1290), 25)))
-        elif who == "teacher":
-            low, high = 450, 1005
-        else:  # a parent: before work or in the evening
-            low, high = self.weighted((((390, 450), 30), ((1080, 1290), 70)))
-        minute = rng.randint(low, high)
-        moment = datetime.combine(day, time(minute // 60, minute % 60))
+        (the next school day when that would be late in the evening)."""
+        low, high = self.rng.choice(SIM["hours"][who])
+        moment = datetime.combine(day, time()) + timedelta(minutes=self.rng.randint(low, high))
         if after is not None and moment <= after:
-            moment = after + timedelta(minutes=rng.randint(10, 90))
-        if moment.hour >= (17 if who == "teacher" else 22):  # too late: the next day, if any
-            following = day + timedelta(days=1)
-            if who != "parent":
-                following = self.days[min(bisect.bisect_right(self.days, day), len(self.days) - 1)]
-            if day < following <= self.last_day:
-                return self.at(following, who, after=after)
-        moment = min(moment, self.latest)
-        if after is not None and moment <= after:
-            moment = after + timedelta(minutes=1)  # a reply late on the last evening
-        return moment
+            moment = after + timedelta(minutes=self.rng.randint(10, 90))
+            following = bisect.bisect_right(self.days, after.date())
+            late = moment.hour >= (17 if who == "teacher" else 22) or moment.date() > after.date()
+            if late and following < len(self.days):
+                return self.at(self.days[following], who, after)
+        moment = min(moment, datetime.combine(self.last, time(22)))
+        return moment if after is None or moment > after else after + timedelta(minutes=1)
 
-    def later(self, moment: datetime, who: str, *, within: int = 2) -> datetime:
-        """A time for ``who`` soon after ``moment``: the same day if there is still time (a
-        teacher's school day ends at 4 pm), else one of the next days."""
-        first = moment.date()
-        if moment.hour >= (16 if who == "teacher" else 21):
-            first += timedelta(days=1)
-        last = first + timedelta(days=within)
-        day = self.any_day(first, last) if who == "parent" else self.day_between(first, last)
-        return self.at(day, who, after=moment)
+    def soon(self, after: datetime, who: str) -> datetime:
+        return self.at(self.day(after.date(), after.date() + timedelta(days=2)), who, after)
 
-    def semester(self, day: date) -> str | None:
-        return next(
-            (t.sourced_id for t in self.semesters if t.start_date <= day <= t.end_date), None
-        )
-
-    def target_after(self, first: date, last: date) -> date:
-        if first >= last:
-            return _weekday(first)
-        return _weekday(first + timedelta(days=self.rng.randint(0, (last - first).days)))
-
-    def open_target(self, horizon: str) -> date:
-        if horizon == Goal.Horizon.YEAR:
-            return self.target_after(self.today + timedelta(days=30), self.year_end)
-        return self.target_after(self.today + timedelta(days=10), self.term_end)
-
-    def checkin_days(self, first: date, last: date) -> list[date]:
-        """Weekly-ish school days from ``first`` to ``last``, ending on ``last``'s school day."""
-        result: list[date] = []
-        day = self.day(last)
-        while day >= first and day >= self.start:
-            result.append(day)
-            earlier = self.day(day - timedelta(days=self.rng.randint(5, 9)))
-            if earlier >= day:
-                break
-            day = earlier
-        return result[::-1]
-
-    # mastery
-
-    def histories(self, student: str, targets: Sequence[str], day: date) -> list[list[Decimal]]:
-        return [
-            [
-                score
-                for observed_on, score in self.evidence.get((student, t), ())
-                if observed_on <= day
-            ]
-            for t in targets
-        ]
-
-    def next_targets(self, student: StudentRef, day: date, count: int) -> tuple[str, ...]:
-        """The first ``count`` math targets of the student's pacing not mastered by ``day``."""
-        codes = pacing_codes(MATH_FRAMEWORK, student.grade)
-        if not any(k[0] == student.sourced_id for k in self.evidence):
-            return ()
-        chosen = []
-        for code in codes:
-            identifier = target_identifier(MATH_FRAMEWORK, code)
-            scores = self.histories(student.sourced_id, [identifier], day)[0]
-            if not scores or not _rollup(scores).mastered:
-                chosen.append(identifier)
-            if len(chosen) == count:
-                break
-        return tuple(chosen)
+    def target(self, first: date, last: date) -> date:
+        return _weekday(first + timedelta(days=self.rng.randint(0, max(0, (last - first).days))))
 
     # the plan
 
-    def build(self) -> GoalsPlan:
-        rng = self.rng
-        inputs = self.inputs
-        others = [s for s in inputs.students if s.sourced_id != inputs.login_student]
+    def build(self) -> list[Plan]:
+        rng, login, teacher = self.rng, self.inputs.logins.get("student"), self.advisor
+        others = [s for s in self.inputs.students if s.sid != login]
         forced: dict[str, list[str]] = defaultdict(list)
-        advisees = [s.sourced_id for s in others if s.advisor and s.advisor == inputs.login_teacher]
-        for sid in rng.sample(advisees, min(data.LOGIN_ADVISORY_PROPOSALS, len(advisees))):
-            forced[sid].append("proposed")
-        rest = [s.sourced_id for s in others if s.sourced_id not in advisees]
-        for kind, sid in zip(
-            data.FORCED_KINDS,
-            rng.sample(rest, min(len(data.FORCED_KINDS), len(rest))),
-            strict=False,
-        ):
-            forced[sid].append(kind)
-        goals: list[GoalSpec] = []
-        for student in inputs.students:
-            if student.sourced_id == inputs.login_student:
-                goals += self.login_goals(student)
+        advisees = [s.sid for s in others if s.advisor == teacher]
+        rest = [s.sid for s in others if s.advisor != teacher]
+        for kinds, sids in ((SIM["advisory_kinds"], advisees), (SIM["forced_kinds"], rest)):
+            for kind, sid in zip(kinds, rng.sample(sids, len(sids)), strict=False):
+                forced[sid].append(kind)
+        goals = []
+        for st in self.inputs.students:
+            if st.sid == login:
+                goals += [self.goal(st, g["kind"], g, g) for g in DATA["login_goals"]]
                 continue
-            kinds = list(forced.get(student.sourced_id, ()))
-            if not kinds and rng.random() < data.NO_GOALS_SHARE:
+            kinds = forced[st.sid]
+            if not kinds and rng.random() < SIM["no_goals_share"]:
                 continue
-            count = max(len(kinds), self.weighted(data.GOALS_PER_STUDENT))
-            kinds += [self.weighted(data.GOAL_KINDS) for _ in range(count - len(kinds))]
-            categories = rng.sample(data.CATEGORIES, len(data.CATEGORIES))
+            count = max(len(kinds), self.weighted(SIM["goals_per_student"]))
+            kinds += [self.weighted(SIM["goal_kinds"]) for _ in range(count - len(kinds))]
+            categories = rng.sample(SIM["categories"], len(SIM["categories"]))
             for i, kind in enumerate(kinds):
-                goals.append(self.goal(student, kind, categories[i % len(categories)]))
-        return GoalsPlan(tuple(self.one_quiet_advisee(goals, set(advisees))))
-
-    def one_quiet_advisee(self, goals: list[GoalSpec], advisees: set[str]) -> list[GoalSpec]:
-        """The login advisor's "No recent check-in" is never empty (the board lists advisees
-        only, decision 0020): if no advisee's active goal has gone quiet, the first one's latest
-        check-ins are left out. Draws nothing from the random stream."""
-        quiet_before = datetime.combine(self.today - timedelta(days=9), time.min)
-
-        def touched(g: GoalSpec) -> datetime:
-            return max([c.at for c in g.checkins] + [g.approved_at or g.created_at])
-
-        active = [
-            (i, g) for i, g in enumerate(goals) if g.student in advisees and g.status == S.ACTIVE
-        ]
-        if not active or any(touched(g) < quiet_before for _, g in active):
-            return goals
-        i, goal = active[0]
-        if (goal.approved_at or goal.created_at) >= quiet_before:
-            return goals
-        goals[i] = replace(goal, checkins=tuple(c for c in goal.checkins if c.at < quiet_before))
+                goals.append(self.goal(st, *self.idea(st, kind, categories[i % len(categories)])))
         return goals
 
-    def teacher_for(self, student: StudentRef, category: str) -> str:
-        """The student's advisor, or for a literacy or numeracy goal sometimes the teacher of
-        the subject."""
-        subject = {data.LITERACY: "Humanities", data.NUMERACY: "Mathematics"}.get(category)
-        teacher = dict(student.teachers).get(subject or "")
-        if teacher and (not student.advisor or self.rng.random() < 0.4):
-            return teacher
-        return student.advisor or teacher or ""
-
-    def draft_of(self, student: StudentRef, kind: str, category: str) -> _Goal:
-        rng = self.rng
-        if kind in ("suggested", "declined") or (
-            kind == "active" and rng.random() < data.ACCEPTED_SUGGESTION_SHARE
-        ):
-            options = [s for s in data.SUGGESTIONS if s.category == category]
-            suggestion = rng.choice(options or list(data.SUGGESTIONS))
-            teacher = self.teacher_for(student, suggestion.category)
-            if teacher:
-                return _Goal(
-                    student,
-                    suggestion.category,
-                    suggestion.title,
-                    suggestion.criteria,
-                    suggestion.why,
-                    Goal.Horizon.TERM,
-                    suggestion.steps,
-                    (suggestion.title, suggestion.criteria),
-                    data.voice_of(suggestion.category, suggestion.key),
-                    origin=Goal.Origin.TEACHER,
-                    suggested_by=teacher,
-                )
+    def idea(self, st: Student, kind: str, category: str) -> tuple[str, dict[str, Any]]:
+        """The kind it ends up as and what the goal says: a teacher's suggestion, a goal tied to
+        the student's next targets, or one of the students' own ideas."""
+        rng, ideas, linked = self.rng, DATA["ideas"], DATA["linked"]
+        accepted = kind == "active" and rng.random() < SIM["accepted_suggestion_share"]
+        if kind in ("suggested", "declined") or accepted:
+            offered = [i for i in ideas if i["origin"] == "teacher"]
+            idea = rng.choice([i for i in offered if i["category"] == category] or offered)
+            subject = dict(st.teachers).get(DATA["subjects"].get(idea["category"], ""), "")
+            by = subject if subject and (not st.advisor or rng.random() < 0.4) else st.advisor
+            if by:
+                return kind, {**idea, "by": by}
             kind = "active"
-        if kind == "active" and category == data.NUMERACY and rng.random() < data.LINKED_SHARE:
-            return _Goal(
-                student,
-                category,
-                data.LINKED_TITLE,  # filled in once the targets are known
-                data.LINKED_CRITERIA,
-                rng.choice(data.LINKED_WHYS),
-                Goal.Horizon.TERM,
-                data.LINKED_STEPS,
-                data.LINKED_FIRST,
-                data.MATH,
-                linked=True,
-            )
-        idea = rng.choice([i for i in data.IDEAS if i.category == category])
-        n = rng.choice(idea.numbers)
-        return _Goal(
-            student,
-            category,
-            idea.title.format(n=n),
-            idea.criteria.format(n=n),
-            rng.choice(idea.whys),
-            idea.horizon,
-            idea.steps,
-            (idea.first_title, idea.first_criteria),
-            data.voice_of(category, idea.key),
-        )
+        numeracy = kind == "active" and category == linked["category"]
+        if numeracy and rng.random() < SIM["linked_share"]:
+            return kind, {**linked, "linked": rng.choice((2, 3))}
+        ours = [i for i in ideas if i["origin"] == "student" and i["category"] == category]
+        return kind, rng.choice(ours)
 
-    def link(self, goal: _Goal, day: date, count: int | None = None) -> _Goal:
-        """Tie a goal to the next math targets the student hasn't mastered by ``day`` (a
-        practice goal instead when there are none)."""
-        targets = self.next_targets(goal.student, day, count or self.rng.choice((2, 3)))
+    def goal(self, st: Student, kind: str, idea: dict[str, Any], login: Any = None) -> Plan:
+        rng, today, d, spec = self.rng, self.today, timedelta, SIM["kinds"][kind]
+        lo, hi = (self.when(x) for x in (login or spec)["created"])
+        created_day = self.day(lo, hi, spec.get("skew", 1.0))
+        by = idea.get("by") if idea["origin"] == Goal.Origin.TEACHER else None
+        by = self.advisor if by == "advisor" else by
+        created = self.at(created_day, "teacher" if by else "student")
+        term = next((s[2] for s in self.inputs.semesters if s[0] <= created_day <= s[1]), None)
+        g = Plan(st.sid, spec["status"], created, created, by or st.sid, by, term)
+        g.category, g.horizon, g.origin = idea["category"], idea["horizon"], idea["origin"]
+        n, g.why = rng.choice(idea["numbers"]), rng.choice(idea["whys"])
+        g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].replace("{n}", str(n))
+        g.target = self.target(today + d(10), self.term_end)
+        if idea.get("linked"):
+            self.link(g, st, created_day, idea["linked"])
+        if g.horizon == Goal.Horizon.YEAR:
+            g.target = self.target(today + d(30), self.year_end)
+        if login and kind != "achieved":
+            g.target = self.winter or _weekday(self.term_end)
+            g.title = g.title if self.winter else login.get("winter_title", g.title)
+        first = (idea["first_title"], idea["first_criteria"])
+        until, done_share, stale = None, 0.0, False
+        if kind == "draft":
+            g.title, g.criteria = first if rng.random() < 0.5 else (g.title, g.criteria)
+            g.criteria = "" if rng.random() < 0.4 else g.criteria
+            g.target = None if rng.random() < 0.4 else g.target
+        elif kind == "returned":  # proposed in a vaguer version, sent back with a comment
+            g.title, g.criteria = first
+            g.target = None if rng.random() < 0.5 else g.target
+            back = self.day(created_day + d(1), created_day + d(5))
+            g.updated, g.updated_by, g.version = self.at(back, "teacher", created), st.advisor, 2
+        elif kind == "declined":  # the student set the suggestion aside, saying why
+            answer = self.day(created_day + d(1), created_day + d(7))
+            g.closed = g.updated = self.at(answer, "student", created)
+            g.updated_by, g.version = st.sid, 2
+            g.reflection = self.pick(DATA["reflections"]["declined"])
+            g.target = self.target(created_day + d(28), self.term_end)
+        elif kind in UNDER_WAY:
+            until, done_share, stale = self.under_way(g, st, kind, idea, login)
+        steps = idea["steps"]
+        count = len(steps) if by else rng.randint(2, min(4, len(steps)))
+        chosen = sorted(rng.sample(range(len(steps)), count))
+        if kind == "draft":
+            g.why = "" if rng.random() < 0.4 else g.why
+            chosen = chosen[:1] if rng.random() < 0.5 else chosen
+        begin = created.date() + d(3)
+        for i, index in enumerate(chosen):
+            due, done_at = None, None
+            if g.target is not None and g.target > begin and rng.random() < 0.8:
+                due = _weekday(begin + (g.target - begin) * (i + 1) // (count + 1))
+            if until is not None and rng.random() < done_share:
+                day = self.day(created.date(), min(due or until, until))
+                done_at = self.at(day, "student", created)
+            g.steps.append(Step(steps[index], due, done_at))
+        tags = {kind, "active" if kind == "quiet" else kind} | ({"stale"} if stale else set())
+        self.comments(g, st, tags, login.get("comments", []) if login else None)
+        return g
+
+    def link(self, g: Plan, st: Student, day: date, count: int) -> None:
+        """Tie the goal to the next targets the student hasn't mastered by ``day`` (a practice
+        goal instead for a student without evidence or with nothing left to master)."""
+        method, levels, parameter = self.inputs.method, self.inputs.levels, self.inputs.parameter
+        targets = []
+        if any(self.evidence.get((st.sid, t)) for t, _ in st.targets):
+            for target, short in st.targets:
+                scores = [s for d, s in self.evidence[(st.sid, target)] if d <= day]
+                if (
+                    not scores
+                    or not calc.rollup(method, scores, levels, parameter=parameter).mastered
+                ):
+                    targets.append((target, short))
         if not targets:
-            idea = next(i for i in data.IDEAS if i.key == "practice")
-            n = idea.numbers[0]
-            goal.title, goal.criteria = idea.title.format(n=n), idea.criteria.format(n=n)
-            goal.competencies = ()
-            return goal
-        shorts = [_SHORTS[t.removeprefix(f"{MATH_FRAMEWORK.identifier}-")] for t in targets]
-        goal.title = data.LINKED_TITLE.format(n=len(targets))
-        goal.criteria = data.LINKED_CRITERIA.format(targets="; ".join(shorts))
-        goal.competencies = targets
-        return goal
-
-    def goal(self, student: StudentRef, kind: str, category: str) -> GoalSpec:
-        draft = self.draft_of(student, kind, category)
-        if kind == "active":
-            return self.active(draft)
-        if kind in ("achieved", "not_met", "set_aside"):
-            return self.closed(draft, kind)
-        if kind == "declined":
-            return self.declined(draft)
-        return self.waiting(draft, kind)
-
-    # open goals not yet under way
-
-    def waiting(self, goal: _Goal, kind: str) -> GoalSpec:
-        """Proposed, a draft, a draft returned with a comment, or a teacher's suggestion."""
-        rng = self.rng
-        student = goal.student
-        sid = student.sourced_id
-        today = self.today
-        title, criteria = goal.title, goal.criteria
-        target: date | None = self.open_target(goal.horizon)
-        comments: list[CommentSpec] = []
-        return_comment = ""
-        version = 1
-        if kind == "suggested":
-            created = self.at(
-                self.day_between(today - timedelta(days=12), self.last_day), "teacher"
-            )
-            updated, updated_by, status = created, goal.suggested_by or "", S.PROPOSED
-        elif kind == "proposed":
-            created = self.at(
-                self.day_between(today - timedelta(days=10), self.last_day), "student"
-            )
-            updated, updated_by, status = created, sid, S.PROPOSED
-        elif kind == "draft":
-            created = self.at(
-                self.day_between(today - timedelta(days=20), self.last_day), "student"
-            )
-            updated, updated_by, status = created, sid, S.DRAFT
-            if rng.random() < 0.5:
-                title, criteria = goal.first_version
-            if rng.random() < 0.4:
-                criteria = ""
-            if rng.random() < 0.4:
-                target = None
-        else:  # returned: proposed in a vaguer version, sent back with a comment
-            proposed = self.day_between(today - timedelta(days=28), today - timedelta(days=6))
-            created = self.at(proposed, "student")
-            advisor = student.advisor or goal.suggested_by or sid
-            updated = self.at(
-                self.day_between(proposed + timedelta(days=1), proposed + timedelta(days=5)),
-                "teacher",
-                after=created,
-            )
-            title, criteria = goal.first_version
-            if rng.random() < 0.5:
-                target = None
-            return_comment = rng.choice(data.RETURN_COMMENTS).format(name=student.first_name)
-            comments.append(
-                CommentSpec(updated, advisor, GoalComment.Kind.RETURNED, return_comment)
-            )
-            updated_by, status, version = advisor, S.DRAFT, 2
-        steps = self.steps(goal, created, target, until=None, done_share=0)
-        if kind == "draft" and rng.random() < 0.5:
-            steps = steps[:1]
-        return GoalSpec(
-            student=sid,
-            title=title,
-            why=goal.why if kind != "draft" or rng.random() < 0.6 else "",
-            category=goal.category,
-            horizon=goal.horizon,
-            success_criteria=criteria,
-            target_date=target,
-            term=self.semester(created.date()),
-            status=status,
-            origin=goal.origin,
-            suggested_by=goal.suggested_by,
-            created_at=created,
-            updated_at=updated,
-            updated_by=updated_by,
-            version=version,
-            return_comment=return_comment,
-            steps=steps,
-            comments=tuple(comments),
+            idea = next(i for i in DATA["ideas"] if i.get("key") == DATA["linked"]["fallback"])
+            n = idea["numbers"][0]
+            g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].format(n=n)
+            return
+        g.title = DATA["linked"]["title"].format(n=len(targets[:count]))
+        g.criteria = DATA["linked"]["criteria"].format(
+            targets="; ".join(s for _, s in targets[:count])
         )
+        g.competencies = tuple(t for t, _ in targets[:count])
 
-    def declined(self, goal: _Goal) -> GoalSpec:
-        """A teacher's suggestion the student set aside, saying why."""
-        sid = goal.student.sourced_id
-        suggested = self.day_between(
-            self.start + timedelta(days=5), self.today - timedelta(days=14)
-        )
-        created = self.at(suggested, "teacher")
-        closed = self.at(
-            self.day_between(suggested + timedelta(days=1), suggested + timedelta(days=7)),
-            "student",
-            after=created,
-        )
-        return GoalSpec(
-            student=sid,
-            title=goal.title,
-            why=goal.why,
-            category=goal.category,
-            horizon=goal.horizon,
-            success_criteria=goal.criteria,
-            target_date=self.target_after(suggested + timedelta(days=28), self.term_end),
-            term=self.semester(suggested),
-            status=S.ABANDONED,
-            origin=goal.origin,
-            suggested_by=goal.suggested_by,
-            created_at=created,
-            updated_at=closed,
-            updated_by=sid,
-            version=2,
-            reflection=self.rng.choice(data.DECLINED),
-            closed_at=closed,
-            steps=self.steps(goal, created, None, until=None, done_share=0),
-        )
-
-    # goals under way
-
-    def approval(self, goal: _Goal, created_day: date) -> tuple[datetime, datetime, str]:
-        """When it was created and approved (or accepted), and by whom."""
-        student = goal.student
-        if goal.origin == Goal.Origin.TEACHER:
-            created = self.at(created_day, "teacher")
-            accepted = self.day_between(
-                created_day + timedelta(days=1), created_day + timedelta(days=5)
-            )
-            return created, self.at(accepted, "student", after=created), goal.suggested_by or ""
-        created = self.at(created_day, "student")
-        approved = self.day_between(created_day, created_day + timedelta(days=4))
-        return created, self.at(approved, "teacher", after=created), student.advisor
-
-    def active(self, goal: _Goal) -> GoalSpec:
-        rng = self.rng
-        today = self.today
-        student = goal.student
-        sid = student.sourced_id
-        created_day = self.day_between(
-            self.start + timedelta(days=2),
-            today - timedelta(days=max(14, self.span // 5)),
-            skew=1.6,
-        )
-        if goal.linked:
-            goal = self.link(goal, created_day)
-        created, approved, approver = self.approval(goal, created_day)
-        stale = rng.random() < data.STALE_SHARE and approved.date() <= today - timedelta(days=9)
-        if stale and rng.random() < data.NEVER_CHECKED_IN_SHARE:
-            days: list[date] = []
+    def under_way(
+        self, g: Plan, st: Student, kind: str, idea: dict[str, Any], login: Any
+    ) -> tuple[date, float, bool]:
+        """Approved (or accepted), checked in on, maybe revised, maybe closed: returns the last
+        day its steps may be done by, the share of them done, and whether it went quiet."""
+        rng, today, d, spec = self.rng, self.today, timedelta, SIM["kinds"][kind]
+        day = g.created.date()
+        if g.suggested_by:  # the student accepted a teacher's suggestion
+            g.approved_by, g.updated_by = g.suggested_by, st.sid
+            g.approved = self.at(self.day(day + d(1), day + d(5)), "student", g.created)
         else:
-            gap = rng.randint(9, 24) if stale else rng.randint(1, 6)
-            days = self.checkin_days(
-                approved.date() + timedelta(days=3), today - timedelta(days=gap)
+            g.approved_by = g.updated_by = st.advisor
+            g.approved = self.at(self.day(day, day + d(4)), "teacher", g.created)
+        g.updated, g.version, approved = g.approved, 2, g.approved.date()
+        if kind in ("active", "quiet"):
+            stale = kind == "quiet" or (
+                not login and rng.random() < SIM["stale_share"] and approved <= today - d(9)
             )
-        if not stale and not days and approved.date() < today - timedelta(days=7):
-            days = [self.day_between(today - timedelta(days=6), self.last_day)]
-        final = rng.randint(6, 18) * 5 if not stale else rng.randint(2, 9) * 5
-        checkins = self.checkins(goal, days, approved, final=final, stalled=stale)
-
-        first_version = None
-        updated, updated_by, version = approved, approver, 2
-        if goal.origin == Goal.Origin.STUDENT and rng.random() < data.REVISED_SHARE:
-            first_version = goal.first_version
-            revised_day = self.day_between(
-                approved.date() + timedelta(days=4), approved.date() + timedelta(days=20)
-            )
-            updated = self.at(revised_day, "student", after=approved)
-            updated_by, version = sid, 3
-        elif goal.origin == Goal.Origin.TEACHER:
-            updated_by = sid  # the student accepted it
-
-        if rng.random() < data.PAST_TARGET_SHARE:
-            target = today - timedelta(days=rng.randint(2, 12))
+            never = stale and rng.random() < SIM["never_checked_in_share"]
+            gap = rng.randint(*login["until_days_ago"][::-1]) if login else rng.randint(1, 6)
+            last_day = today - d(rng.randint(9, 24) if stale else gap)
+            days = [] if never else self.checkin_days(approved + d(3), last_day)
+            if not stale and not days and approved < today - d(7):
+                days = [self.day(today - d(6), self.last)]
+            final = rng.randint(2, 9) * 5 if stale else rng.randint(6, 18) * 5
+            self.checkins(g, st, idea, days, (login or {}).get("final", final), stale)
+            revised = login.get("revised") if login else rng.random() < SIM["revised_share"]
+            if revised and not g.suggested_by:
+                g.first = (idea["first_title"], idea["first_criteria"])
+                when = self.day(approved + d(4), approved + d(20))
+                g.updated, g.updated_by, g.version = self.at(when, "student", g.approved), st.sid, 3
+            if not login and rng.random() < SIM["past_target_share"]:
+                g.target = today - d(rng.randint(2, 12))
+            return self.last, 0.7, stale
+        if login:
+            closed_day = self.day(today - d(login["until_days_ago"][0]), today)
         else:
-            target = self.open_target(goal.horizon)
-        comments = self.comments_under_way(goal, approved, approver, checkins, stale=stale)
-        return GoalSpec(
-            student=sid,
-            title=goal.title,
-            why=goal.why,
-            category=goal.category,
-            horizon=goal.horizon,
-            success_criteria=goal.criteria,
-            target_date=target,
-            term=self.semester(created_day),
-            status=S.ACTIVE,
-            origin=goal.origin,
-            suggested_by=goal.suggested_by,
-            approved_by=approver,
-            approved_at=approved,
-            created_at=created,
-            updated_at=updated,
-            updated_by=updated_by,
-            version=version,
-            first_version=first_version,
-            competencies=goal.competencies,
-            steps=self.steps(goal, created, target, until=self.last_day, done_share=0.7),
-            checkins=checkins,
-            comments=comments,
-        )
+            closed_day = self.day(approved + d(max(14, self.span * 35 // 100)), self.last)
+        days = self.checkin_days(approved + d(3), closed_day - d(rng.randint(0, 2)))
+        final = 5 * rng.randint(*(x // 5 for x in spec["final"]))
+        self.checkins(g, st, idea, days, final, kind != "achieved" and rng.random() < 0.5)
+        g.closed = self.at(closed_day, "student", g.checkins[-1].at if g.checkins else g.approved)
+        g.updated, g.updated_by, g.version = g.closed, st.sid, 3
+        reflection = self.pick(DATA["reflections"][kind], g.category)
+        g.reflection = login["reflection"] if login else reflection
+        g.target = {
+            "achieved": self.target(closed_day, closed_day + d(14)),
+            "not_met": max(approved + d(7), closed_day - d(rng.randint(0, 4))),
+        }.get(kind) or self.target(closed_day + d(10), closed_day + d(40))
+        return closed_day, spec["done"], False
 
-    def closed(self, goal: _Goal, kind: str) -> GoalSpec:
-        rng = self.rng
-        student = goal.student
-        sid = student.sourced_id
-        created_day = self.day_between(
-            self.start + timedelta(days=2), self.start + timedelta(days=max(6, self.span * 3 // 10))
-        )
-        created, approved, approver = self.approval(goal, created_day)
-        closed_day = self.day_between(
-            approved.date() + timedelta(days=max(14, self.span * 35 // 100)), self.last_day
-        )
-        last_checkin = closed_day - timedelta(days=rng.randint(0, 2))
-        days = self.checkin_days(approved.date() + timedelta(days=3), last_checkin)
-        final = {
-            "achieved": 100,
-            "not_met": rng.randint(6, 14) * 5,
-            "set_aside": rng.randint(2, 9) * 5,
-        }[kind]
-        stalled = kind != "achieved" and rng.random() < 0.5
-        checkins = self.checkins(goal, days, approved, final=final, stalled=stalled)
-        closed = self.at(closed_day, "student", after=checkins[-1].at if checkins else approved)
-        if kind == "achieved":
-            status, done_share = S.ACHIEVED, 0.9
-            reflection = rng.choice(data.ACHIEVED[goal.category])
-            target = self.target_after(closed_day, closed_day + timedelta(days=14))
-        elif kind == "not_met":
-            status, done_share = S.NOT_MET, 0.4
-            reflection = rng.choice(data.NOT_MET)
-            target = max(
-                approved.date() + timedelta(days=7), closed_day - timedelta(days=rng.randint(0, 4))
-            )
-        else:
-            status, done_share = S.ABANDONED, 0.3
-            reflection = rng.choice(data.SET_ASIDE)
-            target = self.target_after(
-                closed_day + timedelta(days=10), closed_day + timedelta(days=40)
-            )
-        comments = list(self.comments_under_way(goal, approved, approver, checkins, stale=False))
-        name = student.first_name
-        if kind == "achieved" and rng.random() < 0.6:
-            day = self.day_between(closed_day, closed_day + timedelta(days=2))
-            body = rng.choice(data.CONGRATULATIONS).format(name=name)
-            comments.append(
-                CommentSpec(self.at(day, "teacher", after=closed), approver, "comment", body)
-            )
-        if kind == "achieved" and student.guardians and rng.random() < 0.35:
-            guardian = rng.choice(student.guardians)
-            day = self.any_day(closed_day, closed_day + timedelta(days=3))
-            body = rng.choice(data.ACHIEVED_ENCOURAGEMENTS).format(name=name)
-            comments.append(
-                CommentSpec(
-                    self.at(day, "parent", after=closed),
-                    guardian.sourced_id,
-                    GoalComment.Kind.ENCOURAGEMENT,
-                    body,
-                )
-            )
-        if kind == "not_met" and student.advisor and rng.random() < 0.4:
-            day = self.day_between(closed_day, closed_day + timedelta(days=3))
-            body = rng.choice(data.NOT_MET_COMMENTS).format(name=name)
-            comments.append(
-                CommentSpec(self.at(day, "teacher", after=closed), student.advisor, "comment", body)
-            )
-        return GoalSpec(
-            student=sid,
-            title=goal.title,
-            why=goal.why,
-            category=goal.category,
-            horizon=goal.horizon,
-            success_criteria=goal.criteria,
-            target_date=target,
-            term=self.semester(created_day),
-            status=status,
-            origin=goal.origin,
-            suggested_by=goal.suggested_by,
-            approved_by=approver,
-            approved_at=approved,
-            created_at=created,
-            updated_at=closed,
-            updated_by=sid,
-            version=3,
-            reflection=reflection,
-            closed_at=closed,
-            steps=self.steps(goal, created, target, until=closed_day, done_share=done_share),
-            checkins=checkins,
-            comments=tuple(sorted(comments, key=lambda c: c.at)),
-        )
-
-    # check-ins, steps, comments
+    def checkin_days(self, first: date, last: date) -> list[date]:
+        """Weekly-ish school days from ``first`` to ``last``'s school day."""
+        result: list[date] = []
+        day = self.day(last, last)
+        while day >= max(first, self.start):
+            result.append(day)
+            earlier = day - timedelta(days=self.rng.randint(5, 9))
+            if self.day(earlier, earlier) >= day:
+                break
+            day = self.day(earlier, earlier)
+        return result[::-1]
 
     def checkins(
-        self,
-        goal: _Goal,
-        days: Sequence[date],
-        approved: datetime,
-        *,
-        final: int,
-        stalled: bool,
-        texts: Sequence[tuple[str, str, str]] = (),
-    ) -> tuple[CheckInSpec, ...]:
-        """Check-ins on these days: progress the student gives (rising toward ``final``, flat
-        in the second half when ``stalled``) or, for a goal tied to targets, from mastery."""
-        rng = self.rng
-        sid = goal.student.sourced_id
-        n = len(days)
-        start = min(final, rng.choice((0, 5, 10, 10, 15, 20)))
-        result: list[CheckInSpec] = []
-        previous, after = start, approved
+        self, g: Plan, st: Student, idea: Any, days: list[date], final: int, stalled: bool
+    ) -> None:
+        """Progress the student gives (rising toward ``final``, flat in the second half when
+        ``stalled``) or, for a goal tied to targets, from their mastery on the day."""
+        rng, phrases, voice = self.rng, DATA["checkins"], idea["voice"]
+        n, start = len(days), min(final, rng.choice((0, 5, 10, 10, 15, 20)))
+        previous, after = start, g.approved
         for i, day in enumerate(days):
-            if goal.competencies:
-                histories = self.histories(sid, goal.competencies, day)
-                progress = derived_progress(histories) or 0
+            if g.competencies:
+                histories = [
+                    [s for d, s in self.evidence[(st.sid, t)] if d <= day] for t in g.competencies
+                ]
+                progress = derived_progress(self.inputs, histories)
             else:
                 fraction = (i + 1) / n
                 aim = previous if stalled and fraction > 0.5 else start + (final - start) * fraction
                 progress = 5 * round((aim + rng.gauss(0, 4)) / 5)
                 if progress < previous and rng.random() > 0.15:
                     progress = previous
-                progress = max(0, min(100, progress))
-                if i == n - 1 and final == 100:
-                    progress = 100
+                progress = 100 if i == n - 1 and final == 100 else max(0, min(100, progress))
             moved = progress > previous or (i == 0 and progress > 0)
-            confidence = 3 + (progress - previous >= 10) + (progress >= 60)
-            confidence -= progress <= previous and progress < 60
-            confidence -= stalled and i >= n / 2
-            confidence += rng.choice((-1, 0, 0, 0, 1))
-            if i < len(texts):
-                helped, in_the_way, next_step = texts[i]
-            else:
-                helped, in_the_way, next_step = self.reflection(
-                    goal.voice, moved=moved, stalled=stalled
-                )
-            at = self.at(day, "student", after=after)
-            result.append(
-                CheckInSpec(
-                    at=at,
-                    progress=progress,
-                    derived=bool(goal.competencies),
-                    confidence=max(1, min(5, confidence)),
-                    what_helped=helped,
-                    what_got_in_the_way=in_the_way,
-                    next_step=next_step,
-                )
+            confidence = (
+                3 + (progress - previous >= 10) + (progress >= 60) - (stalled and i >= n / 2)
             )
-            previous, after = progress, at
-        return tuple(result)
-
-    def reflection(self, voice: str, *, moved: bool, stalled: bool) -> tuple[str, str, str]:
-        """What helped, what got in the way, the next step: some left blank, as students do."""
-        rng = self.rng
-        helped = rng.choice(data.HELPED[voice]) if moved or rng.random() < 0.4 else ""
-        if stalled and not moved and rng.random() < 0.6:
-            in_the_way = rng.choice(data.STALLED)
-        elif rng.random() < (0.9 if not moved else 0.5):
-            in_the_way = rng.choice(data.IN_THE_WAY[voice])
-        else:
-            in_the_way = ""
-        next_step = rng.choice(data.NEXT_STEP[voice]) if rng.random() < 0.85 else ""
-        return helped, in_the_way, next_step
-
-    def steps(
-        self,
-        goal: _Goal,
-        created: datetime,
-        target: date | None,
-        *,
-        until: date | None,
-        done_share: float,
-    ) -> tuple[StepSpec, ...]:
-        """Two to four of the goal's steps in order, due along the way to its target; those due
-        by ``until`` mostly done."""
-        rng = self.rng
-        options = goal.step_options
-        count = rng.randint(2, min(4, len(options)))
-        chosen = sorted(rng.sample(range(len(options)), count))
-        first = created.date() + timedelta(days=3)
-        result = []
-        for i, index in enumerate(chosen):
-            due = None
-            if target is not None and target > first and rng.random() < 0.8:
-                due = _weekday(first + (target - first) * (i + 1) // (count + 1))
-            done_at = None
-            if until is not None and rng.random() < done_share:
-                last = min(due or until, until)
-                if last >= created.date():
-                    day = self.day_between(created.date(), last)
-                    done_at = self.at(day, "student", after=created)
-            result.append(StepSpec(options[index], due, done_at))
-        return tuple(result)
-
-    def comments_under_way(
-        self,
-        goal: _Goal,
-        approved: datetime,
-        approver: str,
-        checkins: Sequence[CheckInSpec],
-        *,
-        stale: bool,
-    ) -> tuple[CommentSpec, ...]:
-        """The advisor's approval note, a teacher's comment on a check-in, a nudge on a quiet
-        goal, a family member's encouragement, and some of the student's replies."""
-        rng = self.rng
-        student = goal.student
-        name = student.first_name
-        result: list[CommentSpec] = []
-        if goal.origin == Goal.Origin.STUDENT and approver and rng.random() < 0.5:
-            body = rng.choice(data.APPROVED_COMMENTS).format(name=name)
-            result.append(CommentSpec(approved, approver, GoalComment.Kind.APPROVED, body))
-        if len(checkins) >= 2 and rng.random() < 0.45:
-            checkin = checkins[rng.randint(1, len(checkins) - 1)]
-            teacher = self.teacher_for(student, goal.category)
-            pool = data.ADVISOR_COMMENTS
-            if teacher != student.advisor and goal.category in data.SUBJECT_COMMENTS:
-                pool = data.SUBJECT_COMMENTS[goal.category]
-            if teacher:
-                day = self.day_between(checkin.at.date(), checkin.at.date() + timedelta(days=2))
-                comment = CommentSpec(
-                    self.at(day, "teacher", after=checkin.at),
-                    teacher,
-                    GoalComment.Kind.COMMENT,
-                    rng.choice(pool).format(name=name),
-                )
-                result.append(comment)
-                if rng.random() < 0.5:
-                    result.append(self.reply(student, comment, data.REPLIES_TO_TEACHER))
-        if stale and student.advisor and rng.random() < 0.4:
-            day = self.day_between(self.today - timedelta(days=4), self.last_day)
-            body = rng.choice(data.NUDGE_COMMENTS).format(name=name)
-            result.append(
-                CommentSpec(
-                    self.at(day, "teacher", after=approved),
-                    student.advisor,
-                    GoalComment.Kind.COMMENT,
-                    body,
-                )
+            confidence += rng.choice((-1, 0, 0, 0, 1)) - (progress <= previous and progress < 60)
+            fixed = idea.get("checkins", [])  # the login student's own words
+            texts = (
+                fixed[i]
+                if i < len(fixed)
+                else [
+                    self.maybe(phrases["helped"][voice], 1 if moved else 0.4),
+                    self.maybe(phrases["stalled"], 0.6)
+                    if stalled and not moved
+                    else self.maybe(phrases["in_the_way"][voice], 0.5 if moved else 0.9),
+                    self.maybe(phrases["next_step"][voice], 0.85),
+                ]
             )
-        if student.guardians and rng.random() < 0.3:
-            guardian = rng.choice(student.guardians)
-            end = checkins[-1].at.date() if checkins else self.last_day
-            day = self.any_day(approved.date() + timedelta(days=1), end)
-            body = rng.choice(data.ENCOURAGEMENTS).format(name=name)
-            if rng.random() < 0.35:
-                body += data.SIGN_OFFS.get(guardian.relationship, "")
-            comment = CommentSpec(
-                self.at(day, "parent", after=approved),
-                guardian.sourced_id,
-                GoalComment.Kind.ENCOURAGEMENT,
-                body,
+            after, confidence = self.at(day, "student", after), max(1, min(5, confidence))
+            g.checkins.append(Check(after, progress, bool(g.competencies), confidence, *texts))
+            previous = progress
+
+    def comments(self, g: Plan, st: Student, tags: set[str], rules: Any) -> None:
+        """Each comment rule that applies to the goal, drawn with its share: who writes, after
+        what (the approval, a check-in, the closing…), and the student's reply."""
+        rng, checks, approved = self.rng, [c.at for c in g.checkins], g.approved or g.created
+        anchors = {
+            "approved": [approved],
+            "returned": [g.updated],
+            "checkin": checks[1:],  # not the first one
+            "any": [approved, *checks],
+            "middle": checks[len(checks) // 2 :][:1],
+            "late": [max([approved] + [c - timedelta(days=3) for c in checks[-1:]])],
+            "closed": [g.closed or approved],
+            "recent": [max(approved, datetime.combine(self.today - timedelta(days=4), time()))],
+        }
+        if rules is None:
+            rules = [r for r in DATA["comments"] if tags & set(r["kinds"])]
+            rules = [r for r in rules if r.get("origin", g.origin) == g.origin]
+        for r in rules:
+            if rng.random() >= r.get("share", 1):
+                continue
+            by, anchor, kind = r["by"], r["at"], r.get("kind", GoalComment.Kind.COMMENT)
+            author, key = self.author(g, st, by)
+            who = "parent" if by in ("guardian", "parent") else "teacher"
+            body = self.pick(r["texts"], key).format(name=st.name)
+            if not author or not body or not anchors[anchor]:
+                continue
+            if anchor == "returned":
+                at, g.return_comment = g.updated, body
+            elif anchor == "approved" and kind == GoalComment.Kind.APPROVED:
+                at = approved
+            else:  # soon after one of these
+                at = self.soon(rng.choice(anchors[anchor] or [approved]), who)
+            g.comments.append(Comment(at, author, kind, body))
+            if rng.random() < r.get("reply", 0):
+                reply = self.pick(r["replies"], key)
+                g.comments.append(Comment(self.soon(at, "student"), st.sid, "comment", reply))
+        g.comments.sort()
+
+    def author(self, g: Plan, st: Student, by: str) -> tuple[str, str]:
+        """Who writes, and the key their texts are picked by (a relationship or a category)."""
+        if by == "parent":  # the login parent
+            return next(
+                (x for x in st.guardians if x[0] == self.inputs.logins.get("parent")), ("", "")
             )
-            result.append(comment)
-            if rng.random() < 0.3:
-                replies = data.REPLIES_TO_FAMILY.get(guardian.relationship, ("Thank you!",))
-                result.append(self.reply(student, comment, replies))
-        return tuple(sorted(result, key=lambda c: c.at))
-
-    def reply(self, student: StudentRef, to: CommentSpec, replies: Sequence[str]) -> CommentSpec:
-        day = self.day_between(to.at.date(), to.at.date() + timedelta(days=2))
-        return CommentSpec(
-            self.at(day, "student", after=to.at),
-            student.sourced_id,
-            GoalComment.Kind.COMMENT,
-            self.rng.choice(replies),
-        )
-
-    # the login student
-
-    def login_goals(self, student: StudentRef) -> list[GoalSpec]:
-        """Sofia: a reading goal (revised once) and a goal on her next Math 7 targets under
-        way, a speaking-up goal achieved lately, and a suggestion from her advisor waiting."""
-        rng = self.rng
-        today = self.today
-        sid = student.sourced_id
-        advisor = self.inputs.login_teacher or student.advisor
-        parent = next(
-            (g.sourced_id for g in student.guardians if g.sourced_id == self.inputs.login_parent),
-            student.guardians[0].sourced_id if student.guardians else "",
-        )
-        humanities = dict(student.teachers).get("Humanities", advisor)
-        who = {"advisor": advisor, "parent": parent, "student": sid, "humanities": humanities}
-        comments: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-        for key, author, kind, body in data.LOGIN_COMMENTS:
-            comments[key].append((who[author], kind, body))
-
-        def from_idea(idea: data.GoalIdea) -> _Goal:
-            return _Goal(
-                student,
-                idea.category,
-                idea.title,
-                idea.criteria,
-                idea.whys[0],
-                idea.horizon,
-                idea.steps,
-                (idea.first_title, idea.first_criteria),
-                data.voice_of(idea.category, idea.key),
-            )
-
-        def approve(day: date) -> tuple[datetime, datetime]:
-            created = self.at(day, "student")
-            approved_day = self.day_between(day + timedelta(days=1), day + timedelta(days=3))
-            return created, self.at(approved_day, "teacher", after=created)
-
-        def thread(key: str, anchors: Sequence[datetime]) -> tuple[CommentSpec, ...]:
-            """The fixed comments on one goal, in order: each after its anchor (an approval, a
-            check-in, the closing) and after the comment before it."""
-            result = []
-            after = anchors[0]
-            for (author, kind, body), anchor in zip(comments[key], anchors, strict=True):
-                if kind == GoalComment.Kind.APPROVED:
-                    result.append(CommentSpec(anchor, author, kind, body))
-                    continue
-                role = "parent" if author == parent else "student" if author == sid else "teacher"
-                after = self.later(max(after, anchor), role, within=1)
-                result.append(CommentSpec(after, author, kind, body))
-            return tuple(result)
-
-        goals = []
-
-        # Achieved: speaking up in seminars, from the first week to a week or so ago.
-        goal = from_idea(data.LOGIN_ACHIEVED)
-        created, approved = approve(
-            self.day_between(self.start + timedelta(days=2), self.start + timedelta(days=6))
-        )
-        closed_day = self.day(max(approved.date() + timedelta(days=21), today - timedelta(days=9)))
-        days = self.checkin_days(approved.date() + timedelta(days=3), closed_day)
-        checkins = self.checkins(goal, days, approved, final=100, stalled=False)
-        closed = self.at(closed_day, "student", after=checkins[-1].at if checkins else approved)
-        mid = checkins[len(checkins) // 2].at if checkins else approved
-        goals.append(
-            GoalSpec(
-                student=sid,
-                title=goal.title,
-                why=goal.why,
-                category=goal.category,
-                horizon=goal.horizon,
-                success_criteria=goal.criteria,
-                target_date=_weekday(closed_day + timedelta(days=4)),
-                term=self.semester(created.date()),
-                status=S.ACHIEVED,
-                origin=goal.origin,
-                approved_by=advisor,
-                approved_at=approved,
-                created_at=created,
-                updated_at=closed,
-                updated_by=sid,
-                version=3,
-                reflection=data.LOGIN_ACHIEVED_REFLECTION,
-                closed_at=closed,
-                steps=self.steps(goal, created, closed_day, until=closed_day, done_share=1),
-                checkins=checkins,
-                comments=thread("achieved", [mid, closed, closed]),
-            )
-        )
-
-        # Active: reading, revised once after approval, checked in on this week.
-        goal = from_idea(data.LOGIN_LITERACY)
-        if self.winter_break is None:
-            goal.title = goal.title.replace("by winter break", "this term")
-            target = _weekday(self.term_end)
-        else:
-            target = self.winter_break
-        created, approved = approve(
-            self.day_between(
-                self.start + timedelta(days=max(10, self.span // 5)), today - timedelta(days=21)
-            )
-        )
-        revised = self.at(
-            self.day_between(
-                approved.date() + timedelta(days=5), approved.date() + timedelta(days=9)
-            ),
-            "student",
-            after=approved,
-        )
-        days = self.checkin_days(
-            approved.date() + timedelta(days=4), today - timedelta(days=rng.randint(1, 3))
-        )
-        checkins = self.checkins(
-            goal,
-            days,
-            approved,
-            final=data.LOGIN_LITERACY_PROGRESS,
-            stalled=False,
-            texts=data.LOGIN_LITERACY_CHECKINS,
-        )
-        last = checkins[-1].at if checkins else approved
-        encouraged = max(approved, last - timedelta(days=3))
-        goals.append(
-            GoalSpec(
-                student=sid,
-                title=goal.title,
-                why=goal.why,
-                category=goal.category,
-                horizon=goal.horizon,
-                success_criteria=goal.criteria,
-                target_date=target,
-                term=self.semester(created.date()),
-                status=S.ACTIVE,
-                origin=goal.origin,
-                approved_by=advisor,
-                approved_at=approved,
-                created_at=created,
-                updated_at=revised,
-                updated_by=sid,
-                version=3,
-                first_version=goal.first_version,
-                steps=self.steps(goal, created, target, until=self.last_day, done_share=0.7),
-                checkins=checkins,
-                comments=thread("literacy", [approved, encouraged, encouraged]),
-            )
-        )
-
-        # Active: her next Math 7 targets, progress from her mastery.
-        goal = _Goal(
-            student,
-            data.NUMERACY,
-            data.LINKED_TITLE,
-            data.LINKED_CRITERIA,
-            data.LOGIN_NUMERACY_WHY,
-            Goal.Horizon.TERM,
-            data.LOGIN_NUMERACY_STEPS,
-            data.LINKED_FIRST,
-            data.MATH,
-            linked=True,
-        )
-        created_day = self.day(today - timedelta(days=max(21, self.span * 2 // 5)))
-        goal = self.link(goal, created_day, count=3)
-        created, approved = approve(created_day)
-        days = self.checkin_days(
-            approved.date() + timedelta(days=3), today - timedelta(days=rng.randint(1, 4))
-        )
-        checkins = self.checkins(goal, days, approved, final=70, stalled=False)
-        target = self.winter_break or _weekday(self.term_end)
-        goals.append(
-            GoalSpec(
-                student=sid,
-                title=goal.title,
-                why=goal.why,
-                category=goal.category,
-                horizon=goal.horizon,
-                success_criteria=goal.criteria,
-                target_date=target,
-                term=self.semester(created.date()),
-                status=S.ACTIVE,
-                origin=goal.origin,
-                approved_by=advisor,
-                approved_at=approved,
-                created_at=created,
-                updated_at=approved,
-                updated_by=advisor,
-                version=2,
-                competencies=goal.competencies,
-                steps=self.steps(goal, created, target, until=self.last_day, done_share=0.7),
-                checkins=checkins,
-                comments=thread("numeracy", [approved, approved]),
-            )
-        )
-
-        # Waiting: her advisor's suggestion from the last school day or two.
-        suggestion = next(s for s in data.SUGGESTIONS if s.key == data.LOGIN_SUGGESTION)
-        suggested = self.at(self.day(self.last_day - timedelta(days=1)), "teacher")
-        goals.append(
-            GoalSpec(
-                student=sid,
-                title=suggestion.title,
-                why=suggestion.why,
-                category=suggestion.category,
-                horizon=Goal.Horizon.TERM,
-                success_criteria=suggestion.criteria,
-                target_date=target,
-                term=self.semester(suggested.date()),
-                status=S.PROPOSED,
-                origin=Goal.Origin.TEACHER,
-                suggested_by=advisor,
-                created_at=suggested,
-                updated_at=suggested,
-                updated_by=advisor,
-                version=1,
-                steps=tuple(StepSpec(title, None, None) for title in suggestion.steps),
-            )
-        )
-        return goals
+        if by == "guardian":
+            return self.rng.choice(st.guardians) if st.guardians else ("", "")
+        if by in ("advisor", "approver"):
+            return (st.advisor if by == "advisor" else g.approved_by or ""), g.category
+        subject = DATA["subjects"].get(g.category, "") if by == "subject" else by
+        return dict(st.teachers).get(subject, ""), g.category
 
 
-def build_goals_plan(inputs: GoalInputs, *, today: date) -> GoalsPlan:
-    """Every goal, step, check-in and comment for these students; the same on every call with
-    the same arguments. Nothing is dated after the day before ``today``."""
-    return _PlanBuilder(inputs, today).build()
+def plan_goals(inputs: Inputs, *, today: date) -> list[Plan]:
+    """Every goal, step, check-in and comment for these inputs; the same on every call with the
+    same arguments."""
+    return _Term(inputs, today).build()
 
 
-def inputs_from_plans(school: DemoPlan, mastery: MasteryPlan) -> GoalInputs:
-    """The inputs :func:`build_goals_plan` needs, straight from the pure demo school and mastery
-    plans (what :func:`demo_goals_seed` reads back from the database after writing them)."""
+def _rows(queryset: Any, *fields: str) -> list[Any]:
+    return sorted(queryset.values_list(*fields))
+
+
+def goal_inputs(school: School) -> Inputs:
+    """The plan's inputs, read from the school the earlier seeds wrote."""
+    fw = Framework.objects.filter(school=school, identifier=DATA["linked"]["framework"]).first()
+    enrollments = Enrollment.objects.filter(section__school=school, is_active=True)
+    members = _rows(
+        enrollments,
+        "section__sourced_id",
+        "section__kind",
+        "section__subject",
+        "role",
+        "user__sourced_id",
+    )
+    taught = {m[0]: m[4] for m in reversed(members) if m[3] == Enrollment.Role.TEACHER}
     advisor: dict[str, str] = {}
-    teachers: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for section in sorted(school.sections, key=lambda s: s.sourced_id):
-        for sid in section.students:
-            if section.kind == Section.Kind.ADVISORY:
-                advisor.setdefault(sid, section.teacher)
+    teachers: dict[str, dict[str, str]] = defaultdict(dict)
+    for section, kind, subject, role, sid in members:
+        if role == Enrollment.Role.STUDENT and section in taught:
+            if kind == Section.Kind.ADVISORY:
+                advisor.setdefault(sid, taught[section])
             else:
-                teachers[sid].add((section.subject, section.teacher))
-    guardians: dict[str, list[GuardianRef]] = defaultdict(list)
-    for link in school.guardian_links:
-        guardians[link.student].append(GuardianRef(link.guardian, link.relationship))
-    students = tuple(
-        StudentRef(
-            s.person.sourced_id,
-            s.person.preferred_name or s.person.given_name,
-            s.grade,
-            advisor.get(s.person.sourced_id, ""),
-            tuple(sorted(teachers[s.person.sourced_id])),
-            tuple(sorted(guardians[s.person.sourced_id], key=lambda g: g.sourced_id)),
-        )
-        for s in sorted(school.students, key=lambda s: s.person.sourced_id)
+                teachers[sid].setdefault(subject, taught[section])
+    links = GuardianLink.objects.filter(is_active=True, student__memberships__school=school)
+    guardians: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for sid, *guardian in _rows(
+        links, "student__sourced_id", "guardian__sourced_id", "relationship"
+    ):
+        guardians[sid].append((guardian[0], guardian[1]))
+    at = "plan__section__enrollments__"
+    pacing = PacingTarget.objects.filter(competency__framework=fw, **{f"{at}role": "student"})
+    targets: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)  # in teaching order
+    fields = "expected_by", "competency__identifier", "competency__short_statement"
+    for sid, _, *target in _rows(pacing, f"{at}user__sourced_id", *fields):
+        targets[sid][(target[0], target[1])] = None
+    names = Membership.objects.filter(school=school, role=Role.STUDENT)
+    students = []
+    for sid, given, preferred in _rows(
+        names, "user__sourced_id", "user__given_name", "user__preferred_name"
+    ):
+        people = advisor.get(sid, ""), tuple(sorted(teachers[sid].items())), tuple(guardians[sid])
+        students.append(Student(sid, preferred or given, *people, tuple(targets[sid])))
+    scored = Evidence.objects.filter(
+        status="accepted", score__isnull=False, competency__framework=fw
     )
-    prefix = f"{MATH_FRAMEWORK.identifier}-"
-    evidence = sorted(
-        (
-            (e.student, e.competency, e.observed_on, e.score)
-            for e in mastery.evidence
-            if e.status == Evidence.Status.ACCEPTED
-            and e.score is not None
-            and e.competency.startswith(prefix)
-        ),
-        key=lambda e: (e[0], e[1], e[2]),
+    evidence: Any = scored.order_by("observed_on", "id").values_list(
+        "student__sourced_id", "competency__identifier", "observed_on", "score"
     )
-    people = {
-        p.email: p.sourced_id for p in (*(s.person for s in school.students), *school.guardians)
-    } | {t.person.email: t.person.sourced_id for t in school.teachers}
-    student, teacher, parent = _login_ids(people)
-    return GoalInputs(students, tuple(evidence), student, teacher, parent)
-
-
-def _login_ids(sourced_ids_by_email: dict[str, str]) -> tuple[str | None, str | None, str | None]:
-    """The login student's, teacher's and parent's sourced ids."""
-    email = {login.role: login.email for login in demo_logins()}
-    return (
-        sourced_ids_by_email.get(email["student"]),
-        sourced_ids_by_email.get(email["teacher"]),
-        sourced_ids_by_email.get(email["parent"]),
+    emails = {x.email: x.role for x in demo_logins()}
+    logins = _rows(User.objects.filter(email__in=emails), "email", "sourced_id")
+    semesters = Term.objects.filter(school=school, kind=Term.Kind.SEMESTER)
+    levels = levels_of(scale=scale_for(framework=fw)) if fw else []
+    return Inputs(
+        tuple(students),
+        tuple(_rows(semesters, "start_date", "end_date", "sourced_id")),
+        tuple(sorted(evidence, key=lambda e: e[:3])),  # stable: same-day scores stay in order
+        fw.calculation_method if fw else calc.Method.DECAYING_AVERAGE,
+        fw.calculation_parameter if fw else None,
+        tuple(calc.Level(lv.points, lv.label, lv.is_mastery) for lv in levels),
+        {emails[email]: sid for email, sid in logins},
     )
 
 
@@ -1228,27 +555,24 @@ class GoalsDemoSummary:
 
 def format_goals_created(summary: GoalsDemoSummary) -> str:
     c = summary.counts
-    closed = c["achieved"] + c["not_met"] + c["set_aside"]
     return (
         f"Added the demo goals: {c['goals']} goals for {c['students']} students "
         f"({c['active']} active, {c['proposed']} waiting for approval, {c['suggested']} "
-        f"suggested by teachers, {c['draft']} drafts, {closed} closed), {c['checkins']} "
+        f"suggested by teachers, {c['draft']} drafts, {c['closed']} closed), {c['checkins']} "
         f"check-ins, {c['comments']} comments, {c['templates']} goal templates."
     )
 
 
 def _already_seeded() -> Any:
     """The demo school's id, and whether it has goal templates or goals of its students."""
+    goals = Goal.objects.filter(
+        student__memberships__school=OuterRef("pk"), student__memberships__role=Role.STUDENT
+    )
     return (
         School.objects.filter(sourced_id=SCHOOL_SOURCED_ID)
         .annotate(
             has_templates=Exists(GoalTemplate.objects.filter(school=OuterRef("pk"))),
-            has_goals=Exists(
-                Goal.objects.filter(
-                    student__memberships__school=OuterRef("pk"),
-                    student__memberships__role=Role.STUDENT,
-                )
-            ),
+            has_goals=Exists(goals),
         )
         .values_list("pk", "has_templates", "has_goals")
     )
@@ -1256,270 +580,103 @@ def _already_seeded() -> Any:
 
 def demo_goals_seed(*, today: date | None = None) -> GoalsDemoSummary:
     """Add goal templates, settings and a term of goals to the demo school, or do nothing when
-    it has goal templates or goals already (one query).
-
-    Everything is written in one transaction that first locks the demo school's row, so a second
-    run racing the first waits for it and then finds the goals.
-    """
+    it has goal templates or goals already (one query). One transaction that first locks the
+    demo school's row, so a second run racing the first waits for it and then finds the goals."""
     state = _already_seeded().first()
     if state is None or state[1] or state[2]:
         return GoalsDemoSummary(created=False)
-    today = today or timezone.localdate()
     with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
         school = School.objects.select_for_update().filter(pk=state[0]).first()
         again = _already_seeded().filter(pk=state[0]).first()
         if school is None or again is None or again[1] or again[2]:
             return GoalsDemoSummary(created=False)
-        counts = _write(school, today)
+        counts = _write(school, today or timezone.localdate())
     return GoalsDemoSummary(created=True, counts=counts)
 
 
-def _inputs(school: School) -> tuple[GoalInputs, dict[str, int]]:
-    """The students with their advisors, teachers and families, their math evidence, and the
-    ids of everyone by sourced id."""
-    people: dict[str, int] = {}
-    emails: dict[str, str] = {}
-    students: list[tuple[Any, ...]] = sorted(
-        Membership.objects.filter(
-            school=school, role=Role.STUDENT, user__sourced_id__isnull=False
-        ).values_list(
-            "user__sourced_id",
-            "user_id",
-            "user__given_name",
-            "user__preferred_name",
-            "user__email",
-            "grade_level",
-        )
-    )
-    members: list[tuple[Any, ...]] = sorted(
-        Enrollment.objects.filter(
-            section__school=school,
-            section__is_active=True,
-            is_active=True,
-            section__sourced_id__isnull=False,
-            user__sourced_id__isnull=False,
-        ).values_list(
-            "section__sourced_id",
-            "section__kind",
-            "section__subject",
-            "role",
-            "user__sourced_id",
-            "user_id",
-            "user__email",
-        )
-    )
-    links: list[tuple[Any, ...]] = sorted(
-        GuardianLink.objects.filter(
-            is_active=True,
-            student__memberships__school=school,
-            student__memberships__role=Role.STUDENT,
-            student__sourced_id__isnull=False,
-            guardian__sourced_id__isnull=False,
-        ).values_list(
-            "student__sourced_id",
-            "guardian__sourced_id",
-            "guardian_id",
-            "guardian__email",
-            "relationship",
-        )
-    )
-    evidence: list[tuple[Any, ...]] = sorted(
-        Evidence.objects.filter(
-            status=Evidence.Status.ACCEPTED,
-            score__isnull=False,
-            competency__framework__school=school,
-            competency__framework__identifier=MATH_FRAMEWORK.identifier,
-            student__sourced_id__isnull=False,
-        )
-        .order_by("observed_on", "id")
-        .values_list("student__sourced_id", "competency__identifier", "observed_on", "score"),
-        key=lambda e: (e[0], e[1], e[2]),  # stable: same-day scores stay in the order recorded
-    )
-
-    by_section: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in members:
-        section_sid, _, _, _, user_sid, user_id, email = row
-        by_section[section_sid].append(row)
-        people[user_sid] = user_id
-        emails[email] = user_sid
-    advisor: dict[str, str] = {}
-    teachers: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for section_sid in sorted(by_section):
-        rows = by_section[section_sid]
-        taught_by = sorted(r[4] for r in rows if r[3] == Enrollment.Role.TEACHER)
-        if not taught_by:
-            continue
-        kind, subject = rows[0][1], rows[0][2]
-        for r in rows:
-            if r[3] != Enrollment.Role.STUDENT:
-                continue
-            if kind == Section.Kind.ADVISORY:
-                advisor.setdefault(r[4], taught_by[0])
-            else:
-                teachers[r[4]].add((subject, taught_by[0]))
-    guardians: dict[str, list[GuardianRef]] = defaultdict(list)
-    for student_sid, guardian_sid, guardian_id, email, relationship in links:
-        guardians[student_sid].append(GuardianRef(guardian_sid, relationship))
-        people[guardian_sid] = guardian_id
-        emails[email] = guardian_sid
-    refs = []
-    for sid, user_id, given, preferred, email, grade in students:
-        people[sid] = user_id
-        emails[email] = sid
-        refs.append(
-            StudentRef(
-                sid,
-                preferred or given,
-                grade,
-                advisor.get(sid, ""),
-                tuple(sorted(teachers[sid])),
-                tuple(guardians[sid]),
-            )
-        )
-    student, teacher, parent = _login_ids(emails)
-    return GoalInputs(tuple(refs), tuple(evidence), student, teacher, parent), people
+def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> None:
+    """Backdate the times the database sets on insert to the plan's."""
+    for row, values in zip(rows, times, strict=True):
+        for name, value in values.items():
+            setattr(row, name, timezone.make_aware(value))
+    model.objects.bulk_update(rows, list(times[0]) if times else [], batch_size=500)
 
 
 def _write(school: School, today: date) -> dict[str, int]:
     categories = {c.name: c for c in goal_categories_for(school_id=school.pk)}
     templates = GoalTemplate.objects.bulk_create(
-        GoalTemplate(
-            school=school,
-            name=t.name,
-            category=categories.get(t.category),
-            prompts=list(t.prompts),
-            example_title=t.example_title,
-            example_criteria=t.example_criteria,
-        )
-        for t in data.TEMPLATES
+        GoalTemplate(school=school, **{**t, "category": categories.get(t["category"])})
+        for t in DATA["templates"]
     )
-    GoalSettings.objects.get_or_create(
-        school=school, defaults={"checkin_nudge_days": data.CHECKIN_NUDGE_DAYS}
-    )
-    inputs, people = _inputs(school)
-    plan = build_goals_plan(inputs, today=today)
-    specs = plan.goals
-    wanted = sorted({c for g in specs for c in g.competencies})
-    competency = dict(
-        Competency.objects.filter(framework__school=school, identifier__in=wanted).values_list(
-            "identifier", "pk"
-        )
-    )
-    terms = dict(
-        Term.objects.filter(
-            school=school, sourced_id__in=sorted({g.term for g in specs if g.term})
-        ).values_list("sourced_id", "pk")
-    )
+    nudge = {"checkin_nudge_days": DATA["checkin_nudge_days"]}
+    GoalSettings.objects.get_or_create(school=school, defaults=nudge)
+    plans = plan_goals(goal_inputs(school), today=today)
+    people = User.objects.filter(memberships__school=school, sourced_id__isnull=False)
+    ids: dict[str | None, int] = dict(people.values_list("sourced_id", "pk"))
+    terms = dict(Term.objects.filter(school=school).values_list("sourced_id", "pk"))
+    competencies = Competency.objects.filter(framework__school=school)
+    competency = dict(competencies.values_list("identifier", "pk"))
 
     def aware(moment: datetime | None) -> datetime | None:
-        return None if moment is None else timezone.make_aware(moment)
-
-    def person(sid: str | None) -> int | None:
-        return None if sid is None else people.get(sid)
+        return moment and timezone.make_aware(moment)
 
     goals = Goal.objects.bulk_create(
         Goal(
-            student_id=people[g.student],
-            title=(g.first_version or (g.title, ""))[0],
-            why=g.why,
-            category=categories.get(g.category),
-            horizon=g.horizon,
-            success_criteria=g.first_version[1] if g.first_version else g.success_criteria,
-            target_date=g.target_date,
-            term_id=terms.get(g.term or ""),
-            status=g.status,
-            origin=g.origin,
-            suggested_by_id=person(g.suggested_by),
-            approved_by_id=person(g.approved_by),
-            approved_at=aware(g.approved_at),
-            return_comment=g.return_comment,
-            reflection=g.reflection,
-            closed_at=aware(g.closed_at),
-            version=g.version - 1 if g.first_version else g.version,
-            updated_by_id=person(g.updated_by),
+            title=(p.first or (p.title, p.criteria))[0],  # a revised goal: its first version
+            success_criteria=(p.first or (p.title, p.criteria))[1],
+            student_id=ids[p.student],
+            why=p.why,
+            category=categories.get(p.category),
+            horizon=p.horizon,
+            target_date=p.target,
+            term_id=terms.get(p.term),
+            status=p.status,
+            origin=p.origin,
+            suggested_by_id=ids.get(p.suggested_by),
+            approved_by_id=ids.get(p.approved_by),
+            approved_at=aware(p.approved),
+            return_comment=p.return_comment,
+            reflection=p.reflection,
+            closed_at=aware(p.closed),
+            version=p.version - bool(p.first),
+            updated_by_id=ids[p.updated_by],
         )
-        for g in specs
+        for p in plans
     )
-    # The created and updated times are set on insert; backdate them to the plan's.
-    for goal, g in zip(goals, specs, strict=True):
-        goal.created_at = aware(g.created_at)  # type: ignore[assignment]
-        goal.updated_at = aware(g.updated_at)  # type: ignore[assignment]
-    Goal.objects.bulk_update(goals, ["created_at", "updated_at"], batch_size=500)
-    revised = [(goal, g) for goal, g in zip(goals, specs, strict=True) if g.first_version]
-    for goal, g in revised:
-        goal.title, goal.success_criteria, goal.version = g.title, g.success_criteria, g.version
-    Goal.objects.bulk_update(
-        [goal for goal, _ in revised], ["title", "success_criteria", "version"]
-    )
-
-    links = Goal.competencies.through.objects.bulk_create(
-        Goal.competencies.through(goal_id=goal.pk, competency_id=competency[c])
-        for goal, g in zip(goals, specs, strict=True)
-        for c in g.competencies
-        if c in competency
+    pairs = list(zip(goals, plans, strict=True))
+    _stamp(Goal, goals, [{"created_at": p.created, "updated_at": p.updated} for p in plans])
+    revised = [(g, p) for g, p in pairs if p.first]  # then the revision, after the first version
+    for g, p in revised:
+        g.title, g.success_criteria, g.version = p.title, p.criteria, p.version
+    Goal.objects.bulk_update([g for g, _ in revised], ["title", "success_criteria", "version"])
+    Goal.competencies.through.objects.bulk_create(
+        Goal.competencies.through(goal_id=g.pk, competency_id=competency[c])
+        for g, p in pairs
+        for c in p.competencies
     )
     steps = ActionStep.objects.bulk_create(
         ActionStep(
-            goal=goal,
-            title=s.title,
-            due_date=s.due_date,
-            done=s.done_at is not None,
-            done_at=aware(s.done_at),
-            order=i,
+            goal=g, order=i, done=bool(s.done_at), **s._replace(done_at=aware(s.done_at))._asdict()
         )
-        for goal, g in zip(goals, specs, strict=True)
-        for i, s in enumerate(g.steps)
+        for g, p in pairs
+        for i, s in enumerate(p.steps)
     )
-    checkin_specs = [(goal, c) for goal, g in zip(goals, specs, strict=True) for c in g.checkins]
+    checks = [(g, c) for g, p in pairs for c in p.checkins]
     checkins = CheckIn.objects.bulk_create(
-        (
-            CheckIn(
-                goal=goal,
-                author_id=goal.student_id,
-                progress=c.progress,
-                progress_derived=c.derived,
-                confidence=c.confidence,
-                what_helped=c.what_helped,
-                what_got_in_the_way=c.what_got_in_the_way,
-                next_step=c.next_step,
-            )
-            for goal, c in checkin_specs
-        ),
-        batch_size=1000,
+        CheckIn(goal=g, author_id=g.student_id, **dict(zip(Check._fields[1:], c[1:], strict=True)))
+        for g, c in checks
     )
-    for checkin, (_, c) in zip(checkins, checkin_specs, strict=True):
-        checkin.created_at = aware(c.at)  # type: ignore[assignment]
-    CheckIn.objects.bulk_update(checkins, ["created_at"], batch_size=500)
-    comment_specs = [(goal, c) for goal, g in zip(goals, specs, strict=True) for c in g.comments]
+    _stamp(CheckIn, checkins, [{"created_at": c.at} for _, c in checks])
+    notes = [(g, c) for g, p in pairs for c in p.comments]
     comments = GoalComment.objects.bulk_create(
-        GoalComment(goal=goal, author_id=person(c.author), kind=c.kind, body=c.body)
-        for goal, c in comment_specs
+        GoalComment(goal=g, author_id=ids[c.author], kind=c.kind, body=c.body) for g, c in notes
     )
-    for comment, (_, spec) in zip(comments, comment_specs, strict=True):
-        comment.created_at = aware(spec.at)  # type: ignore[assignment]
-    GoalComment.objects.bulk_update(comments, ["created_at"], batch_size=500)
-
-    statuses = Counter(
-        "suggested" if g.status == S.PROPOSED and g.origin == Goal.Origin.TEACHER else g.status
-        for g in specs
+    _stamp(GoalComment, comments, [{"created_at": c.at} for _, c in notes])
+    kinds = Counter(
+        "suggested" if p.status == "proposed" and p.suggested_by else p.status for p in plans
     )
-    return {
-        "goals": len(specs),
-        "students": len({g.student for g in specs}),
-        "active": statuses[S.ACTIVE],
-        "proposed": statuses[S.PROPOSED],
-        "suggested": statuses["suggested"],
-        "draft": statuses[S.DRAFT],
-        "returned": sum(1 for g in specs if g.status == S.DRAFT and g.return_comment),
-        "achieved": statuses[S.ACHIEVED],
-        "not_met": statuses[S.NOT_MET],
-        "set_aside": statuses[S.ABANDONED],
-        "revised": len(revised),
-        "linked": sum(1 for g in specs if g.competencies),
-        "competency_links": len(links),
-        "steps": len(steps),
-        "checkins": len(checkins),
-        "comments": len(comments),
-        "templates": len(templates),
-        "categories": len(categories),
-    }
+    counts = {k: kinds[k] for k in ("active", "proposed", "suggested", "draft")}
+    counts["closed"] = kinds["achieved"] + kinds["not_met"] + kinds["abandoned"]
+    counts |= {"goals": len(plans), "students": len({p.student for p in plans})}
+    counts |= {"steps": len(steps), "checkins": len(checkins), "comments": len(comments)}
+    return counts | {"templates": len(templates)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -31,12 +32,11 @@ from pghistory.models import Context
 from goals.demo import (
     MIN_WINDOW_DAYS,
     GoalsDemoSummary,
-    _inputs,
-    build_goals_plan,
     demo_goals_seed,
     derived_progress,
     format_goals_created,
-    inputs_from_plans,
+    goal_inputs,
+    plan_goals,
 )
 from goals.models import (
     ActionStep,
@@ -50,9 +50,9 @@ from goals.models import (
 from goals.permissions import is_guardian_of, is_staff_for
 from goals.selectors import advisory_goals_for, goal_versions
 from goals.services import progress_from_competencies
-from mastery.demo import build_mastery_plan, demo_mastery_seed, rosters_from_school_plan
+from mastery.demo import demo_mastery_seed
 from mastery.models import Evidence
-from profiles.demo import build_demo_plan, demo_logins, demo_school_seed, demo_terms
+from profiles.demo import demo_logins, demo_school_seed
 from profiles.demo import format_demo_logins as format_logins
 from profiles.models import School, User
 
@@ -63,20 +63,20 @@ LOGIN = "demo-student-001"
 
 # Deterministic for TODAY: these change only when the demo content or the plan's logic does.
 STATUSES = {
-    ("active", "student"): 83,
-    ("active", "teacher"): 8,
-    ("proposed", "student"): 9,
-    ("proposed", "teacher"): 8,
-    ("draft", "student"): 13,
-    ("achieved", "student"): 9,
-    ("not_met", "student"): 7,
-    ("abandoned", "student"): 3,
-    ("abandoned", "teacher"): 2,
+    ("active", "student"): 75,
+    ("active", "teacher"): 9,
+    ("proposed", "student"): 8,
+    ("proposed", "teacher"): 6,
+    ("draft", "student"): 14,
+    ("achieved", "student"): 12,
+    ("not_met", "student"): 12,
+    ("abandoned", "student"): 1,
+    ("abandoned", "teacher"): 4,
 }
 GOALS = sum(STATUSES.values())
-CHECKINS = 801  # one advisee of the login teacher left quiet (GoalPlanner.one_quiet_advisee)
-COMMENTS = 199
-STEPS = 372
+CHECKINS = 800
+COMMENTS = 166
+STEPS = 387
 
 
 @dataclass
@@ -329,6 +329,7 @@ def test_checkins_are_weekly_mostly_rising_and_some_stalled(demo):
 def test_derived_checkins_follow_the_students_mastery(demo):
     linked = Goal.objects.filter(competencies__isnull=False).distinct()
     assert linked.count() >= 5
+    inputs = _inputs()
     evidence = defaultdict(list)
     for student, competency, observed_on, score in (
         Evidence.objects.filter(status="accepted", score__isnull=False)
@@ -345,10 +346,10 @@ def test_derived_checkins_follow_the_students_mastery(demo):
             histories = [
                 [s for d, s in evidence[(goal.student_id, t)] if d <= day] for t in targets
             ]
-            assert c.progress == derived_progress(histories), (goal, c)
+            assert c.progress == derived_progress(inputs, histories), (goal, c)
         # And today's progress is what the service computes from the mastery records.
         everything = [[s for _, s in evidence[(goal.student_id, t)]] for t in targets]
-        assert progress_from_competencies(goal) == derived_progress(everything)
+        assert progress_from_competencies(goal) == derived_progress(inputs, everything)
     assert not CheckIn.objects.filter(progress_derived=True, goal__competencies__isnull=True)
 
 
@@ -415,17 +416,42 @@ def test_a_second_run_writes_nothing_in_one_query(demo, django_assert_max_num_qu
     assert _snapshot() == before
 
 
+def _inputs():
+    return goal_inputs(School.objects.get(sourced_id="demo-school"))
+
+
+def test_the_inputs_are_read_back_from_the_seeded_school(demo):
+    """The plan needs nothing from the other demos' code: people, terms, pacing and evidence
+    come from the database the earlier steps wrote."""
+    inputs = _inputs()
+    sofia, rivera, carmen = _user("sofia.martinez"), _user("ms.rivera"), _user("carmen.martinez")
+    assert inputs.logins == {
+        "teacher": rivera.sourced_id,
+        "student": sofia.sourced_id,
+        "parent": carmen.sourced_id,
+        "admin": "demo-admin",
+    }
+    assert len(inputs.students) == 80 and all(s.advisor for s in inputs.students)
+    assert [s.sid for s in inputs.students] == sorted(s.sid for s in inputs.students)
+    assert [t[2] for t in inputs.semesters] == ["demo-2026-fall", "demo-2026-spring"]
+    mine = next(s for s in inputs.students if s.sid == sofia.sourced_id)
+    assert mine.advisor == rivera.sourced_id and dict(mine.teachers)["Mathematics"]
+    assert carmen.sourced_id in dict(mine.guardians)
+    pacing = list(
+        sofia.enrollments.get(section__sourced_id="demo-class-math-7")
+        .section.pacing_plan.targets.order_by("expected_by", "competency__identifier")
+        .values_list("competency__identifier", flat=True)
+    )
+    assert [t for t, _ in mine.targets] == pacing
+    assert inputs.evidence == tuple(sorted(inputs.evidence, key=lambda e: e[:3]))
+    assert {e[1].split("-")[2] for e in inputs.evidence} == {"math"}
+    assert goal_inputs(School.objects.get(sourced_id="demo-school")) == inputs
+
+
 def test_the_database_holds_exactly_the_plan(demo):
     """What was written is the pure plan for the inputs read back, so determinism of the plan
     (below) is determinism of the seed."""
-    school = School.objects.get(sourced_id="demo-school")
-    inputs, _ = _inputs(school)
-    school_plan = build_demo_plan()
-    mastery_plan = build_mastery_plan(
-        rosters_from_school_plan(school_plan), today=TODAY, login_student=LOGIN
-    )
-    assert inputs == inputs_from_plans(school_plan, mastery_plan)
-    plan = build_goals_plan(inputs, today=TODAY)
+    plan = plan_goals(_inputs(), today=TODAY)
     written = sorted(
         (
             g.student.sourced_id,
@@ -437,7 +463,7 @@ def test_the_database_holds_exactly_the_plan(demo):
             g.comments.count(),
             g.steps.count(),
         )
-        for g in Goal.objects.select_related("student")
+        for g in Goal.objects.filter(from_conference__isnull=True).select_related("student")
     )
     planned = sorted(
         (
@@ -445,29 +471,25 @@ def test_the_database_holds_exactly_the_plan(demo):
             g.title,
             g.status,
             g.origin,
-            g.created_at,
+            g.created,
             len(g.checkins),
             len(g.comments),
             len(g.steps),
         )
-        for g in plan.goals
+        for g in plan
     )
     assert written == planned
 
 
-def test_the_plan_is_the_same_in_every_process():
-    """No dependence on hash seeds (set or dict ordering): compare across interpreters."""
+def test_the_plan_is_the_same_in_every_process(demo):
+    """No dependence on hash seeds (set or dict ordering): the inputs read from the database
+    are planned in two more interpreters."""
+    inputs = _inputs()
     script = (
-        "import django, hashlib, datetime; django.setup(); "
-        "from profiles.demo import build_demo_plan; "
-        "from mastery.demo import build_mastery_plan, rosters_from_school_plan; "
-        "from goals.demo import build_goals_plan, inputs_from_plans; "
-        "school = build_demo_plan(); "
-        f"today = datetime.date({TODAY.year}, {TODAY.month}, {TODAY.day}); "
-        "mastery = build_mastery_plan(rosters_from_school_plan(school), today=today, "
-        f"login_student='{LOGIN}'); "
-        "plan = build_goals_plan(inputs_from_plans(school, mastery), today=today); "
-        "print(hashlib.sha256(repr(plan).encode()).hexdigest())"
+        "import django, hashlib, pickle, sys; django.setup(); "
+        "from goals.demo import plan_goals; "
+        "inputs, today = pickle.loads(sys.stdin.buffer.read()); "
+        "print(hashlib.sha256(repr(plan_goals(inputs, today=today)).encode()).hexdigest())"
     )
     digests = set()
     for hash_seed in ("1", "2"):
@@ -478,42 +500,35 @@ def test_the_plan_is_the_same_in_every_process():
         }
         result = subprocess.run(
             [sys.executable, "-c", script],
+            input=pickle.dumps((inputs, TODAY)),
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
-            text=True,
             check=True,
         )
-        digests.add(result.stdout.strip())
-    assert digests == {hashlib.sha256(repr(_plan(TODAY)).encode()).hexdigest()}
-
-
-def _plan(today: date):
-    school = build_demo_plan()
-    mastery = build_mastery_plan(rosters_from_school_plan(school), today=today, login_student=LOGIN)
-    return build_goals_plan(inputs_from_plans(school, mastery), today=today)
+        digests.add(result.stdout.decode().strip())
+    assert digests == {hashlib.sha256(repr(plan_goals(inputs, today=TODAY)).encode()).hexdigest()}
 
 
 @pytest.mark.parametrize(
     "today",
     [date(2025, 8, 25), date(2025, 12, 24), date(2026, 1, 5), date(2026, 3, 2), date(2026, 6, 30)],
 )
-def test_the_plan_holds_at_any_point_of_the_year(today):
+def test_the_plan_holds_at_any_point_of_the_year(demo, today):
     """Whenever it runs: every state, the login student's four goals, nothing in the future
     and nothing before the window it starts from."""
-    plan = _plan(today)
-    _, fall, _ = demo_terms(today)
-    first = datetime.combine(min(fall.start_date, today - timedelta(MIN_WINDOW_DAYS)), time())
+    plan = plan_goals(_inputs(), today=today)
+    first = datetime.combine(min(FALL_START, today - timedelta(MIN_WINDOW_DAYS)), time())
     end = datetime.combine(today, time())
-    states = Counter((g.status, g.origin) for g in plan.goals)
+    states = Counter((g.status, g.origin) for g in plan)
     assert all(states[s] for s in STATUSES), states
-    assert Counter((g.status, g.origin) for g in plan.goals if g.student == LOGIN) == {
+    assert Counter((g.status, g.origin) for g in plan if g.student == LOGIN) == {
         ("active", "student"): 2,
         ("achieved", "student"): 1,
         ("proposed", "teacher"): 1,
     }
-    for g in plan.goals:
-        stamps = [g.created_at, g.updated_at, g.approved_at, g.closed_at]
+    for g in plan:
+        stamps = [g.created, g.updated, g.approved, g.closed]
         stamps += [c.at for c in g.checkins] + [c.at for c in g.comments]
         stamps += [s.done_at for s in g.steps]
         assert all(first <= s < end for s in stamps if s is not None), g
