@@ -4,9 +4,19 @@ its part of the demo school as JSON and CSV, docs/decisions/0026) and the school
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """What a demo step did: ``created`` is False when its rows were already there (or there
+    is no demo school to add them to); ``counts`` are what it wrote."""
+
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def frozen(value: Any) -> Any:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
 from django.db import transaction
 
-from core.demo import demo_json, weekdays
+from core.demo import DemoStep, demo_json, weekdays
 from core.errors import Conflict
 from goals.models import GoalCategory
 from mastery.models import Evidence
@@ -45,10 +44,7 @@ def demo_data() -> dict[str, Any]:
     return data
 
 
-@dataclass
-class ConferencesDemoSummary:
-    created: bool
-    counts: dict[str, int] = field(default_factory=dict)
+ConferencesDemoSummary = DemoStep
 
 
 def format_conferences_created(summary: ConferencesDemoSummary) -> str:

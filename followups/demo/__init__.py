@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
 from django.db import transaction
 
-from core.demo import demo_json
+from core.demo import DemoStep, demo_json
 from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
 from profiles.models import Enrollment, Membership, Role, School, Section
 
@@ -29,10 +28,7 @@ from ..models import Flag, ScanRun
 DATA: dict[str, Any] = demo_json(__file__, "followups.json")
 
 
-@dataclass
-class FollowupsDemoSummary:
-    created: bool
-    counts: dict[str, int] = field(default_factory=dict)
+FollowupsDemoSummary = DemoStep
 
 
 def format_followups_created(summary: FollowupsDemoSummary) -> str:

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.demo import school_days
+from core.demo import DemoStep, school_days
 from profiles.demo import (
     HISTORY_SOURCE,
     SCHOOL_SOURCED_ID,
@@ -480,12 +480,7 @@ def build_mastery_plan(
 # --- Writing it --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MasteryDemoSummary:
-    """``created`` is False when the demo frameworks were already there (or no demo school)."""
-
-    created: bool
-    counts: dict[str, int] = field(default_factory=dict)
+MasteryDemoSummary = DemoStep
 
 
 def format_mastery_created(summary: MasteryDemoSummary) -> str:

@@ -38,7 +38,6 @@ from ..models import (
     GuardianLink,
     LearnerProfile,
     Membership,
-    Role,
     RosterImport,
     School,
     Section,
@@ -50,12 +49,6 @@ FOLDER = Path(__file__).resolve().parent
 SCHOOL_SOURCED_ID = "demo-school"
 EXPORT_START_YEAR = 2025  # roster/ is the 2025-2026 school year's export
 YEAR_FILES = ("academicSessions.csv", "courses.csv", "classes.csv")  # the files naming years
-LOGIN_ROLES = {
-    "teacher": Role.TEACHER,
-    "student": Role.STUDENT,
-    "parent": Role.GUARDIAN,
-    "admin": Role.ADMIN,
-}
 
 
 @dataclass(frozen=True)
@@ -123,7 +116,8 @@ class DemoPlan:
 
 @dataclass(frozen=True)
 class DemoLogin:
-    role: str
+    role: str  # as the logins block prints it
+    membership: str  # the Role it must hold at the demo school to work
     email: str
     note: str
 
@@ -189,20 +183,19 @@ def build_demo_plan() -> DemoPlan:
     """Every person, profile, section and link of the demo school, read from the files."""
     files = demo_export(date(EXPORT_START_YEAR, 9, 1))
     profiles: dict[str, dict[str, str]] = demo_json(__file__, "learner_profiles.json")
-    people: list[tuple[PersonSpec, dict[str, str]]] = []
-    by_role: dict[str, list[tuple[PersonSpec, dict[str, str]]]] = {}
-    links = []
-    for u in _rows(files, "users.csv"):
-        person = PersonSpec(
+    rows = _rows(files, "users.csv")
+    person = {
+        u["sourcedId"]: PersonSpec(
             u["sourcedId"], u["email"], u["givenName"], u["familyName"], u["metadata.preferredName"]
         )
-        people.append((person, u))
-        by_role.setdefault(u["role"], []).append((person, u))
-        if u["metadata.relationship"]:
-            links += [
-                GuardianLinkSpec(person.sourced_id, child, u["metadata.relationship"])
-                for child in u["agentSourcedIds"].split(",")
-            ]
+        for u in rows
+    }
+    links = [
+        GuardianLinkSpec(u["sourcedId"], child, u["metadata.relationship"])
+        for u in rows
+        if u["metadata.relationship"]
+        for child in u["agentSourcedIds"].split(",")
+    ]
     enrolled: dict[tuple[str, str], list[str]] = {}
     for e in _rows(files, "enrollments.csv"):
         enrolled.setdefault((e["classSourcedId"], e["role"]), []).append(e["userSourcedId"])
@@ -218,13 +211,14 @@ def build_demo_plan() -> DemoPlan:
         for c in _rows(files, "classes.csv")
     )
     return DemoPlan(
-        teachers=tuple(TeacherSpec(p) for p, _ in by_role["teacher"]),
-        admin=by_role["administrator"][0][0],
+        teachers=tuple(TeacherSpec(person[u["sourcedId"]]) for u in rows if u["role"] == "teacher"),
+        admin=next(person[u["sourcedId"]] for u in rows if u["role"] == "administrator"),
         students=tuple(
-            StudentSpec(p, u["grades"], profiles.get(p.sourced_id, {}))
-            for p, u in by_role["student"]
+            StudentSpec(person[u["sourcedId"]], u["grades"], profiles.get(u["sourcedId"], {}))
+            for u in rows
+            if u["role"] == "student"
         ),
-        guardians=tuple(p for p, u in people if u["metadata.relationship"]),
+        guardians=tuple(person[u["sourcedId"]] for u in rows if u["metadata.relationship"]),
         guardian_links=tuple(sorted(links, key=lambda link: (link.guardian, link.student))),
         sections=sections,
     )
@@ -380,7 +374,7 @@ def _existing_demo(school: School, logins: tuple[DemoLogin, ...]) -> DemoSummary
             unavailable.append(f"{login.email} has been deactivated")
         elif not account.has_usable_password():
             unavailable.append(f"{login.email} has no password any more")
-        elif LOGIN_ROLES[login.role] not in roles:
+        elif login.membership not in roles:
             unavailable.append(f"{login.email} is no longer a {login.role} at {school.name}")
         else:
             working.append(login)
