@@ -38,10 +38,7 @@ from ..models import (
     ConferenceWindow,
 )
 
-
-def demo_data() -> dict[str, Any]:
-    data: dict[str, Any] = demo_json(__file__, "conferences.json")
-    return data
+DATA: dict[str, Any] = demo_json(__file__, "conferences.json")
 
 
 ConferencesDemoSummary = DemoStep
@@ -101,8 +98,9 @@ class _Seeder:
     def at(self, day: dt.date, time: str) -> dt.datetime:
         return dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.school.tzinfo)
 
-    def open_window(self, spec: dict[str, Any]) -> tuple[ConferenceWindow, dict[str, User]] | None:
-        """The window, its advisors' blocked times (set before booking opened) and slots."""
+    def open_window(self, spec: dict[str, Any]) -> ConferenceWindow | None:
+        """The window, its advisors' blocked times (set before booking opened), their slots and
+        a conference for each of their advisees."""
         past = "days_before_today" in spec
         offset = -spec["days_before_today"] if past else spec["days_after_today"]
         days = weekdays(self.today + dt.timedelta(days=offset), spec["days"])
@@ -163,7 +161,7 @@ class _Seeder:
                     cursor += step
         for advisor in advisors.values():
             svc.conferences_create_for_window(actor=self.admin, window=window, advisor=advisor)
-        return window, advisors
+        return window
 
     def conferences(self, window: ConferenceWindow) -> list[Conference]:
         return list(
@@ -253,9 +251,9 @@ class _Seeder:
         self.counts["held"] += 1
 
     def past(self, spec: dict[str, Any]) -> None:
-        if (opened := self.open_window(spec)) is None:
+        if (window := self.open_window(spec)) is None:
             return
-        for i, c in enumerate(self.conferences(opened[0])):
+        for i, c in enumerate(self.conferences(window)):
             slot = _first_that_fits(
                 self.open_slots(c),
                 i // self.data["slots"]["capacity"],
@@ -267,9 +265,9 @@ class _Seeder:
                 self.hold(c, i, slot)
 
     def upcoming(self, spec: dict[str, Any]) -> None:
-        if (opened := self.open_window(spec)) is None:
+        if (window := self.open_window(spec)) is None:
             return
-        window, featured = opened[0], self.featured
+        featured = self.featured
         conferences = self.conferences(window)
         self.counts["upcoming"] = len(conferences)
         by_email = {c.student.email: c for c in conferences}
@@ -347,15 +345,14 @@ def _already_seeded(names: list[str]) -> bool:
 
 def demo_conferences_seed(*, today: dt.date | None = None) -> ConferencesDemoSummary:
     """Add the demo windows and conferences, or do nothing when they exist (one query)."""
-    data = demo_data()
-    names = [w["name"] for w in data["windows"]]
+    names = [w["name"] for w in DATA["windows"]]
     if _already_seeded(names):
         return ConferencesDemoSummary(created=False)
     with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
         school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or _already_seeded(names):
             return ConferencesDemoSummary(created=False)
-        seeder = _Seeder(school, today or school.today(), data)
-        for spec in data["windows"]:
+        seeder = _Seeder(school, today or school.today(), DATA)
+        for spec in DATA["windows"]:
             (seeder.past if spec["key"] == "past" else seeder.upcoming)(spec)
     return ConferencesDemoSummary(created=True, counts=dict(seeder.counts))
