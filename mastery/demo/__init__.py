@@ -182,11 +182,8 @@ class _Term:
         """Expected-by dates spread over the year from a month in to a fortnight before its end
         (so on any school day some are expected and some not), a class quiz just before each, a
         retake about two weeks later and a class project."""
-        rng, codes, titles = (
-            self.rng,
-            pacing_codes(framework, grade),
-            E["titles"][framework.subject],
-        )
+        rng, titles = self.rng, E["titles"][framework.subject]
+        codes = pacing_codes(framework, grade)
         first, last = 25, len(self.days) - 8
         span, shift = (last - first) / max(1, len(codes) - 1), rng.randint(-2, 2)
         result: list[_Target] = []
@@ -198,19 +195,19 @@ class _Term:
             domain = parts[1] if parts[0].isdigit() else parts[0]
             result.append(
                 _Target(
-                    code,
-                    target_identifier(framework, code),
-                    target.short,
-                    domain,
-                    tuple(target_identifier(framework, a) for a in target.after),
-                    rng.choice(titles["assessment"]).format(short=target.short),
-                    rng.choice(E["projects"][domain]),
-                    starts,
-                    expected,
-                    check,
-                    check + rng.randint(6, 12),
-                    max(starts, expected - rng.randint(1, 4)),
-                    max(-0.35, min(0.35, rng.gauss(0, 0.2))),
+                    code=code,
+                    identifier=target_identifier(framework, code),
+                    short=target.short,
+                    domain=domain,
+                    after=tuple(target_identifier(framework, a) for a in target.after),
+                    quiz=rng.choice(titles["assessment"]).format(short=target.short),
+                    project=rng.choice(E["projects"][domain]),
+                    starts=starts,
+                    expected=expected,
+                    check=check,
+                    retake=check + rng.randint(6, 12),
+                    project_day=max(starts, expected - rng.randint(1, 4)),
+                    difficulty=max(-0.35, min(0.35, rng.gauss(0, 0.2))),
                 )
             )
         return result
@@ -354,15 +351,15 @@ class _Term:
                 note = rng.choice(notes[band] + specific).format(name=student.first_name)
             result.append(
                 EvidenceSpec(
-                    student.sourced_id,
-                    targets[w.target].identifier,
-                    c.roster.section,
-                    c.roster.teacher,
-                    Decimal(score),
-                    self.days[w.day],
-                    w.kind,
-                    w.title,
-                    note,
+                    student=student.sourced_id,
+                    competency=targets[w.target].identifier,
+                    section=c.roster.section,
+                    author=c.roster.teacher,
+                    score=Decimal(score),
+                    observed_on=self.days[w.day],
+                    kind=w.kind,
+                    title=w.title,
+                    note=note,
                 )
             )
         return sorted(result, key=lambda e: (e.observed_on, e.competency))
@@ -429,13 +426,13 @@ class _Term:
             link = f"https://example.org/portfolio/{student.slug}/{t.code.lower()}"
             result.append(
                 EvidenceSpec(
-                    student.sourced_id,
-                    t.identifier,
-                    None,
-                    student.sourced_id,
-                    None,
-                    day,
-                    Evidence.Kind.PRIOR_LEARNING,
+                    student=student.sourced_id,
+                    competency=t.identifier,
+                    section=None,
+                    author=student.sourced_id,
+                    score=None,
+                    observed_on=day,
+                    kind=Evidence.Kind.PRIOR_LEARNING,
                     note=note,
                     link=link,
                     status=Evidence.Status.SUBMITTED,
