@@ -523,27 +523,28 @@ def _write(school: School, frameworks: QuerySet[Framework], today: date) -> Mast
     rosters = rosters_from_school_plan(school_plan)
     sids = {r.teacher for r in rosters} | {s.sourced_id for r in rosters for s in r.students}
     people = dict(User.objects.filter(sourced_id__in=sids).values_list("sourced_id", "pk"))
+    classes = Section.objects.filter(school=school, sourced_id__in=[r.section for r in rosters])
+    sections = {
+        sid: (pk, name) for sid, pk, name in classes.values_list("sourced_id", "pk", "name")
+    }
+    # Only what is still there (a demo school seeded before this step may have changed since).
     rosters = [
-        replace(r, students=tuple(s for s in r.students if s.sourced_id in people)) for r in rosters
+        replace(r, students=tuple(s for s in r.students if s.sourced_id in people))
+        for r in rosters
+        if r.section in sections and r.teacher in people
     ]
     plan = build_mastery_plan(rosters, today=today, login_student=login)
     competency = dict(
         Competency.objects.filter(framework__in=frameworks).values_list("identifier", "pk")
     )
-    sections = {
-        sid: (pk, name)
-        for sid, pk, name in Section.objects.filter(
-            school=school, sourced_id__in=[r.section for r in rosters]
-        ).values_list("sourced_id", "pk", "name")
-    }
     SectionCompetency.objects.bulk_create(
         SectionCompetency(section_id=sections[p.section][0], competency_id=competency[p.competency])
         for p in plan.pacing
     )
     PacingPlan.objects.bulk_create(
         (
-            PacingPlan(section_id=pk, name=f"{name} pacing")
-            for _, (pk, name) in sorted(sections.items())
+            PacingPlan(section_id=sections[r.section][0], name=f"{sections[r.section][1]} pacing")
+            for r in rosters
         ),
         ignore_conflicts=True,  # a class may have one already
     )
@@ -583,7 +584,7 @@ def _write(school: School, frameworks: QuerySet[Framework], today: date) -> Mast
         counts={
             "frameworks": len(data.FRAMEWORKS),
             "targets": sum(len(f.targets) for f in data.FRAMEWORKS),
-            "pacing_plans": len(sections),
+            "pacing_plans": len(rosters),
             "evidence": len(plan.evidence),
             "submitted": sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence),
             "mastery_records": records.count(),
