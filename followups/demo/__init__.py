@@ -1,68 +1,54 @@
 """The demo school's follow-ups: a term of attendance, a scan as of today, and teachers' work
 on the flags it raised, so the follow-up queue is real on first run.
 
-The attendance is the simulation of a term (the only part in code): most students attend
-nearly every day, a few miss about one day in eight; its shares and the teachers' plan and notes
-are in ``followups.json`` beside this file. It goes in as the information system's
-CSV export, through the real importer; the flags come from the real scan; the follow-ups,
-acknowledgements, snoozes, resolutions and feedback through the real services. Idempotent: a
-demo scan run already recorded means nothing is written (one query).
+The attendance is simulated (most students attend nearly every day, a few miss about one day
+in eight; the shares, the teachers' plan and their notes are ``followups.json``) and goes in as
+the information system's CSV export, through the real importer; the flags come from the real
+scan; the teachers' work through the real services. Idempotent: one query when the demo's scan
+run is recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
 from django.db import transaction
 
-from core.demo import demo_json
+from core.demo import DemoStep, demo_json
 from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
-from profiles.models import Enrollment, Membership, Role, School, Section, User
+from profiles.models import Enrollment, Membership, Role, School, Section
 
 from .. import services as svc
 from ..attendance import active_term, attendance_import, school_days
 from ..models import Flag, ScanRun
 
 DATA: dict[str, Any] = demo_json(__file__, "followups.json")
-PLAN: tuple[str, ...] = DATA["plan"]  # what the teachers did, in order, over each rule's flags
 
 
-@dataclass
-class FollowupsDemoSummary:
-    created: bool
-    counts: dict[str, int] = field(default_factory=dict)
+FollowupsDemoSummary = DemoStep
 
 
 def format_followups_created(summary: FollowupsDemoSummary) -> str:
     c = summary.counts
     return (
-        f"Added the demo follow-ups: {c.get('attendance', 0)} attendance marks, a scan that "
-        f"raised {c.get('flags', 0)} flags ({c.get('open', 0)} open, "
-        f"{c.get('acknowledged', 0)} acknowledged, {c.get('snoozed', 0)} snoozed, "
-        f"{c.get('resolved', 0)} resolved) and {c.get('followups', 0)} follow-ups."
+        f"Added the demo follow-ups: {c['attendance']} attendance marks, a scan that raised "
+        f"{c['flags']} flags ({c['open']} open, {c['acknowledged']} acknowledged, "
+        f"{c['snoozed']} snoozed, {c['resolved']} resolved) and {c['followups']} follow-ups."
     )
 
 
 def _already_seeded() -> bool:
-    return ScanRun.objects.filter(
-        school__sourced_id=SCHOOL_SOURCED_ID, trigger=ScanRun.Trigger.DEMO
-    ).exists()
+    runs = ScanRun.objects.filter(school__sourced_id=SCHOOL_SOURCED_ID)
+    return runs.filter(trigger=ScanRun.Trigger.DEMO).exists()
 
 
-def _login_teacher() -> User | None:
-    email = next(login.email for login in demo_logins() if login.role == "teacher")
-    return User.objects.filter(email=email).first()
-
-
-def _attendance_csv(school: School, today: dt.date, teacher: User | None) -> str:
-    term = active_term(school, today)
-    if term is None:
+def _attendance_csv(school: School, today: dt.date) -> str:
+    """The term so far, a row a student and day; the login teacher has absent advisees."""
+    if (term := active_term(school, today)) is None:
         return ""
-    days = school_days(school, term.start_date, today)
     students = list(
         Membership.objects.filter(school=school, role=Role.STUDENT, is_active=True)
         .order_by("user__email")
@@ -70,66 +56,52 @@ def _attendance_csv(school: School, today: dt.date, teacher: User | None) -> str
     )
     rng = random.Random(DATA["random_seed"])
     absent = {sid for sid, _ in students if rng.random() < DATA["absent_share"]}
-    if teacher is not None:
-        advisees = list(
-            Enrollment.objects.filter(
-                section__enrollments__user=teacher,
-                section__enrollments__role=Enrollment.Role.TEACHER,
-                section__kind=Section.Kind.ADVISORY,
-                role=Enrollment.Role.STUDENT,
-            )
-            .order_by("user__email")
-            .values_list("user_id", flat=True)
-        )
-        absent.update(advisees[1 : 1 + DATA["login_advisees_absent"]])
-    lines = ["email,date,status"]
+    teacher = next(login.email for login in demo_logins() if login.role == "teacher")
+    advisees = Enrollment.objects.filter(
+        section__enrollments__user__email=teacher,
+        section__enrollments__role=Enrollment.Role.TEACHER,
+        section__kind=Section.Kind.ADVISORY,
+        role=Enrollment.Role.STUDENT,
+    ).order_by("user__email")
+    advisee_ids = list(advisees.values_list("user_id", flat=True))
+    absent.update(advisee_ids[1 : 1 + DATA["login_advisees_absent"]])
+    lines, days = ["email,date,status"], school_days(school, term.start_date, today)
     for student_id, email in students:
+        odds = DATA["attendance"]["often_absent" if student_id in absent else "usual"]
         for day in days:
             roll = rng.random()
-            odds = DATA["attendance"]["often_absent" if student_id in absent else "usual"]
             status = next((mark for mark, below in odds if roll < below), "P")
             lines.append(f"{email},{day:%Y-%m-%d},{status}")
     return "\n".join(lines) + "\n"
 
 
-def _work(flags: list[Flag], today: dt.date, counts: dict[str, int]) -> None:
+def _work(flags: list[Flag], today: dt.date) -> int:
+    """The teachers' plan, started again for each rule so every rule has open and worked flags;
+    returns how many follow-ups were logged."""
     snooze_until = max(today, dt.date.today()) + dt.timedelta(days=DATA["snooze_days"])
+    on, logged = min(today, dt.date.today()), 0
     seen: dict[str, int] = {}
     for flag in flags:
-        actor = flag.assigned_to
-        if actor is None:
+        if (actor := flag.assigned_to) is None:
             continue
-        # The plan starts again for each rule, so every rule has open and worked flags.
         i = seen[flag.rule] = seen.get(flag.rule, -1) + 1
-        step = PLAN[i % len(PLAN)]
+        step = DATA["plan"][i % len(DATA["plan"])]
         if step == "acknowledge":
             svc.flag_acknowledge(actor=actor, flag=flag)
-        elif step == "follow_up":
-            done = DATA["follow_ups"][i % len(DATA["follow_ups"])]
-            svc.followup_log(
-                actor=actor,
-                flag=flag,
-                action=done["action"],
-                note=done["note"],
-                occurred_on=min(today, dt.date.today()),
-            )
-            counts["followups"] = counts.get("followups", 0) + 1
         elif step == "snooze":
             svc.flag_snooze(actor=actor, flag=flag, until=snooze_until)
-        elif step == "resolve":
-            resolution = DATA["resolution"]
-            svc.followup_log(
-                actor=actor,
-                flag=flag,
-                action=resolution["action"],
-                note=resolution["note"],
-                occurred_on=min(today, dt.date.today()),
-            )
-            counts["followups"] = counts.get("followups", 0) + 1
-            svc.flag_resolve(actor=actor, flag=flag, outcome=resolution["outcome"])
-            svc.flag_feedback(actor=actor, flag=flag, feedback="useful")
+        elif step in ("follow_up", "resolve"):
+            done = DATA["follow_ups"][i % len(DATA["follow_ups"])]
+            done = DATA["resolution"] if step == "resolve" else done
+            action, note = done["action"], done["note"]
+            svc.followup_log(actor=actor, flag=flag, action=action, note=note, occurred_on=on)
+            logged += 1
+            if step == "resolve":
+                svc.flag_resolve(actor=actor, flag=flag, outcome=done["outcome"])
+                svc.flag_feedback(actor=actor, flag=flag, feedback="useful")
         if step != "open" and i % DATA["not_useful_every"] == DATA["not_useful_every"] - 1:
             svc.flag_feedback(actor=actor, flag=flag, feedback="not_useful")
+    return logged
 
 
 def demo_followups_seed(*, today: dt.date | None = None) -> FollowupsDemoSummary:
@@ -142,10 +114,8 @@ def demo_followups_seed(*, today: dt.date | None = None) -> FollowupsDemoSummary
         school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
         if school is None or _already_seeded():
             return FollowupsDemoSummary(created=False)
-        today = today or school.today()
-        counts: dict[str, int] = {}
-        content = _attendance_csv(school, today, _login_teacher())
-        if content:
+        today, counts = today or school.today(), {"attendance": 0}
+        if content := _attendance_csv(school, today):
             result, _ = attendance_import(
                 actor=None,
                 school=school,
@@ -156,13 +126,9 @@ def demo_followups_seed(*, today: dt.date | None = None) -> FollowupsDemoSummary
             )
             counts["attendance"] = result.created + result.updated
         school_scan(school=school, as_of=today, trigger=ScanRun.Trigger.DEMO)
-        flags = list(
-            Flag.objects.filter(school=school)
-            .select_related("school", "assigned_to")
-            .order_by("rule", "student__email", "pk")
-        )
-        _work(flags, today, counts)
+        flags = Flag.objects.filter(school=school).select_related("school", "assigned_to")
+        counts["followups"] = _work(list(flags.order_by("rule", "student__email", "pk")), today)
         for status in ("open", "acknowledged", "snoozed", "resolved"):
-            counts[status] = Flag.objects.filter(school=school, status=status).count()
-        counts["flags"] = len(flags)
+            counts[status] = flags.filter(status=status).count()
+        counts["flags"] = flags.count()
     return FollowupsDemoSummary(created=True, counts=counts)
