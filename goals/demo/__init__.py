@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.demo import school_days
 from mastery import calculation as calc
-from mastery.demo import school_days
 from mastery.models import Competency, Evidence, Framework, PacingTarget
 from mastery.selectors import levels_of, scale_for
 from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins

@@ -51,8 +51,6 @@ from ..models import (
 from ..services import DEFAULT_LEVELS, mastery_recompute, scale_default_create
 from . import data
 
-__all__ = ["MasteryPlan", "pacing_codes", "school_days", "target_identifier"]  # goals.demo's
-
 CLASS_PREFIX = "demo-class-"
 A, E = data.ABILITIES, data.EVIDENCE
 # The school's default scale, for deciding whether a reassessment is still needed.

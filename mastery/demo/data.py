@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from core.demo import demo_json
@@ -47,11 +46,6 @@ class FrameworkData:
     def package(self) -> Path:
         return FOLDER / "case" / f"{self.key}.json"
 
-    @property
-    def grades(self) -> tuple[Any, ...]:
-        """The targets as goals.demo reads them (grades, domains, targets): one of each."""
-        return (SimpleNamespace(domains=(SimpleNamespace(targets=tuple(self.targets.values())),)),)
-
 
 def _framework(key: str, settings: dict[str, Any]) -> FrameworkData:
     package = demo_json(__file__, f"case/{key}.json")
@@ -73,5 +67,4 @@ def _framework(key: str, settings: dict[str, Any]) -> FrameworkData:
 
 
 FRAMEWORKS = tuple(_framework(key, s) for key, s in demo_json(__file__, "frameworks.json").items())
-MATH, HUMANITIES, SCIENCE = FRAMEWORKS
 BY_SUBJECT = {f.subject: f for f in FRAMEWORKS}
