@@ -23,13 +23,13 @@ from django.db import transaction
 from django.db.models import Max
 from pghistory.models import Context
 
+from core.demo import school_days
 from mastery import calculation as calc
 from mastery.demo import (
     MasteryDemoSummary,
     build_mastery_plan,
     demo_mastery_seed,
     rosters_from_school_plan,
-    school_days,
 )
 from mastery.demo import data as demo_data
 from mastery.models import (
