@@ -181,21 +181,26 @@ def quality(days: list[dt.date]) -> dict[str, Any]:
 
 def floor_pass() -> float:
     """One bare aggregate pass over the same rows the scan reads: evidence per student and
-    target (count, newest, mean), attendance per student, check-ins per goal."""
+    target (count, newest, mean), attendance per student, check-ins per goal. The outer query
+    consumes every aggregate: with only ``count(*)`` outside, PostgreSQL drops the unused ones
+    and, on a vacuumed table, counts the groups from an index alone without reading a score
+    (0.53 s instead of a pass over the evidence, 10,000 students)."""
     from django.db import connection
 
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT count(*) FROM (SELECT student_id, competency_id, count(*), max(observed_on), "
-            "avg(score) FROM mastery_evidence GROUP BY 1, 2) e"
+            "SELECT count(*), sum(n), max(newest), sum(mean) FROM (SELECT student_id, "
+            "competency_id, count(*) AS n, max(observed_on) AS newest, avg(score) AS mean "
+            "FROM mastery_evidence GROUP BY 1, 2) e"
         )
         cur.execute(
-            "SELECT count(*) FROM (SELECT student_id, count(*) FILTER (WHERE status = 'absent') "
-            "FROM followups_attendance GROUP BY 1) a"
+            "SELECT count(*), sum(absent) FROM (SELECT student_id, count(*) FILTER "
+            "(WHERE status = 'absent') AS absent FROM followups_attendance GROUP BY 1) a"
         )
         cur.execute(
-            "SELECT count(*) FROM (SELECT goal_id, max(created_at) FROM goals_checkin GROUP BY 1) c"
+            "SELECT count(*), max(last) FROM (SELECT goal_id, max(created_at) AS last "
+            "FROM goals_checkin GROUP BY 1) c"
         )
     return time.perf_counter() - t0
 
