@@ -714,15 +714,17 @@ def _goals(
 ) -> dict[int, tuple[list[int], list[int], int]]:
     """student → (past target date, without a check-in for D days, longest days without); one
     query: each active goal approved (or, never approved, created) by the end of the date, with
-    the school-local day of its last check-in by then (or of its approval, or creation)."""
+    the moment of its last check-in by then (or of its approval, or creation), whose day is
+    taken in the school's time zone here (Python's zone names, which PostgreSQL's may lack)."""
+    tz = school.tzinfo
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT g.id, g.student_id, g.target_date,
-                   (coalesce(
-                      (SELECT max(c.created_at) FROM {CheckIn._meta.db_table} c
-                       WHERE c.goal_id = g.id AND c.created_at < %(end)s),
-                      g.approved_at, g.created_at) AT TIME ZONE %(tz)s)::date
+                   coalesce(
+                     (SELECT max(c.created_at) FROM {CheckIn._meta.db_table} c
+                      WHERE c.goal_id = g.id AND c.created_at < %(end)s),
+                     g.approved_at, g.created_at)
             FROM {Goal._meta.db_table} g
             WHERE g.student_id = ANY(%(students)s) AND g.status = %(active)s
               AND (g.approved_at < %(end)s OR (g.approved_at IS NULL AND g.created_at < %(end)s))
@@ -731,10 +733,7 @@ def _goals(
             {
                 "students": student_ids,
                 "active": Goal.Status.ACTIVE.value,
-                "end": dt.datetime.combine(
-                    as_of + dt.timedelta(days=1), dt.time(), tzinfo=school.tzinfo
-                ),
-                "tz": str(school.tzinfo),
+                "end": dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=tz),
             },
         )
         rows = cursor.fetchall()
@@ -743,7 +742,7 @@ def _goals(
         past, without, longest = result.setdefault(student_id, ([], [], 0))
         if target_date is not None and target_date < as_of:
             past.append(goal_id)
-        days = (as_of - since).days
+        days = (as_of - since.astimezone(tz).date()).days
         if days >= checkin_days:
             without.append(goal_id)
         result[student_id] = (past, without, max(longest, days))
