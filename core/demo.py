@@ -18,6 +18,10 @@ class DemoStep:
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
 
+    def described(self, template: str) -> str:
+        """The step's line for ``seed_demo``: its data file's ``created`` text, with the counts."""
+        return template.format(**self.counts)
+
 
 def frozen(value: Any) -> Any:
     """JSON lists as tuples, all the way down, so values are hashable and seeded random draws

@@ -45,13 +45,7 @@ ConferencesDemoSummary = DemoStep
 
 
 def format_conferences_created(summary: ConferencesDemoSummary) -> str:
-    c = summary.counts
-    return (
-        f"Added the demo conferences: {c['windows']} windows, {c['slots']} slots, "
-        f"{c['held']} held conferences with notes, commitments and summaries, "
-        f"{c['upcoming']} upcoming ({c['preparing']} in preparation, "
-        f"{c['booked']} booked by their families)."
-    )
+    return summary.described(DATA["created"])
 
 
 def _window_days(window: ConferenceWindow) -> list[dt.date]:

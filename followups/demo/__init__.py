@@ -32,12 +32,7 @@ FollowupsDemoSummary = DemoStep
 
 
 def format_followups_created(summary: FollowupsDemoSummary) -> str:
-    c = summary.counts
-    return (
-        f"Added the demo follow-ups: {c['attendance']} attendance marks, a scan that raised "
-        f"{c['flags']} flags ({c['open']} open, {c['acknowledged']} acknowledged, "
-        f"{c['snoozed']} snoozed, {c['resolved']} resolved) and {c['followups']} follow-ups."
-    )
+    return summary.described(DATA["created"])
 
 
 def _already_seeded() -> bool:

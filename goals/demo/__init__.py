@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from core.demo import school_days
+from core.demo import DemoStep, school_days
 from mastery import calculation as calc
 from mastery.models import Competency, Evidence, Framework, PacingTarget
 from mastery.selectors import levels_of, scale_for
@@ -544,23 +544,11 @@ def goal_inputs(school: School) -> Inputs:
 # --- Writing it --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GoalsDemoSummary:
-    """What a run did: ``created`` is False when the demo school already had goal templates or
-    goals (or there is no demo school)."""
-
-    created: bool
-    counts: dict[str, int] = field(default_factory=dict)
+GoalsDemoSummary = DemoStep
 
 
 def format_goals_created(summary: GoalsDemoSummary) -> str:
-    c = summary.counts
-    return (
-        f"Added the demo goals: {c['goals']} goals for {c['students']} students "
-        f"({c['active']} active, {c['proposed']} waiting for approval, {c['suggested']} "
-        f"suggested by teachers, {c['draft']} drafts, {c['closed']} closed), {c['checkins']} "
-        f"check-ins, {c['comments']} comments, {c['templates']} goal templates."
-    )
+    return summary.described(DATA["created"])
 
 
 def _already_seeded() -> Any:

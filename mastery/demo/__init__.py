@@ -479,12 +479,7 @@ MasteryDemoSummary = DemoStep
 
 
 def format_mastery_created(summary: MasteryDemoSummary) -> str:
-    c = summary.counts
-    return (
-        f"Added the demo mastery data: {c['frameworks']} frameworks, {c['targets']} learning "
-        f"targets, {c['pacing_plans']} pacing plans, {c['evidence']} pieces of evidence "
-        f"({c['submitted']} waiting for review), {c['mastery_records']} mastery records."
-    )
+    return summary.described(data.EVIDENCE["created"])
 
 
 def demo_mastery_seed(*, today: date | None = None) -> MasteryDemoSummary:
