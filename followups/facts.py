@@ -195,6 +195,7 @@ class _Competency:
     method: str
     parameter: int | None
     levels: list[calc.Level]
+    mastery: calc.Level | None
     approaching: calc.Level | None
 
 
@@ -216,8 +217,9 @@ def _competencies(school: School) -> dict[int, _Competency]:
         if is_default:
             default_scale = scale_id
 
-    def approaching_of(scale_levels: list[calc.Level]) -> calc.Level | None:
-        mastery = next((lv for lv in scale_levels if lv.is_mastery), None)
+    def approaching_of(
+        scale_levels: list[calc.Level], mastery: calc.Level | None
+    ) -> calc.Level | None:
         below = [lv for lv in scale_levels if mastery is not None and lv.points < mastery.points]
         return max(below, key=lambda lv: lv.points) if below else None
 
@@ -238,8 +240,14 @@ def _competencies(school: School) -> dict[int, _Competency]:
         if calc.PARAMETER_RANGE[calc.method_from(method)] is None:
             parameter = None
         scale_levels = levels.get(scale_id or default_scale or -1, [])
+        mastery = next((lv for lv in scale_levels if lv.is_mastery), None)
         result[cid] = _Competency(
-            code or str(cid), method, parameter, scale_levels, approaching_of(scale_levels)
+            code or str(cid),
+            method,
+            parameter,
+            scale_levels,
+            mastery,
+            approaching_of(scale_levels, mastery),
         )
     return result
 
@@ -312,8 +320,7 @@ def _specs(
         except calc.CalculationError as exc:
             failing[cid] = exc.message
             continue
-        target = calc.mastery_level(competency.levels)
-        approaching = competency.approaching
+        target, approaching = competency.mastery, competency.approaching
         specs.append(
             rollup_sql.CompetencySpec(
                 id=cid,
@@ -603,8 +610,8 @@ def _expected(
             },
         )
         rows = cursor.fetchall()
-    # section → (targets due, targets first due recently, targets first due earlier)
-    sections: dict[int, tuple[frozenset[int], frozenset[int], frozenset[int]]] = {}
+    # section → (targets due, those first due on or before ``recently_after``)
+    sections: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
     result: dict[int, _Due] = {}
     for student_id, section_id, ids, dates in rows:
         if student_id is None:
@@ -612,16 +619,12 @@ def _expected(
             for competency_id, day in zip(ids, dates, strict=True):
                 if competency_id not in first or day < first[competency_id]:
                     first[competency_id] = day
-            recent = frozenset(c for c, day in first.items() if day > recently_after)
-            sections[section_id] = (frozenset(first), recent, frozenset(first) - recent)
-            continue
-        parts = [sections[section] for section in ids]
-        if len(parts) == 1:
-            result[student_id] = _Due(parts[0][0], parts[0][1])
+            earlier = frozenset(c for c, day in first.items() if day <= recently_after)
+            sections[section_id] = (frozenset(first), earlier)
             continue
         # A target in two of the student's sections is recent only if it is recent in both.
-        targets = frozenset().union(*(part[0] for part in parts))
-        earlier = frozenset().union(*(part[2] for part in parts))
+        targets = frozenset().union(*(sections[section][0] for section in ids))
+        earlier = frozenset().union(*(sections[section][1] for section in ids))
         result[student_id] = _Due(targets, targets - earlier)
     return result
 
@@ -651,13 +654,12 @@ GROUP BY e.student_id
 
 
 def _mastery_points(competencies: dict[int, _Competency]) -> dict[Decimal, list[int]]:
-    """The competencies by the points of their scale's mastery level (one level above zero;
-    a competency without one has no percentage)."""
+    """The competencies by the points of their scale's mastery level (a competency without one
+    above zero has no percentage)."""
     by_points: dict[Decimal, list[int]] = defaultdict(list)
     for cid, competency in sorted(competencies.items()):
-        marked = [level for level in competency.levels if level.is_mastery and level.points > 0]
-        if len(marked) == 1:
-            by_points[marked[0].points].append(cid)
+        if competency.mastery is not None and competency.mastery.points > 0:
+            by_points[competency.mastery.points].append(cid)
     return by_points
 
 
@@ -794,8 +796,11 @@ def _attendance(
 # cost there (bench/README.md). A rescan or a section's scan keeps the defaults: a worker's
 # start costs more than their rows.
 PARALLEL_READS_MIN_STUDENTS = 500
-_PARALLEL = {"parallel_setup_cost": "10", "parallel_tuple_cost": "0.001"}
-_PARALLEL |= {"min_parallel_index_scan_size": "0"}
+_PARALLEL = {
+    "parallel_setup_cost": "10",
+    "parallel_tuple_cost": "0.001",
+    "min_parallel_index_scan_size": "0",
+}
 _PARALLEL_ON = "; ".join(f"SET LOCAL {name} = {value}" for name, value in _PARALLEL.items())
 _PARALLEL_OFF = "; ".join(f"SET LOCAL {name} TO DEFAULT" for name in _PARALLEL)
 
