@@ -205,15 +205,16 @@ def floor_pass() -> float:
     return time.perf_counter() - t0
 
 
-def full_scan(district: Any) -> tuple[float, dict[str, int]]:
+def full_scan(district: Any, days_later: int = 0) -> tuple[float, dict[str, int]]:
     from followups.scan import school_scan
     from profiles.models import School
 
     totals: dict[str, int] = defaultdict(int)
     t0 = time.perf_counter()
     for school in School.objects.filter(pk__in=district.schools).order_by("pk"):
-        run = school_scan(school=school, as_of=district.today, trigger="command")
-        for key in ("students_scanned", "flags_opened", "flags_cleared", "errors"):
+        as_of = district.today + dt.timedelta(days=days_later)
+        run = school_scan(school=school, as_of=as_of, trigger="command")
+        for key in ("students_scanned", "flags_opened", "flags_cleared", "flags_kept", "errors"):
             totals[key] += getattr(run, key)
     return time.perf_counter() - t0, dict(totals)
 
@@ -376,6 +377,12 @@ def main() -> int:
             scan_again_s, again = full_scan(district)
             results["scan_again_s"] = round(scan_again_s, 2)
             results["scan_again_opened"] = again.get("flags_opened", 0)
+            # The next night: every kept flag's last_detected_on moves (the same-day scan
+            # above writes nothing).
+            next_s, next_totals = full_scan(district, days_later=1)
+            results["scan_next_night_s"] = round(next_s, 2)
+            results["scan_next_night_kept"] = next_totals.get("flags_kept", 0)
+            log(f"next night: {next_s:.1f} s, {next_totals}")
             results.update(rescan_ms(district))
             env = dict(os.environ)
             for n in [int(w) for w in args.workers.split(",") if w.strip()]:

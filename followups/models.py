@@ -18,6 +18,7 @@ returned.
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -296,7 +297,16 @@ class Severity(models.TextChoices):
 ACTIVE_STATUSES = ("open", "acknowledged", "snoozed")
 
 
-@pghistory.track(*tracked_events(), model_name="FlagEvent", level=pghistory.Statement)
+@pghistory.track(
+    pghistory.InsertEvent(),
+    # Not an event when only the nightly "still detected" date moves (decision 0030).
+    pghistory.UpdateEvent(
+        condition=pgtrigger.AnyChange(exclude=["last_detected_on", "updated_at"])
+    ),
+    pghistory.DeleteEvent(),
+    model_name="FlagEvent",
+    level=pghistory.Statement,
+)
 class Flag(models.Model):
     """An open concern about one student from one rule, with the numbers that triggered it."""
 

@@ -231,21 +231,7 @@ def _apply(
             flag.updated_at = now
             to_update.append(flag)
     if to_update:
-        Flag.objects.bulk_update(
-            to_update,
-            [
-                "status",
-                "closed_on",
-                "condition_cleared_on",
-                "snoozed_until",
-                "severity",
-                "measured",
-                "threshold",
-                "last_detected_on",
-                "updated_at",
-            ],
-            batch_size=1000,
-        )
+        _flags_update(to_update, now)
 
     new_keys = [k for k in findings if k not in active and k not in still_resolved]
     advisors = facts_.advisors_of(school, sorted({s for s, _ in new_keys})) if new_keys else {}
@@ -259,6 +245,39 @@ def _apply(
         "errors": len(errors),
         "error_text": "\n".join(errors)[:_MAX_ERROR_TEXT],
     }
+
+
+def _flags_update(flags: list[Flag], now: dt.datetime) -> None:
+    """The scan's changes to these flags in one ``UPDATE … FROM unnest(…)``: Django's
+    ``bulk_update`` builds a ``CASE`` per field and row, and for the 1,720 flags a 2,000-student
+    school keeps from one night to the next (each one's ``last_detected_on`` moves) that took
+    9.7 s of an 11.9 s scan. Values as the model writes them (``measured`` and ``threshold`` as
+    ``JSONField`` does, ``json.dumps``); the history triggers fire as for any update."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Flag._meta.db_table} f
+            SET status = x.status, closed_on = x.closed_on, condition_cleared_on = x.cleared_on,
+                snoozed_until = x.snoozed_until, severity = x.severity, measured = x.m::jsonb,
+                threshold = x.t::jsonb, last_detected_on = x.last, updated_at = %s
+            FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::date[], %s::date[], %s::text[],
+                        %s::text[], %s::text[], %s::date[])
+              AS x(id, status, closed_on, cleared_on, snoozed_until, severity, m, t, last)
+            WHERE f.id = x.id
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [
+                now,
+                [f.pk for f in flags],
+                [str(f.status) for f in flags],
+                [f.closed_on for f in flags],
+                [f.condition_cleared_on for f in flags],
+                [f.snoozed_until for f in flags],
+                [str(f.severity) for f in flags],
+                [json.dumps(f.measured) for f in flags],
+                [json.dumps(f.threshold) for f in flags],
+                [f.last_detected_on for f in flags],
+            ],
+        )
 
 
 def _flags_insert(

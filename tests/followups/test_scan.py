@@ -98,6 +98,26 @@ def test_next_day_updates_the_numbers(world) -> None:
 
 
 @pytest.mark.django_db
+def test_next_night_moves_the_date_and_records_history_only_for_new_numbers(world) -> None:
+    """Each night every kept flag's ``last_detected_on`` moves; that alone is no history event
+    (decision 0030), new numbers are, with the date they were seen on."""
+    _setup(world)
+    school_scan(school=world.school, as_of=w.AS_OF)
+    [flag] = flags_of(world.student)
+    assert FlagEvent.objects.filter(pgh_obj=flag).count() == 1
+    next_day = w.AS_OF + dt.timedelta(days=1)
+    Flag.objects.filter(pk=flag.pk).update(last_detected_on=next_day, updated_at=timezone.now())
+    assert FlagEvent.objects.filter(pgh_obj=flag).count() == 1
+    w.attendance(world.school, world.student, [next_day], Attendance.Status.ABSENT)
+    kept = school_scan(school=world.school, as_of=next_day + dt.timedelta(days=1))
+    [flag] = flags_of(world.student)
+    assert kept.flags_kept == 1 and flag.last_detected_on == next_day + dt.timedelta(days=1)
+    first, second = FlagEvent.objects.filter(pgh_obj=flag).order_by("pgh_id")
+    assert first.measured != second.measured == flag.measured
+    assert second.last_detected_on == flag.last_detected_on
+
+
+@pytest.mark.django_db
 def test_a_condition_that_clears_closes_the_flag_and_a_returning_one_opens_another(world) -> None:
     _setup(world)
     school_scan(school=world.school, as_of=w.AS_OF)
