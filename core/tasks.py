@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from celery import current_app, shared_task
@@ -13,6 +14,33 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+# After a failed send, this process keeps work for later without trying the broker again for
+# this long: each try against a Redis that is down waits for the connection to fail (~0.6 s),
+# which a teacher recording a class's scores would pay once per student.
+BROKER_RETRY_AFTER_S = 15.0
+
+
+class _Broker:
+    """This process's memory of the last failed send: until when not to try, and why."""
+
+    down_until = 0.0
+    error = ""
+
+
+def broker_reset() -> None:
+    """Forget a failed send (tests; a process starts with none)."""
+    _Broker.down_until, _Broker.error = 0.0, ""
+
+
+def broker_resting() -> bool:
+    """True for ``BROKER_RETRY_AFTER_S`` after a failed use of Redis: skip it meanwhile."""
+    return time.monotonic() < _Broker.down_until
+
+
+def broker_failed(exc: BaseException) -> None:
+    """Redis (the broker, or a lock kept in it) could not be reached: rest it for a while."""
+    _Broker.down_until = time.monotonic() + BROKER_RETRY_AFTER_S
+    _Broker.error = type(exc).__name__
 
 
 def enqueue_after_commit(
@@ -23,18 +51,22 @@ def enqueue_after_commit(
     If the broker cannot be reached the write still succeeds: small work a person is waiting for
     (``fallback_inline``, an email) is done right away; anything else is kept as a
     :class:`~core.models.PendingTask` and queued by :func:`pending_tasks_send` once Redis is
-    back — nothing is dropped.
+    back — nothing is dropped. After a failed send the process does not try the broker again
+    for ``BROKER_RETRY_AFTER_S`` seconds, so the writes meanwhile do not wait for it.
     """
 
     def send() -> None:
-        try:
-            task.apply_async(args=args, countdown=countdown, retry=False)
-        except Exception as exc:
-            logger.warning("broker unavailable for %s: %s", task.name, type(exc).__name__)
-            if fallback_inline:
-                task.run(*args)
-            else:
-                _keep(task.name, list(args), countdown, type(exc).__name__)
+        if not broker_resting():
+            try:
+                task.apply_async(args=args, countdown=countdown, retry=False)
+                return
+            except Exception as exc:
+                logger.warning("broker unavailable for %s: %s", task.name, type(exc).__name__)
+                broker_failed(exc)
+        if fallback_inline:
+            task.run(*args)
+        else:
+            _keep(task.name, list(args), countdown, _Broker.error)
 
     transaction.on_commit(send)
 

@@ -26,7 +26,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from core.tasks import enqueue_after_commit
+from core.tasks import broker_failed, broker_resting, enqueue_after_commit
 from profiles.models import Membership, Role, School, Section
 
 from .models import RiskPolicy, ScanRun
@@ -64,10 +64,13 @@ def _redis() -> redis.Redis:
 def _claim(key: str, seconds: int) -> bool:
     """True when this caller is the first to ask for ``key`` in ``seconds``; True as well when
     Redis cannot be reached (the work is idempotent: doing it twice is better than never)."""
+    if broker_resting():  # it failed moments ago: do not wait for it to fail again
+        return True
     try:
         return bool(_redis().set(key, "1", nx=True, ex=seconds))
     except redis.RedisError as exc:
         logger.warning("followups: no Redis for %s (%s); going ahead", key, type(exc).__name__)
+        broker_failed(exc)
         return True
 
 

@@ -16,6 +16,14 @@ from . import factories as f
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _broker_memory_reset() -> None:
+    """A send that failed in one test (Redis made to fail) must not hold the next one back."""
+    from core.tasks import broker_reset
+
+    broker_reset()
+
+
 @dataclass
 class World:
     school: School

@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from core.models import PendingTask
-from core.tasks import enqueue_after_commit, pending_tasks_send
+from core.tasks import BROKER_RETRY_AFTER_S, enqueue_after_commit, pending_tasks_send
 
 
 class _DatabaseGone:
@@ -120,6 +120,39 @@ def test_work_that_cannot_be_queued_is_kept_once(
         ("tests.example", [7], None, "ConnectionError"),
         ("tests.example", [8], 30, "ConnectionError"),
     ]
+
+
+def test_after_a_failed_send_the_broker_is_left_alone_for_a_while(
+    db: None, django_capture_on_commit_callbacks
+) -> None:
+    """Each try against a Redis that is down waits for the connection to fail; the writes right
+    after one failure keep their work without trying, and the first after the pause tries."""
+    task, clock = _Task(fail=True), [1000.0]
+    tries: list[tuple[Any, ...]] = []
+
+    def apply_async(args: tuple[Any, ...], countdown: Any = None, retry: bool = True) -> None:
+        tries.append(args)
+        _Task.apply_async(task, args, countdown, retry)
+
+    def enqueue(*args: Any, **kwargs: Any) -> None:
+        with django_capture_on_commit_callbacks(execute=True):  # each write its own commit
+            enqueue_after_commit(task, *args, **kwargs)
+
+    with (
+        mock.patch("core.tasks.time.monotonic", lambda: clock[0]),
+        mock.patch.object(task, "apply_async", apply_async),
+    ):
+        enqueue(1)
+        clock[0] += BROKER_RETRY_AFTER_S - 1
+        enqueue(2)
+        enqueue("mail", fallback_inline=True)
+        clock[0] += 1
+        task.fail = False
+        enqueue(3)
+    assert tries == [(1,), (3,)]
+    assert task.sent == [(3,)] and task.ran == [("mail",)]
+    kept = PendingTask.objects.order_by("id").values_list("args", "last_error")
+    assert list(kept) == [([1], "ConnectionError"), ([2], "ConnectionError")]
 
 
 def test_small_work_a_person_waits_for_is_done_inline(

@@ -131,6 +131,26 @@ def test_student_changed_without_redis_keeps_the_rescan(
     assert (kept.task_name, kept.args) == ("followups.student_scan", [world.student.pk])
 
 
+def test_without_redis_the_next_changes_do_not_wait_for_it(
+    world, settings, django_capture_on_commit_callbacks
+) -> None:
+    """One failed try rests Redis for a while (core.tasks.BROKER_RETRY_AFTER_S): the changes
+    right after it neither claim in Redis nor try the broker; their rescans are kept."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with (
+        mock.patch.object(tasks, "_redis", wraps=tasks._redis) as client,
+        mock.patch.object(
+            tasks.student_scan, "apply_async", side_effect=redis.ConnectionError("refused")
+        ) as send,
+    ):
+        for student in (world.student, world.other_student):
+            with django_capture_on_commit_callbacks(execute=True):
+                tasks.student_changed(student.pk)
+    assert (client.call_count, send.call_count) == (1, 0)
+    kept = PendingTask.objects.order_by("id").values_list("args", flat=True)
+    assert list(kept) == [[world.student.pk], [world.other_student.pk]]
+
+
 def test_services_tell_the_scan_after_commit(
     world, settings, django_capture_on_commit_callbacks
 ) -> None:
