@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from goals.models import CheckIn, Goal, GoalComment
+from goals.services import goal_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -115,3 +116,27 @@ def test_the_advisor_suggests_a_goal_on_a_page_and_the_student_accepts_it(
     expect(page.get_by_text("Accepted: the goal is active.")).to_be_visible()
     goal.refresh_from_db()
     assert goal.status == "active"
+
+
+def test_a_refused_form_answers_in_its_card_under_debug_too(
+    world, page, live_server, log_in, settings, screenshot
+):
+    """bin/run serves with DEBUG on, where django-htmx's debug script replaces the whole page
+    with any 400 answer; a form's 400 (what was wrong) must stay in its card there as well."""
+    settings.DEBUG = True
+    goal = goal_create(
+        actor=world.student,
+        student=world.student,
+        title="Get confident with fractions",
+        propose=True,
+    )
+    log_in("tess@example.org")
+    page.get_by_role("link", name="Advisory goals").click()
+    card = page.locator(f"#advisory-goal-{goal.pk}")
+    card.get_by_role("button", name="Return with comment").click()  # no comment
+    expect(card.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # the page is still there
+    expect(page.get_by_role("heading", name="Waiting for your approval (1)")).to_be_visible()
+    screenshot("advisor-return-without-comment-debug")
+    goal.refresh_from_db()
+    assert goal.status == "proposed"
