@@ -444,6 +444,7 @@ def demo_rosters(school: School) -> list[Roster]:
     lost some since), by sourced id."""
     enrollments = Enrollment.objects.filter(
         is_active=True,
+        user__sourced_id__isnull=False,  # the roster's people
         section__school=school,
         section__kind=Section.Kind.CLASS,
         section__sourced_id__startswith=CLASS_PREFIX,
@@ -451,7 +452,7 @@ def demo_rosters(school: School) -> list[Roster]:
     ).order_by("section__sourced_id", "user__sourced_id")
     classes: dict[tuple[str, str, str], list[StudentRef]] = {}
     teachers: dict[str, str] = {}
-    for section, subject, grade, role, sid, email, given, preferred in enrollments.values_list(
+    rows: Any = enrollments.values_list(  # sourced ids all set (str, not str | None)
         "section__sourced_id",
         "section__subject",
         "section__grade_levels",
@@ -460,7 +461,8 @@ def demo_rosters(school: School) -> list[Roster]:
         "user__email",
         "user__given_name",
         "user__preferred_name",
-    ):
+    )
+    for section, subject, grade, role, sid, email, given, preferred in rows:
         students = classes.setdefault((section, subject, grade), [])
         if role == Enrollment.Role.TEACHER:
             teachers.setdefault(section, sid)
