@@ -107,11 +107,6 @@ def target_identifier(framework: data.FrameworkData, code: str) -> str:
     return f"{framework.identifier}-{code}"
 
 
-def pacing_codes(framework: data.FrameworkData, grade: str) -> tuple[str, ...]:
-    """The targets a class of ``grade`` works on, in teaching order."""
-    return framework.pacing.get(grade) or framework.pacing.get("", ())
-
-
 @dataclass
 class _Target:
     """When a class works on one target: indexes into the school days of the year."""
@@ -180,7 +175,7 @@ class _Term:
         (so on any school day some are expected and some not), a class quiz just before each, a
         retake about two weeks later and a class project."""
         rng, titles = self.rng, E["titles"][framework.subject]
-        codes = pacing_codes(framework, grade)
+        codes = framework.pacing.get(grade) or framework.pacing.get("", ())  # in teaching order
         first, last = 25, len(self.days) - 8
         span, shift = (last - first) / max(1, len(codes) - 1), rng.randint(-2, 2)
         result: list[_Target] = []
