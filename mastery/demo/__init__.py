@@ -31,8 +31,8 @@ from profiles.demo import (
     HISTORY_SOURCE,
     SCHOOL_SOURCED_ID,
     demo_logins,
+    demo_school_year,
     demo_step_seed,
-    demo_terms,
 )
 from profiles.models import Enrollment, School, Section, User
 
@@ -151,9 +151,8 @@ class _Term:
     def __init__(self, rosters: Sequence[Roster], today: date, login: str | None) -> None:
         self.rosters, self.today, self.login = rosters, today, login
         self.rng = random.Random(E["random_seed"])
-        _, fall, spring = demo_terms(today)
-        self.term_start = fall.start_date
-        self.days = school_days(fall.start_date, spring.end_date)
+        self.term_start, last = demo_school_year(today)
+        self.days = school_days(self.term_start, last)
         self.now = bisect.bisect_right(self.days, today) - 1  # -1: school hasn't started
         self.abilities = {a["key"]: a for a in A["abilities"]}
 

@@ -53,16 +53,6 @@ YEAR_FILES = ("academicSessions.csv", "courses.csv", "classes.csv")  # the files
 
 
 @dataclass(frozen=True)
-class TermSpec:
-    sourced_id: str
-    title: str
-    kind: str
-    start_date: date
-    end_date: date
-    school_year: str
-
-
-@dataclass(frozen=True)
 class DemoLogin:
     role: str  # as the logins block prints it
     membership: str  # the Role it must hold at the demo school to work
@@ -128,20 +118,12 @@ def export_rows(files: dict[str, str], name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(files[name])))
 
 
-def demo_terms(today: date) -> tuple[TermSpec, TermSpec, TermSpec]:
-    """The school year containing ``today`` and its two semesters."""
-    year, fall, spring = (
-        TermSpec(
-            r["sourcedId"],
-            r["title"],
-            r["type"],
-            date.fromisoformat(r["startDate"]),
-            date.fromisoformat(r["endDate"]),
-            r["schoolYear"],
-        )
-        for r in export_rows(demo_export(today), "academicSessions.csv")
-    )
-    return year, fall, spring
+def demo_school_year(today: date) -> tuple[date, date]:
+    """The first and last days of the school year containing ``today`` (its Fall semester's
+    first, its Spring semester's last)."""
+    rows = export_rows(demo_export(today), "academicSessions.csv")
+    year = next(r for r in rows if r["type"] == "schoolYear")
+    return date.fromisoformat(year["startDate"]), date.fromisoformat(year["endDate"])
 
 
 def format_demo_created(summary: DemoSummary) -> str:
