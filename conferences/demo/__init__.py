@@ -55,14 +55,14 @@ def _first_that_fits(slots: list[ConferenceSlot], start: int, book: Callable[...
 
 
 class _Seeder:
-    def __init__(self, school: School, today: dt.date, data: dict[str, Any]) -> None:
-        self.school, self.today, self.data, self.featured = school, today, data, data["featured"]
-        self.counts = dict.fromkeys(("windows", "slots", "held", "upcoming", "preparing"), 0)
-        self.counts["booked"] = 0
-        emails = {data["admin"], *(b["advisor"] for b in data["blocks"])}
+    def __init__(self, school: School, today: dt.date) -> None:
+        self.school, self.today, self.data, self.featured = school, today, DATA, DATA["featured"]
+        keys = ("windows", "slots", "held", "upcoming", "preparing", "booked")
+        self.counts = dict.fromkeys(keys, 0)
+        emails = {DATA["admin"], *(b["advisor"] for b in DATA["blocks"])}
         emails |= {self.featured[k] for k in ("student", "sibling", "guardian", "advisor")}
         self.users = {u.email: u for u in User.objects.filter(email__in=emails)}
-        self.admin = self.users[data["admin"]]
+        self.admin = self.users[DATA["admin"]]
         self.advisors: dict[str, User] = {}
         for e in (
             Enrollment.objects.filter(
@@ -333,7 +333,7 @@ def demo_conferences_seed(*, today: dt.date | None = None) -> DemoStep:
 
 
 def _write(school: School, today: dt.date | None) -> dict[str, int]:
-    seeder = _Seeder(school, today or school.today(), DATA)
+    seeder = _Seeder(school, today or school.today())
     for spec in DATA["windows"]:
         (seeder.past if spec["key"] == "past" else seeder.upcoming)(spec)
     return dict(seeder.counts)
