@@ -13,14 +13,16 @@ from typing import Any
 @dataclass(frozen=True)
 class DemoStep:
     """What a demo step did: ``created`` is False when its rows were already there (or there
-    is no demo school to add them to); ``counts`` are what it wrote."""
+    is no demo school to add them to); ``counts`` are what it wrote, ``text`` its data file's
+    ``created`` line for them."""
 
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
+    text: str = ""
 
-    def described(self, template: str) -> str:
-        """The step's line for ``seed_demo``: its data file's ``created`` text, with the counts."""
-        return template.format(**self.counts)
+    def described(self) -> str:
+        """The step's line for ``seed_demo``: its ``text``, with the counts."""
+        return self.text.format(**self.counts)
 
 
 def frozen(value: Any) -> Any:

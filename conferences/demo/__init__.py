@@ -17,14 +17,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import pghistory
-from django.db import transaction
-
 from core.demo import DemoStep, demo_json, weekdays
 from core.errors import Conflict
 from goals.models import GoalCategory
 from mastery.models import Evidence
-from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID
+from profiles.demo import SCHOOL_SOURCED_ID, demo_step_seed
 from profiles.models import Enrollment, School, Section, User
 from profiles.selectors import term_current_for
 
@@ -39,13 +36,6 @@ from ..models import (
 )
 
 DATA: dict[str, Any] = demo_json(__file__, "conferences.json")
-
-
-ConferencesDemoSummary = DemoStep
-
-
-def format_conferences_created(summary: ConferencesDemoSummary) -> str:
-    return summary.described(DATA["created"])
 
 
 def _window_days(window: ConferenceWindow) -> list[dt.date]:
@@ -65,14 +55,14 @@ def _first_that_fits(slots: list[ConferenceSlot], start: int, book: Callable[...
 
 
 class _Seeder:
-    def __init__(self, school: School, today: dt.date, data: dict[str, Any]) -> None:
-        self.school, self.today, self.data, self.featured = school, today, data, data["featured"]
-        self.counts = dict.fromkeys(("windows", "slots", "held", "upcoming", "preparing"), 0)
-        self.counts["booked"] = 0
-        emails = {data["admin"], *(b["advisor"] for b in data["blocks"])}
+    def __init__(self, school: School, today: dt.date) -> None:
+        self.school, self.today, self.data, self.featured = school, today, DATA, DATA["featured"]
+        keys = ("windows", "slots", "held", "upcoming", "preparing", "booked")
+        self.counts = dict.fromkeys(keys, 0)
+        emails = {DATA["admin"], *(b["advisor"] for b in DATA["blocks"])}
         emails |= {self.featured[k] for k in ("student", "sibling", "guardian", "advisor")}
         self.users = {u.email: u for u in User.objects.filter(email__in=emails)}
-        self.admin = self.users[data["admin"]]
+        self.admin = self.users[DATA["admin"]]
         self.advisors: dict[str, User] = {}
         for e in (
             Enrollment.objects.filter(
@@ -332,21 +322,18 @@ class _Seeder:
                 )
 
 
-def _already_seeded(names: list[str]) -> bool:
+def _already_seeded() -> bool:
     windows = ConferenceWindow.objects.filter(school__sourced_id=SCHOOL_SOURCED_ID)
-    return windows.filter(name__in=names).exists()
+    return windows.filter(name__in=[w["name"] for w in DATA["windows"]]).exists()
 
 
-def demo_conferences_seed(*, today: dt.date | None = None) -> ConferencesDemoSummary:
+def demo_conferences_seed(*, today: dt.date | None = None) -> DemoStep:
     """Add the demo windows and conferences, or do nothing when they exist (one query)."""
-    names = [w["name"] for w in DATA["windows"]]
-    if _already_seeded(names):
-        return ConferencesDemoSummary(created=False)
-    with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
-        if school is None or _already_seeded(names):
-            return ConferencesDemoSummary(created=False)
-        seeder = _Seeder(school, today or school.today(), DATA)
-        for spec in DATA["windows"]:
-            (seeder.past if spec["key"] == "past" else seeder.upcoming)(spec)
-    return ConferencesDemoSummary(created=True, counts=dict(seeder.counts))
+    return demo_step_seed(_already_seeded, lambda school: _write(school, today), DATA["created"])
+
+
+def _write(school: School, today: dt.date | None) -> dict[str, int]:
+    seeder = _Seeder(school, today or school.today())
+    for spec in DATA["windows"]:
+        (seeder.past if spec["key"] == "past" else seeder.upcoming)(spec)
+    return dict(seeder.counts)

@@ -14,11 +14,8 @@ import datetime as dt
 import random
 from typing import Any
 
-import pghistory
-from django.db import transaction
-
 from core.demo import DemoStep, demo_json
-from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
+from profiles.demo import SCHOOL_SOURCED_ID, demo_logins, demo_step_seed
 from profiles.models import Enrollment, Membership, Role, School, Section
 
 from .. import services as svc
@@ -26,13 +23,6 @@ from ..attendance import active_term, attendance_import, school_days
 from ..models import Flag, ScanRun
 
 DATA: dict[str, Any] = demo_json(__file__, "followups.json")
-
-
-FollowupsDemoSummary = DemoStep
-
-
-def format_followups_created(summary: FollowupsDemoSummary) -> str:
-    return summary.described(DATA["created"])
 
 
 def _already_seeded() -> bool:
@@ -99,31 +89,29 @@ def _work(flags: list[Flag], today: dt.date) -> int:
     return logged
 
 
-def demo_followups_seed(*, today: dt.date | None = None) -> FollowupsDemoSummary:
+def demo_followups_seed(*, today: dt.date | None = None) -> DemoStep:
     """Add the demo attendance, scan and follow-ups, or do nothing when they exist."""
-    if _already_seeded():
-        return FollowupsDemoSummary(created=False)
+    return demo_step_seed(_already_seeded, lambda school: _write(school, today), DATA["created"])
+
+
+def _write(school: School, today: dt.date | None) -> dict[str, int]:
     from ..scan import school_scan
 
-    with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
-        if school is None or _already_seeded():
-            return FollowupsDemoSummary(created=False)
-        today, counts = today or school.today(), {"attendance": 0}
-        if content := _attendance_csv(school, today):
-            result, _ = attendance_import(
-                actor=None,
-                school=school,
-                content=content,
-                file_name="demo-attendance.csv",
-                today=today,
-                rescan=False,  # the demo's own scan follows
-            )
-            counts["attendance"] = result.created + result.updated
-        school_scan(school=school, as_of=today, trigger=ScanRun.Trigger.DEMO)
-        flags = Flag.objects.filter(school=school).select_related("school", "assigned_to")
-        counts["followups"] = _work(list(flags.order_by("rule", "student__email", "pk")), today)
-        for status in ("open", "acknowledged", "snoozed", "resolved"):
-            counts[status] = flags.filter(status=status).count()
-        counts["flags"] = flags.count()
-    return FollowupsDemoSummary(created=True, counts=counts)
+    today, counts = today or school.today(), {"attendance": 0}
+    if content := _attendance_csv(school, today):
+        result, _ = attendance_import(
+            actor=None,
+            school=school,
+            content=content,
+            file_name="demo-attendance.csv",
+            today=today,
+            rescan=False,  # the demo's own scan follows
+        )
+        counts["attendance"] = result.created + result.updated
+    school_scan(school=school, as_of=today, trigger=ScanRun.Trigger.DEMO)
+    flags = Flag.objects.filter(school=school).select_related("school", "assigned_to")
+    counts["followups"] = _work(list(flags.order_by("rule", "student__email", "pk")), today)
+    for status in ("open", "acknowledged", "snoozed", "resolved"):
+        counts[status] = flags.filter(status=status).count()
+    counts["flags"] = flags.count()
+    return counts

@@ -22,16 +22,13 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-import pghistory
-from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.demo import DemoStep, school_days
 from mastery import calculation as calc
 from mastery.models import Competency, Evidence, Framework, PacingTarget
 from mastery.selectors import levels_of, scale_for
-from profiles.demo import HISTORY_SOURCE, SCHOOL_SOURCED_ID, demo_logins
+from profiles.demo import SCHOOL_SOURCED_ID, demo_logins, demo_step_seed
 from profiles.models import Enrollment, GuardianLink, Membership, Role, School, Section, Term, User
 
 from ..models import ActionStep, CheckIn, Goal, GoalComment, GoalSettings, GoalTemplate
@@ -544,42 +541,24 @@ def goal_inputs(school: School) -> Inputs:
 # --- Writing it --------------------------------------------------------------------------------
 
 
-GoalsDemoSummary = DemoStep
-
-
-def format_goals_created(summary: GoalsDemoSummary) -> str:
-    return summary.described(DATA["created"])
-
-
-def _already_seeded() -> Any:
-    """The demo school's id, and whether it has goal templates or goals of its students."""
+def _already_seeded() -> bool:
+    """Whether the demo school has goal templates, or goals of its students."""
+    templates = GoalTemplate.objects.filter(school__sourced_id=SCHOOL_SOURCED_ID)
     goals = Goal.objects.filter(
-        student__memberships__school=OuterRef("pk"), student__memberships__role=Role.STUDENT
+        student__memberships__school__sourced_id=SCHOOL_SOURCED_ID,
+        student__memberships__role=Role.STUDENT,
     )
-    return (
-        School.objects.filter(sourced_id=SCHOOL_SOURCED_ID)
-        .annotate(
-            has_templates=Exists(GoalTemplate.objects.filter(school=OuterRef("pk"))),
-            has_goals=Exists(goals),
-        )
-        .values_list("pk", "has_templates", "has_goals")
-    )
+    return templates.exists() or goals.exists()
 
 
-def demo_goals_seed(*, today: date | None = None) -> GoalsDemoSummary:
+def demo_goals_seed(*, today: date | None = None) -> DemoStep:
     """Add goal templates, settings and a term of goals to the demo school, or do nothing when
-    it has goal templates or goals already (one query). One transaction that first locks the
-    demo school's row, so a second run racing the first waits for it and then finds the goals."""
-    state = _already_seeded().first()
-    if state is None or state[1] or state[2]:
-        return GoalsDemoSummary(created=False)
-    with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = School.objects.select_for_update().filter(pk=state[0]).first()
-        again = _already_seeded().filter(pk=state[0]).first()
-        if school is None or again is None or again[1] or again[2]:
-            return GoalsDemoSummary(created=False)
-        counts = _write(school, today or timezone.localdate())
-    return GoalsDemoSummary(created=True, counts=counts)
+    it has goal templates or goals already."""
+    return demo_step_seed(
+        _already_seeded,
+        lambda school: _write(school, today or timezone.localdate()),
+        DATA["created"],
+    )
 
 
 def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> None:

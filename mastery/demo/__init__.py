@@ -2,6 +2,7 @@
 
 The frameworks are the CASE packages in ``case/``, imported with the real
 :func:`mastery.case_import.case_import`; the rest of the material is JSON (:mod:`.data`).
+:func:`demo_rosters` reads the classes back from the database the roster import wrote;
 :func:`build_mastery_plan` is the simulation of a term, and pure: from that material, the class
 rosters and ``today`` it decides, with one seeded :class:`random.Random`, every pacing date and
 every piece of evidence, the same on every run and in every process. :func:`demo_mastery_seed`
@@ -16,13 +17,12 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pghistory
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -30,12 +30,11 @@ from core.demo import DemoStep, school_days
 from profiles.demo import (
     HISTORY_SOURCE,
     SCHOOL_SOURCED_ID,
-    DemoPlan,
-    build_demo_plan,
     demo_logins,
-    demo_terms,
+    demo_school_year,
+    demo_step_seed,
 )
-from profiles.models import School, Section, User
+from profiles.models import Enrollment, School, Section, User
 
 from .. import calculation as calc
 from ..case_import import case_import
@@ -108,11 +107,6 @@ def target_identifier(framework: data.FrameworkData, code: str) -> str:
     return f"{framework.identifier}-{code}"
 
 
-def pacing_codes(framework: data.FrameworkData, grade: str) -> tuple[str, ...]:
-    """The targets a class of ``grade`` works on, in teaching order."""
-    return framework.pacing.get(grade) or framework.pacing.get("", ())
-
-
 @dataclass
 class _Target:
     """When a class works on one target: indexes into the school days of the year."""
@@ -157,9 +151,8 @@ class _Term:
     def __init__(self, rosters: Sequence[Roster], today: date, login: str | None) -> None:
         self.rosters, self.today, self.login = rosters, today, login
         self.rng = random.Random(E["random_seed"])
-        _, fall, spring = demo_terms(today)
-        self.term_start = fall.start_date
-        self.days = school_days(fall.start_date, spring.end_date)
+        self.term_start, last = demo_school_year(today)
+        self.days = school_days(self.term_start, last)
         self.now = bisect.bisect_right(self.days, today) - 1  # -1: school hasn't started
         self.abilities = {a["key"]: a for a in A["abilities"]}
 
@@ -181,7 +174,7 @@ class _Term:
         (so on any school day some are expected and some not), a class quiz just before each, a
         retake about two weeks later and a class project."""
         rng, titles = self.rng, E["titles"][framework.subject]
-        codes = pacing_codes(framework, grade)
+        codes = framework.pacing.get(grade) or framework.pacing.get("", ())  # in teaching order
         first, last = 25, len(self.days) - 8
         span, shift = (last - first) / max(1, len(codes) - 1), rng.randint(-2, 2)
         result: list[_Target] = []
@@ -439,28 +432,40 @@ class _Term:
         return result
 
 
-def rosters_from_school_plan(plan: DemoPlan) -> list[Roster]:
-    """The classes of the demo school that work on a demo framework, by sourced id."""
-    people = {s.person.sourced_id: s.person for s in plan.students}
+def demo_rosters(school: School) -> list[Roster]:
+    """The demo school's classes that work on a demo framework, with their teacher and students
+    as the roster import wrote them (a demo school seeded before this step existed may have
+    lost some since), by sourced id."""
+    enrollments = Enrollment.objects.filter(
+        is_active=True,
+        user__sourced_id__isnull=False,  # the roster's people
+        section__school=school,
+        section__kind=Section.Kind.CLASS,
+        section__sourced_id__startswith=CLASS_PREFIX,
+        section__subject__in=list(data.BY_SUBJECT),
+    ).order_by("section__sourced_id", "user__sourced_id")
+    classes: dict[tuple[str, str, str], list[StudentRef]] = {}
+    teachers: dict[str, str] = {}
+    rows: Any = enrollments.values_list(  # sourced ids all set (str, not str | None)
+        "section__sourced_id",
+        "section__subject",
+        "section__grade_levels",
+        "role",
+        "user__sourced_id",
+        "user__email",
+        "user__given_name",
+        "user__preferred_name",
+    )
+    for section, subject, grade, role, sid, email, given, preferred in rows:
+        students = classes.setdefault((section, subject, grade), [])
+        if role == Enrollment.Role.TEACHER:
+            teachers.setdefault(section, sid)
+        else:
+            students.append(StudentRef(sid, preferred or given, email.split("@")[0]))
     return [
-        Roster(
-            section.sourced_id,
-            section.subject,
-            section.grade_levels,
-            section.teacher,
-            tuple(
-                StudentRef(
-                    sid,
-                    people[sid].preferred_name or people[sid].given_name,
-                    people[sid].email.split("@")[0],
-                )
-                for sid in sorted(section.students)
-            ),
-        )
-        for section in sorted(plan.sections, key=lambda s: s.sourced_id)
-        if section.kind == Section.Kind.CLASS
-        and section.sourced_id.startswith(CLASS_PREFIX)
-        and section.subject in data.BY_SUBJECT
+        Roster(section, subject, grade, teachers[section], tuple(students))
+        for (section, subject, grade), students in classes.items()
+        if section in teachers
     ]
 
 
@@ -475,57 +480,46 @@ def build_mastery_plan(
 # --- Writing it --------------------------------------------------------------------------------
 
 
-MasteryDemoSummary = DemoStep
-
-
-def format_mastery_created(summary: MasteryDemoSummary) -> str:
-    return summary.described(data.EVIDENCE["created"])
-
-
-def demo_mastery_seed(*, today: date | None = None) -> MasteryDemoSummary:
+def demo_mastery_seed(*, today: date | None = None) -> DemoStep:
     """Add frameworks, pacing plans, evidence and mastery records to the demo school, or do
-    nothing when its demo frameworks exist (one query). One transaction that first locks the
-    demo school's row, so a second run racing the first waits for it and then finds them."""
+    nothing when its demo frameworks exist (one query)."""
     frameworks = Framework.objects.filter(
         school__sourced_id=SCHOOL_SOURCED_ID, identifier__in=[f.identifier for f in data.FRAMEWORKS]
     )
-    if frameworks.exists():
-        return MasteryDemoSummary(created=False)
-    with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
-        if school is None or frameworks.exists():
-            return MasteryDemoSummary(created=False)
-        scale_default_create(school=school)
-        for fw in data.FRAMEWORKS:  # through the real import, as the operator
-            result = case_import(source=fw.package, school=school, actor=None, source_name=fw.key)
-            if not result.applied or result.framework is None:
-                raise ValueError(f"The demo's CASE package {fw.key} was refused: {result.errors}")
-            # A setting CASE does not carry; set before any evidence, so nothing to rebuild.
-            Framework.objects.filter(pk=result.framework.pk).update(
-                calculation_method=fw.method, calculation_parameter=fw.parameter
-            )
-        with pghistory.context(source=HISTORY_SOURCE):  # the CASE import named itself
-            return _write(school, frameworks, today or timezone.localdate())
+    return demo_step_seed(
+        frameworks.exists,
+        lambda school: _write(school, frameworks, today or timezone.localdate()),
+        data.EVIDENCE["created"],
+    )
 
 
-def _write(school: School, frameworks: QuerySet[Framework], today: date) -> MasteryDemoSummary:
-    """The plan for the demo's classes (as the roster import wrote them), in bulk."""
-    school_plan = build_demo_plan()
+def _write(school: School, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
+    """The frameworks through the real CASE import, then the plan for the demo's classes, in
+    bulk."""
+    scale_default_create(school=school)
+    for fw in data.FRAMEWORKS:  # through the real import, as the operator
+        result = case_import(source=fw.package, school=school, actor=None, source_name=fw.key)
+        if not result.applied or result.framework is None:
+            raise ValueError(f"The demo's CASE package {fw.key} was refused: {result.errors}")
+        # A setting CASE does not carry; set before any evidence, so nothing to rebuild.
+        Framework.objects.filter(pk=result.framework.pk).update(
+            calculation_method=fw.method, calculation_parameter=fw.parameter
+        )
+    with pghistory.context(source=HISTORY_SOURCE):  # the CASE import named itself the source
+        return _term_write(school, frameworks, today)
+
+
+def _term_write(school: School, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
+    """The plan for the demo's classes (as the database holds them), in bulk."""
+    rosters = demo_rosters(school)
     email = next(login.email for login in demo_logins() if login.role == "student")
-    login = next(s.person.sourced_id for s in school_plan.students if s.person.email == email)
-    rosters = rosters_from_school_plan(school_plan)
+    login = User.objects.filter(email=email).values_list("sourced_id", flat=True).first()
     sids = {r.teacher for r in rosters} | {s.sourced_id for r in rosters for s in r.students}
     people = dict(User.objects.filter(sourced_id__in=sids).values_list("sourced_id", "pk"))
     classes = Section.objects.filter(school=school, sourced_id__in=[r.section for r in rosters])
     sections = {
         sid: (pk, name) for sid, pk, name in classes.values_list("sourced_id", "pk", "name")
     }
-    # Only what is still there (a demo school seeded before this step may have changed since).
-    rosters = [
-        replace(r, students=tuple(s for s in r.students if s.sourced_id in people))
-        for r in rosters
-        if r.section in sections and r.teacher in people
-    ]
     plan = build_mastery_plan(rosters, today=today, login_student=login)
     competency = dict(
         Competency.objects.filter(framework__in=frameworks).values_list("identifier", "pk")
@@ -572,14 +566,11 @@ def _write(school: School, frameworks: QuerySet[Framework], today: date) -> Mast
     for section_sid in sorted(by_section):
         mastery_recompute(pairs=by_section[section_sid])
     records = MasteryRecord.objects.filter(competency__framework__in=frameworks)
-    return MasteryDemoSummary(
-        created=True,
-        counts={
-            "frameworks": len(data.FRAMEWORKS),
-            "targets": sum(len(f.targets) for f in data.FRAMEWORKS),
-            "pacing_plans": len(rosters),
-            "evidence": len(plan.evidence),
-            "submitted": sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence),
-            "mastery_records": records.count(),
-        },
-    )
+    return {
+        "frameworks": len(data.FRAMEWORKS),
+        "targets": sum(len(f.targets) for f in data.FRAMEWORKS),
+        "pacing_plans": len(rosters),
+        "evidence": len(plan.evidence),
+        "submitted": sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence),
+        "mastery_records": records.count(),
+    }

@@ -8,8 +8,8 @@ allows), ``learner_profiles.json`` what the students wrote about themselves and 
 :func:`demo_school_seed` moves the export to the school year containing ``today``, feeds it
 through the real roster import, gives everyone the demo password, writes preferred names and
 relationships, and the profiles through :func:`profiles.services.learner_profile_update` (as the
-school admin); it does nothing when the demo school exists. :func:`build_demo_plan` reads the
-same files into plain values. The later apps' steps find these people by their ``demo-...``
+school admin); it does nothing when the demo school exists. The later apps' steps
+(:func:`demo_step_seed`) find these people and classes in the database by their ``demo-...``
 sourced ids.
 """
 
@@ -19,7 +19,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,7 +33,7 @@ from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from core.demo import demo_json
+from core.demo import DemoStep, demo_json
 
 from ..models import (
     GuardianLink,
@@ -49,69 +50,6 @@ FOLDER = Path(__file__).resolve().parent
 SCHOOL_SOURCED_ID = "demo-school"
 EXPORT_START_YEAR = 2025  # roster/ is the 2025-2026 school year's export
 YEAR_FILES = ("academicSessions.csv", "courses.csv", "classes.csv")  # the files naming years
-
-
-@dataclass(frozen=True)
-class PersonSpec:
-    sourced_id: str
-    email: str
-    given_name: str
-    family_name: str
-    preferred_name: str = ""
-
-
-@dataclass(frozen=True)
-class StudentSpec:
-    person: PersonSpec
-    grade: str
-    profile: dict[str, str]  # learner profile fields; empty for an empty profile
-
-
-@dataclass(frozen=True)
-class TeacherSpec:
-    person: PersonSpec
-
-
-@dataclass(frozen=True)
-class SectionSpec:
-    sourced_id: str
-    kind: str
-    subject: str
-    grade_levels: str
-    teacher: str  # sourced id
-    students: tuple[str, ...]  # sourced ids
-
-
-@dataclass(frozen=True)
-class GuardianLinkSpec:
-    guardian: str  # sourced id
-    student: str  # sourced id
-    relationship: str
-
-
-@dataclass(frozen=True)
-class TermSpec:
-    sourced_id: str
-    title: str
-    kind: str
-    start_date: date
-    end_date: date
-    school_year: str
-
-
-@dataclass(frozen=True)
-class DemoPlan:
-    teachers: tuple[TeacherSpec, ...]
-    admin: PersonSpec
-    students: tuple[StudentSpec, ...]
-    guardians: tuple[PersonSpec, ...]
-    guardian_links: tuple[GuardianLinkSpec, ...]
-    sections: tuple[SectionSpec, ...]
-
-    @property
-    def people(self) -> list[PersonSpec]:
-        teachers, students = (t.person for t in self.teachers), (s.person for s in self.students)
-        return [*teachers, self.admin, *students, *self.guardians]
 
 
 @dataclass(frozen=True)
@@ -141,6 +79,22 @@ class DemoSummary:
         return self.school_id is not None and not self.skipped and not self.unavailable
 
 
+def demo_step_seed(
+    seeded: Callable[[], bool], write: Callable[[School], dict[str, int]], text: str
+) -> DemoStep:
+    """A later app's demo step: nothing when ``seeded()`` finds its rows (one query) or there is
+    no demo school; otherwise ``write`` in one transaction under the seed's history context,
+    which first locks the demo school's row, so a second run racing the first waits for it and
+    then finds the rows. Here rather than in :mod:`core.demo`, which imports no app's models."""
+    if seeded():
+        return DemoStep(created=False)
+    with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
+        school = School.objects.select_for_update().filter(sourced_id=SCHOOL_SOURCED_ID).first()
+        if school is None or seeded():
+            return DemoStep(created=False)
+        return DemoStep(created=True, counts=write(school), text=text)
+
+
 def demo_logins() -> tuple[DemoLogin, ...]:
     """The accounts the README points people to (all share the demo password)."""
     return tuple(DemoLogin(**login) for login in demo_json(__file__, "logins.json"))
@@ -159,69 +113,17 @@ def demo_export(today: date) -> dict[str, str]:
     return files
 
 
-def _rows(files: dict[str, str], name: str) -> list[dict[str, str]]:
+def export_rows(files: dict[str, str], name: str) -> list[dict[str, str]]:
+    """The rows of the export's file ``name``, as dicts by column."""
     return list(csv.DictReader(io.StringIO(files[name])))
 
 
-def demo_terms(today: date) -> tuple[TermSpec, TermSpec, TermSpec]:
-    """The school year containing ``today`` and its two semesters."""
-    year, fall, spring = (
-        TermSpec(
-            r["sourcedId"],
-            r["title"],
-            r["type"],
-            date.fromisoformat(r["startDate"]),
-            date.fromisoformat(r["endDate"]),
-            r["schoolYear"],
-        )
-        for r in _rows(demo_export(today), "academicSessions.csv")
-    )
-    return year, fall, spring
-
-
-def build_demo_plan() -> DemoPlan:
-    """Every person, profile, section and link of the demo school, read from the files."""
-    files = demo_export(date(EXPORT_START_YEAR, 9, 1))
-    profiles: dict[str, dict[str, str]] = demo_json(__file__, "learner_profiles.json")
-    rows = _rows(files, "users.csv")
-    person = {
-        u["sourcedId"]: PersonSpec(
-            u["sourcedId"], u["email"], u["givenName"], u["familyName"], u["metadata.preferredName"]
-        )
-        for u in rows
-    }
-    links = [
-        GuardianLinkSpec(u["sourcedId"], child, u["metadata.relationship"])
-        for u in rows
-        if u["metadata.relationship"]
-        for child in u["agentSourcedIds"].split(",")
-    ]
-    enrolled: dict[tuple[str, str], list[str]] = {}
-    for e in _rows(files, "enrollments.csv"):
-        enrolled.setdefault((e["classSourcedId"], e["role"]), []).append(e["userSourcedId"])
-    sections = tuple(
-        SectionSpec(
-            sourced_id=c["sourcedId"],
-            kind=Section.Kind.ADVISORY if c["classType"] == "homeroom" else Section.Kind.CLASS,
-            subject=c["subjects"],
-            grade_levels=", ".join(g.strip() for g in c["grades"].split(",") if g.strip()),
-            teacher=enrolled[(c["sourcedId"], "teacher")][0],
-            students=tuple(enrolled.get((c["sourcedId"], "student"), ())),
-        )
-        for c in _rows(files, "classes.csv")
-    )
-    return DemoPlan(
-        teachers=tuple(TeacherSpec(person[u["sourcedId"]]) for u in rows if u["role"] == "teacher"),
-        admin=next(person[u["sourcedId"]] for u in rows if u["role"] == "administrator"),
-        students=tuple(
-            StudentSpec(person[u["sourcedId"]], u["grades"], profiles.get(u["sourcedId"], {}))
-            for u in rows
-            if u["role"] == "student"
-        ),
-        guardians=tuple(person[u["sourcedId"]] for u in rows if u["metadata.relationship"]),
-        guardian_links=tuple(sorted(links, key=lambda link: (link.guardian, link.student))),
-        sections=sections,
-    )
+def demo_school_year(today: date) -> tuple[date, date]:
+    """The first and last days of the school year containing ``today`` (its Fall semester's
+    first, its Spring semester's last)."""
+    rows = export_rows(demo_export(today), "academicSessions.csv")
+    year = next(r for r in rows if r["type"] == "schoolYear")
+    return date.fromisoformat(year["startDate"]), date.fromisoformat(year["endDate"])
 
 
 def format_demo_created(summary: DemoSummary) -> str:
@@ -253,8 +155,8 @@ def demo_school_seed(*, today: date | None = None) -> DemoSummary:
     logins = demo_logins()
     if (existing := School.objects.filter(sourced_id=SCHOOL_SOURCED_ID).first()) is not None:
         return _existing_demo(existing, logins)
-    plan = build_demo_plan()
-    if taken := demo_conflicts(plan):
+    files = demo_export(today or timezone.localdate())
+    if taken := demo_conflicts(files):
         first, more = taken[:3], f" and {len(taken) - 3} more" if len(taken) > 3 else ""
         listed = f"{', '.join(first[:-1])} and {first[-1]}" if len(first) > 1 else first[0]
         return _skipped(
@@ -264,7 +166,7 @@ def demo_school_seed(*, today: date | None = None) -> DemoSummary:
         )
     try:
         with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
-            counts = _write(plan, today or timezone.localdate())
+            counts = _write(files)
     except _Refused as exc:
         if (existing := School.objects.filter(sourced_id=SCHOOL_SOURCED_ID).first()) is not None:
             return _existing_demo(existing, logins)  # another run made it meanwhile
@@ -287,58 +189,70 @@ def _skipped(reason: str) -> DemoSummary:
     )
 
 
-def _write(plan: DemoPlan, today: date) -> dict[str, int]:
+def _write(files: dict[str, str]) -> dict[str, int]:
+    """The export through the roster import, then what OneRoster does not carry: the demo
+    password, preferred names and relationships (the ``metadata.*`` columns) and the profiles."""
     from ..oneroster import roster_import
     from ..services import learner_profile_update
 
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
-        for name, text in demo_export(today).items():
+        for name, text in files.items():
             zipped.writestr(name, text)
     record = roster_import(source=archive, source_name="demo roster", actor=None)
     if record.status != RosterImport.Status.APPLIED:
         raise _Refused("; ".join(e["reason"] for e in record.errors[:3]))
+    rows = export_rows(files, "users.csv")
     with pghistory.context(source=HISTORY_SOURCE):  # the import named itself the source
-        people = plan.people
-        accounts = User.objects.filter(sourced_id__in=[p.sourced_id for p in people])
+        accounts = User.objects.filter(sourced_id__in=[u["sourcedId"] for u in rows])
         users = {u.sourced_id or "": u for u in accounts}
         # One hash for everyone: hashing 190 passwords one by one would take most of a minute.
         User.objects.filter(pk__in=[u.pk for u in users.values()]).update(
             password=make_password(settings.LEARNHUB_DEMO_PASSWORD)
         )
-        named = [p for p in people if p.preferred_name]
-        for p in named:
-            users[p.sourced_id].preferred_name = p.preferred_name
-        User.objects.bulk_update([users[p.sourced_id] for p in named], ["preferred_name"])
-        relationship = {(g.guardian, g.student): g.relationship for g in plan.guardian_links}
+        named = [u for u in rows if u["metadata.preferredName"]]
+        for u in named:
+            users[u["sourcedId"]].preferred_name = u["metadata.preferredName"]
+        User.objects.bulk_update([users[u["sourcedId"]] for u in named], ["preferred_name"])
+        relationship = {
+            (u["sourcedId"], child): u["metadata.relationship"]
+            for u in rows
+            if u["metadata.relationship"]
+            for child in u["agentSourcedIds"].split(",")
+        }
         sid = {u.pk: s for s, u in users.items()}
         links = list(GuardianLink.objects.filter(guardian_id__in=sid))
         for link in links:
             link.relationship = relationship[(sid[link.guardian_id], sid[link.student_id])]
         GuardianLink.objects.bulk_update(links, ["relationship"])
-        profiles = LearnerProfile.objects.filter(student_id__in=sid)
-        versions = dict(profiles.values_list("student_id", "version"))
-        for student in (s for s in plan.students if s.profile):
-            account = users[student.person.sourced_id]
-            learner_profile_update(
-                actor=users[plan.admin.sourced_id],
-                student=account,
-                expected_version=versions[account.pk],
-                changes=student.profile,
-            )
+        versions = dict(
+            LearnerProfile.objects.filter(student_id__in=sid).values_list("student_id", "version")
+        )
+        admin = next(users[u["sourcedId"]] for u in rows if u["role"] == "administrator")
+        written: dict[str, dict[str, str]] = demo_json(__file__, "learner_profiles.json")
+        for u in rows:
+            if u["role"] == "student" and (changes := written.get(u["sourcedId"])):
+                account = users[u["sourcedId"]]
+                learner_profile_update(
+                    actor=admin,
+                    student=account,
+                    expected_version=versions[account.pk],
+                    changes=changes,
+                )
+    roles = Counter(u["role"] for u in rows)
     return {
-        "teachers": len(plan.teachers),
-        "students": len(plan.students),
-        "guardians": len(plan.guardians),
-        "sections": len(plan.sections),
-        "terms": 3,
+        "teachers": roles["teacher"],
+        "students": roles["student"],
+        "guardians": sum(bool(u["metadata.relationship"]) for u in rows),
+        "sections": len(export_rows(files, "classes.csv")),
+        "terms": len(export_rows(files, "academicSessions.csv")),
     }
 
 
-def demo_conflicts(plan: DemoPlan) -> list[str]:
-    """What in the database already uses a sourcedId or email the demo would create."""
-    sids = {p.sourced_id for p in plan.people}
-    emails = {p.email.lower() for p in plan.people}
+def demo_conflicts(files: dict[str, str]) -> list[str]:
+    """What in the database already uses a sourcedId or email the export would create."""
+    rows = export_rows(files, "users.csv")
+    sids, emails = {u["sourcedId"] for u in rows}, {u["email"].lower() for u in rows}
     taken = [
         f"the sourcedId {sid}" if sid in sids else f"the email {email}"
         for sid, email in User.objects.annotate(email_lower=Lower("email"))
@@ -346,8 +260,8 @@ def demo_conflicts(plan: DemoPlan) -> list[str]:
         .order_by("email_lower")
         .values_list("sourced_id", "email_lower")
     ]
-    sections = Section.objects.filter(sourced_id__in=[s.sourced_id for s in plan.sections])
-    sections = sections.order_by("sourced_id")
+    classes = [c["sourcedId"] for c in export_rows(files, "classes.csv")]
+    sections = Section.objects.filter(sourced_id__in=classes).order_by("sourced_id")
     return taken + [
         f"the class sourcedId {s}" for s in sections.values_list("sourced_id", flat=True)
     ]

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from conferences.demo import demo_conferences_seed, format_conferences_created
+from conferences.demo import demo_conferences_seed
 from conferences.models import Attendee, Commitment, Conference, ConferenceWindow
 from conferences.selectors import agenda_assemble
 from goals.demo import demo_goals_seed
@@ -48,7 +48,7 @@ def test_the_demo_has_a_past_and_an_upcoming_window(demo):
     past, upcoming = ConferenceWindow.objects.order_by("starts_on")
     assert past.starts_on < TODAY < upcoming.starts_on
     assert (past.mode, upcoming.mode) == ("assigned", "booking")
-    assert "27 held conferences" in format_conferences_created(demo)
+    assert "27 held conferences" in demo.described()
 
 
 def test_past_conferences_are_held_with_notes_commitments_and_summaries(demo):

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conferences.demo import demo_conferences_seed
-from followups.demo import demo_followups_seed, format_followups_created
+from followups.demo import demo_followups_seed
 from followups.models import Attendance, Flag, FollowUp, Rule, ScanRun
 from followups.selectors import flags_list_for_teacher
 from goals.demo import demo_goals_seed
@@ -51,7 +51,7 @@ def test_attendance_scan_and_flags_in_every_state(demo):
     assert Flag.objects.filter(rule="chronic_absence").exists()
     assert FollowUp.objects.count() == demo.counts["followups"] > 0
     assert Flag.objects.exclude(feedback="").exists()
-    assert "a scan that raised" in format_followups_created(demo)
+    assert "a scan that raised" in demo.described()
 
 
 def test_login_teacher_has_a_real_queue(demo):

@@ -29,12 +29,11 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from pghistory.models import Context
 
+from core.demo import DemoStep
 from goals.demo import (
     MIN_WINDOW_DAYS,
-    GoalsDemoSummary,
     demo_goals_seed,
     derived_progress,
-    format_goals_created,
     goal_inputs,
     plan_goals,
 )
@@ -81,7 +80,7 @@ STEPS = 387
 
 @dataclass
 class Seeded:
-    goals: GoalsDemoSummary
+    goals: DemoStep
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +156,7 @@ def test_exact_counts_per_status(demo):
         STEPS,
         3,
     )
-    line = format_goals_created(demo.goals)
+    line = demo.goals.described()
     assert line.startswith(f"Added the demo goals: {GOALS} goals for ")
     # Most students have one to three goals; a few haven't set one yet.
     per_student = Counter(Goal.objects.values_list("student_id", flat=True))
@@ -411,7 +410,7 @@ def test_a_second_run_writes_nothing_in_one_query(demo, django_assert_max_num_qu
     before = _snapshot()
     with django_assert_max_num_queries(2):
         again = demo_goals_seed(today=TODAY)
-    assert again == GoalsDemoSummary(created=False)
+    assert again == DemoStep(created=False)
     assert demo_goals_seed(today=date(2026, 5, 1)).created is False
     assert _snapshot() == before
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -23,14 +24,9 @@ from django.db import transaction
 from django.db.models import Max
 from pghistory.models import Context
 
-from core.demo import school_days
+from core.demo import DemoStep, school_days
 from mastery import calculation as calc
-from mastery.demo import (
-    MasteryDemoSummary,
-    build_mastery_plan,
-    demo_mastery_seed,
-    rosters_from_school_plan,
-)
+from mastery.demo import Roster, build_mastery_plan, demo_mastery_seed, demo_rosters
 from mastery.demo import data as demo_data
 from mastery.models import (
     Competency,
@@ -44,8 +40,8 @@ from mastery.models import (
     SectionCompetency,
 )
 from mastery.selectors import evidence_waiting_for, pacing_for_section, student_progress
-from profiles.demo import DemoSummary, build_demo_plan, demo_school_seed, demo_terms
-from profiles.models import Enrollment, Section, User
+from profiles.demo import DemoSummary, demo_school_seed, demo_school_year
+from profiles.models import Enrollment, School, Section, User
 
 TODAY = date(2025, 11, 24)  # a Monday; Fall 2025 started on August 24
 FALL_START = date(2025, 8, 24)
@@ -60,7 +56,7 @@ RECORDS = 1181
 @dataclass
 class Seeded:
     school: DemoSummary
-    mastery: MasteryDemoSummary
+    mastery: DemoStep
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +79,10 @@ def _user(email_local: str) -> User:
 
 def _section(key: str) -> Section:
     return Section.objects.get(sourced_id=f"demo-class-{key}")
+
+
+def _rosters() -> list[Roster]:
+    return demo_rosters(School.objects.get(sourced_id="demo-school"))
 
 
 def _snapshot() -> dict[str, object]:
@@ -167,14 +167,14 @@ def test_each_class_works_on_its_grades_targets_and_has_a_pacing_plan(demo):
     assert {len(linked[f"humanities-{g}"]) for g in "678"} == {16}
     assert {len(linked[f"science-{g}"]) for g in "678"} == {15}
 
-    _, fall, spring = demo_terms(TODAY)
+    first, last = demo_school_year(TODAY)
     for plan in PacingPlan.objects.select_related("section"):
         targets = list(plan.targets.values_list("competency_id", "expected_by"))
         assert {c for c, _ in targets} == set(
             plan.section.section_competencies.values_list("competency_id", flat=True)
         )
         dates = [d for _, d in targets]
-        assert all(fall.start_date < d <= spring.end_date and d.weekday() < 5 for d in dates)
+        assert all(first < d <= last and d.weekday() < 5 for d in dates)
         expected = sum(1 for d in dates if d <= TODAY)
         assert 0 < expected < len(dates), plan  # some targets expected by today, some not
 
@@ -340,16 +340,16 @@ def test_a_second_run_writes_nothing_in_one_query(demo, django_assert_max_num_qu
     before = _snapshot()
     with django_assert_max_num_queries(1):
         again = demo_mastery_seed(today=TODAY)
-    assert again == MasteryDemoSummary(created=False)
+    assert again == DemoStep(created=False)
     assert demo_mastery_seed(today=date(2026, 5, 1)).created is False
     assert demo_school_seed(today=TODAY).created is False
     assert _snapshot() == before
 
 
 def test_the_database_holds_exactly_the_plan(demo):
-    """What was written is the pure plan for the demo's classes and its login student, so
-    determinism of the plan (below) is determinism of the seed."""
-    rosters = rosters_from_school_plan(build_demo_plan())
+    """What was written is the pure plan for the demo's classes, as read back from the school,
+    and its login student, so determinism of the plan (below) is determinism of the seed."""
+    rosters = _rosters()
     assert [r.section.removeprefix("demo-class-") for r in rosters] == [
         f"{subject}-{grade}" for subject in ("humanities", "math", "science") for grade in "678"
     ]
@@ -399,15 +399,15 @@ def test_the_database_holds_exactly_the_plan(demo):
     assert written == planned
 
 
-def test_the_plan_is_the_same_in_every_process():
-    """No dependence on hash seeds (set or dict ordering): compare across interpreters."""
+def test_the_plan_is_the_same_in_every_process(demo):
+    """No dependence on hash seeds (set or dict ordering): the classes read from the database
+    are planned in two more interpreters."""
+    rosters = _rosters()
     script = (
-        "import django, hashlib, datetime; django.setup(); "
-        "from profiles.demo import build_demo_plan; "
-        "from mastery.demo import build_mastery_plan, rosters_from_school_plan; "
-        "plan = build_mastery_plan(rosters_from_school_plan(build_demo_plan()), "
-        f"today=datetime.date({TODAY.year}, {TODAY.month}, {TODAY.day}), "
-        "login_student='demo-student-001'); "
+        "import django, hashlib, pickle, sys; django.setup(); "
+        "from mastery.demo import build_mastery_plan; "
+        "rosters, today = pickle.loads(sys.stdin.buffer.read()); "
+        "plan = build_mastery_plan(rosters, today=today, login_student='demo-student-001'); "
         "print(hashlib.sha256(repr(plan).encode()).hexdigest())"
     )
     digests = set()
@@ -419,30 +419,28 @@ def test_the_plan_is_the_same_in_every_process():
         }
         result = subprocess.run(
             [sys.executable, "-c", script],
+            input=pickle.dumps((rosters, TODAY)),
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
-            text=True,
             check=True,
         )
-        digests.add(result.stdout.strip())
-    plan = build_mastery_plan(
-        rosters_from_school_plan(build_demo_plan()), today=TODAY, login_student="demo-student-001"
-    )
+        digests.add(result.stdout.decode().strip())
+    plan = build_mastery_plan(rosters, today=TODAY, login_student="demo-student-001")
     assert digests == {hashlib.sha256(repr(plan).encode()).hexdigest()}
 
 
 @pytest.mark.parametrize("today", [date(2025, 8, 10), date(2025, 8, 25), date(2026, 6, 30)])
-def test_the_plan_holds_at_any_point_of_the_year(today):
+def test_the_plan_holds_at_any_point_of_the_year(demo, today):
     """Before school starts there is no evidence yet; after it ends, none after the last day."""
-    rosters = rosters_from_school_plan(build_demo_plan())
+    rosters = _rosters()
     plan = build_mastery_plan(rosters, today=today, login_student="demo-student-001")
-    _, fall, spring = demo_terms(today)
+    first, end = demo_school_year(today)
     assert len(plan.pacing) == 143
-    last = min(today, spring.end_date)
-    assert all(fall.start_date <= e.observed_on <= last for e in plan.evidence)
+    last = min(today, end)
+    assert all(first <= e.observed_on <= last for e in plan.evidence)
     submitted = [e for e in plan.evidence if e.status == Evidence.Status.SUBMITTED]
-    if today < fall.start_date:
+    if today < first:
         assert plan.evidence == ()
     else:
         assert len(submitted) == SUBMITTED

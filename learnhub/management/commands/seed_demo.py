@@ -6,17 +6,16 @@ order, and each step on its own does nothing when its rows exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from conferences.demo import demo_conferences_seed, format_conferences_created
-from followups.demo import demo_followups_seed, format_followups_created
-from goals.demo import demo_goals_seed, format_goals_created
-from mastery.demo import demo_mastery_seed, format_mastery_created
+from conferences.demo import demo_conferences_seed
+from followups.demo import demo_followups_seed
+from goals.demo import demo_goals_seed
+from mastery.demo import demo_mastery_seed
 from profiles.demo import (
     demo_school_seed,
     format_demo_created,
@@ -24,13 +23,8 @@ from profiles.demo import (
     format_demo_unavailable,
 )
 
-# After the school: each step's seed and the line it prints when it added something.
-STEPS: tuple[tuple[Callable[..., Any], Callable[[Any], str]], ...] = (
-    (demo_mastery_seed, format_mastery_created),
-    (demo_goals_seed, format_goals_created),
-    (demo_conferences_seed, format_conferences_created),
-    (demo_followups_seed, format_followups_created),
-)
+# After the school, in dependency order: each returns a DemoStep, its line when it added rows.
+STEPS = (demo_mastery_seed, demo_goals_seed, demo_conferences_seed, demo_followups_seed)
 
 
 class Command(BaseCommand):
@@ -58,9 +52,9 @@ class Command(BaseCommand):
             self.stdout.write(format_demo_created(school))
         if not school.intact:  # the later steps build on the demo's people, unchanged
             self.stdout.write(self.style.WARNING(format_demo_unavailable(school)))
-        for seed, created in STEPS if school.intact else ():
-            if (summary := seed(today=today)).created:
-                self.stdout.write(created(summary))
+        for seed in STEPS if school.intact else ():
+            if (step := seed(today=today)).created:
+                self.stdout.write(step.described())
         if school.logins:
             self.stdout.write(format_demo_logins(school.logins, settings.LEARNHUB_DEMO_PASSWORD))
         else:
