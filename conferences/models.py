@@ -26,6 +26,7 @@ from django.contrib.postgres.fields import (
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils import timezone
 
 from goals.models import Goal, GoalCategory
 from mastery.models import Evidence
@@ -212,7 +213,8 @@ class ConferenceSlot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M} {self.room}".strip()
+        # In the active time zone: the signed-in person's school's (profiles.zones).
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M} {self.room}".strip()
 
 
 @pghistory.track(*tracked_events(), model_name="ConferenceEvent")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -207,6 +209,11 @@ def _review_context(request: AuthenticatedHttpRequest, conference: Conference) -
             window=conference.window, advisor=conference.advisor, is_blocked=False
         ).order_by("starts_at")
     )
+    # Full for this conference: others (not cancelled) fill it; its own slot is never "full".
+    others = ~Q(status=Conference.Status.CANCELLED) & ~Q(pk=conference.pk)
+    taken = Counter(
+        Conference.objects.filter(others, slot__in=slots).values_list("slot_id", flat=True)
+    )
     return {
         "conference": conference,
         "agenda": agenda,
@@ -220,6 +227,7 @@ def _review_context(request: AuthenticatedHttpRequest, conference: Conference) -
         "cancel_form": CancelForm(),
         "invite_form": InviteForm(),
         "slots": slots,
+        "full_slots": {s.pk for s in slots if taken[s.pk] >= s.capacity},
         "pending_goals": [g for g in agenda.next_goals if g.goal_id is None],
     }
 

@@ -138,6 +138,14 @@ class Goal(models.Model):
         return self.title
 
     @property
+    def status_text(self) -> str:
+        """The status as people read it: a teacher's suggestion the student has not taken up
+        waits for the student, not for an approval."""
+        if self.status == self.Status.PROPOSED and self.origin == self.Origin.TEACHER:
+            return "Suggested, waiting for the student"
+        return self.get_status_display()
+
+    @property
     def is_open(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.PROPOSED, self.Status.ACTIVE)
 

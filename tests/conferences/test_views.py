@@ -240,3 +240,24 @@ def test_the_student_answers_the_invitation_too(world, client):
     assert response.status_code == 302
     row = Attendee.objects.get(conference=setup.conference, user=world.student)
     assert row.rsvp == "accepted"
+
+
+def test_the_review_page_offers_slots_in_the_schools_time_and_says_which_are_full(world, client):
+    """The slot picker showed the stored UTC time ("20:00" for a 3:00 PM slot) and offered
+    full slots."""
+    world.school.time_zone = "America/Chicago"
+    world.school.save(update_fields=["time_zone"])
+    classmate = f.student(world.school, given_name="Cai", family_name="Lin")
+    f.enroll(world.advisory, classmate)
+    setup = scheduled(world)
+    svc.conferences_create_for_window(actor=world.admin, window=setup.window)
+    theirs = Conference.objects.get(window=setup.window, student=classmate)
+    svc.conference_schedule(actor=world.teacher, conference=theirs, slot=setup.slots[1])
+    page = _page(
+        client, world.teacher, reverse("conference-review", args=[setup.conference.pk])
+    ).content.decode()
+    first, second = setup.slots[:2]
+    assert f'<option value="{first.pk}" selected>' in page  # its own slot, never "full"
+    assert "3:00 PM · Room 12</option>" in page
+    assert f'<option value="{second.pk}" disabled>' in page
+    assert "3:30 PM · Room 12 (full)</option>" in page

@@ -114,3 +114,20 @@ def test_no_recent_check_in_lists_the_quietest_goal_first(world, client):
     client.force_login(world.teacher)
     page = client.get(reverse("advisory-goals")).content.decode()
     assert page.index("Quiet for a month") < page.index("Quiet for ten days")
+
+
+@pytest.mark.django_db
+def test_a_teachers_suggestion_waits_for_the_student_not_for_approval(world, client):
+    """A suggestion is ``proposed`` too; its pages said "Waiting for approval" to the student
+    and the parent, who are the ones it waits for."""
+    suggestion = goal_create(actor=world.teacher, student=world.student, title="Join chess club")
+    own = goal_create(
+        actor=world.student, student=world.student, title="Read four novels", propose=True
+    )
+    for viewer in (world.student, world.guardian):
+        client.force_login(viewer)
+        page = client.get(reverse("goal-detail", args=[suggestion.pk])).content.decode()
+        assert "Suggested, waiting for the student" in page
+        assert "Waiting for approval" not in page
+        page = client.get(reverse("goal-detail", args=[own.pk])).content.decode()
+        assert "Waiting for approval" in page
