@@ -1,11 +1,12 @@
-"""The demo school's follow-ups: a term of attendance, a scan as of today, and teachers' work
-on the flags it raised, so the follow-up queue is real on first run.
+"""The demo school's follow-ups: a term of attendance, the nightly scans of the last school days
+and today's, and teachers' work on the flags they raised, so the follow-up queue is real on
+first run.
 
 The attendance is simulated (most students attend nearly every day, a few miss about one day
 in eight; the shares, the teachers' plan and their notes are ``followups.json``) and goes in as
 the information system's CSV export, through the real importer; the flags come from the real
-scan; the teachers' work through the real services. Idempotent: one query when the demo's scan
-run is recorded.
+scan, run as of each of those days; the teachers' work through the real services. Idempotent:
+one query when the demo's scan run is recorded.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from profiles.models import Enrollment, Membership, Role, School, Section
 
 from .. import services as svc
 from ..attendance import active_term, attendance_import, school_days
-from ..models import Flag, ScanRun
+from ..models import ACTIVE_STATUSES, Flag, ScanRun
 
 DATA: dict[str, Any] = demo_json(__file__, "followups.json")
 
@@ -108,10 +109,18 @@ def _write(school: School, today: dt.date | None) -> dict[str, int]:
             rescan=False,  # the demo's own scan follows
         )
         counts["attendance"] = result.created + result.updated
+    # The nightly scans of the last school days, then today's: flags raised on different days,
+    # some cleared since, as a queue that has been running for a while looks.
+    term = active_term(school, today)
+    nights = school_days(school, term.start_date, today)[-DATA["nights"] : -1] if term else []
+    for night in nights:
+        school_scan(school=school, as_of=night, trigger=ScanRun.Trigger.NIGHTLY)
     school_scan(school=school, as_of=today, trigger=ScanRun.Trigger.DEMO)
     flags = Flag.objects.filter(school=school).select_related("school", "assigned_to")
-    counts["followups"] = _work(list(flags.order_by("rule", "student__email", "pk")), today)
-    for status in ("open", "acknowledged", "snoozed", "resolved"):
+    active = flags.filter(status__in=ACTIVE_STATUSES).order_by("rule", "student__email", "pk")
+    counts["followups"] = _work(list(active), today)
+    counts["nights"] = len(nights) + 1
+    for status in ("open", "acknowledged", "snoozed", "resolved", "cleared"):
         counts[status] = flags.filter(status=status).count()
     counts["flags"] = flags.count()
     return counts

@@ -45,13 +45,21 @@ def test_attendance_scan_and_flags_in_every_state(demo):
     assert demo.created
     assert Attendance.objects.filter(source="import").count() == demo.counts["attendance"] > 1000
     run = ScanRun.objects.get(trigger="demo")
-    assert run.as_of == TODAY and run.flags_opened == demo.counts["flags"] > 0
+    assert run.as_of == TODAY
+    # The nightly scans of the last school days before today's: flags raised on many days.
+    nights = ScanRun.objects.filter(trigger="nightly").order_by("as_of")
+    assert nights.count() == demo.counts["nights"] - 1 == 14
+    assert nights.last().as_of < TODAY
+    opened = sum(r.flags_opened for r in ScanRun.objects.all())
+    assert opened == demo.counts["flags"] == Flag.objects.count() > 0
+    assert len(set(Flag.objects.values_list("first_detected_on", flat=True))) >= 5
+    assert Flag.objects.filter(status="cleared").count() == demo.counts["cleared"] > 0
     statuses = set(Flag.objects.values_list("status", flat=True))
     assert {"open", "acknowledged", "snoozed", "resolved"} <= statuses
     assert Flag.objects.filter(rule="chronic_absence").exists()
     assert FollowUp.objects.count() == demo.counts["followups"] > 0
     assert Flag.objects.exclude(feedback="").exists()
-    assert "a scan that raised" in demo.described()
+    assert "scans over 15 school days that raised" in demo.described()
 
 
 def test_login_teacher_has_a_real_queue(demo):
