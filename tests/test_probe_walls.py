@@ -633,6 +633,20 @@ def _allowed_persona(key: str) -> str:
     return next((p for p in ("teacher", "student", "guardian", "admin") if p in allowed), "admin")
 
 
+@pytest.mark.parametrize("key", sorted(MATRIX))
+@pytest.mark.parametrize("signed_in", [True, False], ids=["allowed", "anonymous"])
+def test_options_on_every_url_never_fails(
+    key: str, signed_in: bool, world: World, client: Any
+) -> None:
+    url = reverse(key, kwargs=MATRIX[key].kwargs(world))
+    if signed_in:
+        client.force_login(getattr(world, _allowed_persona(key)))
+    before = fingerprint()
+    response = client.options(url)
+    assert _changed(before) == []
+    assert response.status_code < 500, response.content[:300]
+
+
 def _api_body_for(key: str, world: World) -> dict[str, Any]:
     """The valid body of the API operation at this URL name, if any (else a plausible one)."""
     url_name = key.removeprefix("api:")
