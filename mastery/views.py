@@ -63,7 +63,7 @@ from .statements import statement_text
 def _grid_params(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     domain = request.GET.get("domain", "")
     return {
-        "domain_id": int(domain) if domain.isdigit() else None,
+        "domain_id": int(domain) if domain.isascii() and domain.isdigit() else None,
         "sort": request.GET.get("sort", "name")[:16],
     }
 

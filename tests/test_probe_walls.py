@@ -793,3 +793,92 @@ def test_login_never_sends_people_to_another_site(target: str, world: World, cli
     already = signed_in.get(reverse("login"), {"next": target})
     assert already.status_code == 302
     assert not already["Location"].startswith(("//", "/\\", "http", "javascript"))
+
+
+# --- digits that are not 0-9: str.isdigit() says yes to "²" and "٣", int() to one of them -----
+
+ODD_DIGITS = {"superscript_two": "²", "arabic_indic_three": "٣", "circled_one": "①"}
+
+
+@pytest.mark.parametrize("label", sorted(ODD_DIGITS))
+@pytest.mark.parametrize("param", ["page", "page_size"])
+def test_pagination_with_odd_digits_is_a_400(
+    param: str, label: str, world: World, client: Any
+) -> None:
+    client.force_login(world.teacher)
+    response = client.get(reverse("api:student-list"), {param: ODD_DIGITS[label]})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize("label", sorted(ODD_DIGITS))
+def test_the_class_grid_with_an_odd_digit_domain_answers(
+    label: str, world: World, client: Any
+) -> None:
+    from tests.mastery.conftest import build_maths
+
+    build_maths(world)
+    client.force_login(world.teacher)
+    url = reverse("section-grid", kwargs={"pk": world.math.pk})
+    response = client.get(url, {"domain": ODD_DIGITS[label]})
+    assert response.status_code == client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("label", sorted(ODD_DIGITS))
+@pytest.mark.parametrize(
+    "operation_id", ["v1_conferences_approve_create", "v1_conferences_return_create"]
+)
+def test_section_comments_keyed_by_odd_digits_are_a_400(
+    operation_id: str, label: str, world: World, client: Any
+) -> None:
+    case = API_BODIES[operation_id]
+    method, path, _ = _operation(operation_id)
+    url = _api_url(path, case.url_kwargs(world))
+    data = {**case.data(world), "section_comments": {ODD_DIGITS[label]: "Injected"}}
+    client.force_login(getattr(world, case.persona))
+    before = fingerprint()
+    response = getattr(client, method)(url, json.dumps(data), content_type="application/json")
+    assert _changed(before) == []
+    assert response.status_code == 400, response.content[:300]
+    assert "code" in response.json()
+
+
+@pytest.mark.parametrize("label", ["superscript_two", "circled_one"])
+def test_a_case_sequence_number_of_odd_digits_is_a_warning_not_a_crash(
+    label: str, world: World
+) -> None:
+    import io
+
+    from tests.mastery.test_case_import import _package, import_
+
+    package = _package(
+        [("n1", {}), ("s", {})],
+        [("isChildOf", "n1", "doc", 1), ("isChildOf", "s", "doc", ODD_DIGITS[label])],
+    )
+    result = import_(io.BytesIO(json.dumps(package).encode()), world.school)
+    assert result.errors == []
+    assert result.warnings == [
+        f'The isChildOf association a2 has an unusable sequenceNumber "{ODD_DIGITS[label]}": '
+        "s follows its numbered siblings."
+    ]
+
+
+@pytest.mark.parametrize("label", sorted(ODD_DIGITS))
+def test_odd_digits_in_api_ids_and_filters_never_fail(
+    label: str, world: World, client: Any
+) -> None:
+    digit = ODD_DIGITS[label]
+    client.force_login(world.teacher)
+    for path in (f"/api/v1/students/{digit}/", f"/api/v1/sections/{digit}/"):
+        assert client.get(path).status_code == 404
+    for path, name in [
+        ("/api/v1/evidence/", "student"),
+        ("/api/v1/goals/", "category"),
+        ("/api/v1/flags/", "assigned_to"),
+        ("/api/v1/competencies/", "section"),
+    ]:
+        response = client.get(path, {name: digit})
+        assert response.status_code in (200, 400), (path, response.status_code)
+    body = {**API_BODIES["v1_evidence_create"].data(world), "student": digit}
+    response = client.post("/api/v1/evidence/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
