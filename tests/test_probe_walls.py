@@ -882,3 +882,62 @@ def test_odd_digits_in_api_ids_and_filters_never_fail(
     body = {**API_BODIES["v1_evidence_create"].data(world), "student": digit}
     response = client.post("/api/v1/evidence/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400
+
+
+# --- the authorization matrix's GETs, for the other school's teacher, student and guardian ----
+
+SCHOOL_ROWS = sorted(
+    k
+    for k, rule in MATRIX.items()
+    if rule.method == "get"
+    and "other_admin" not in rule.allowed
+    and "anonymous" not in rule.allowed
+)
+
+
+@pytest.mark.parametrize("key", SCHOOL_ROWS)
+@pytest.mark.parametrize("persona", ["x_teacher", "x_student", "x_guardian"])
+def test_another_schools_people_read_nothing_of_the_school(
+    key: str, persona: str, world: World, client: Any
+) -> None:
+    rule = MATRIX[key]
+    url = reverse(key, kwargs=rule.kwargs(world))
+    client.force_login(_user(world, persona))
+    response = client.get(url)
+    if rule.scoped_list:
+        assert response.status_code == 200
+        rows = response.json()["results"]
+        ids = {row.get("student", row.get("id")) for row in rows}
+        if key == "api:section-list":
+            ids = {row["id"] for row in rows}
+        assert rule.target(world) not in ids
+        return
+    if response.status_code == 200:
+        # A page of their own (their home, their queue): nothing of the school on it.
+        page = response.content.decode()
+        assert "Maple Grove" not in page
+        assert world.student.family_name not in page
+        return
+    assert response.status_code in (302, 403, 404), response.status_code
+    if response.status_code == 302:
+        assert not response["Location"].startswith(url)
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_login_lockout(
+    world: World, client: Any
+) -> None:
+    from tests.factories import PASSWORD
+
+    for n in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "tess@example.org", "password": "wrong"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}", "X-Real-IP": f"198.51.100.{n}"},
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": "tess@example.org", "password": PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.99", "X-Real-IP": "192.0.2.99"},
+    )
+    assert response.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
