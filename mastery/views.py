@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.charts import growth_chart
@@ -99,8 +100,10 @@ def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{section.name} mastery.csv".replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # One line (a section's name may hold a newline, which a header refuses), quoted and, for
+    # names beyond ASCII, also given as filename*.
+    filename = " ".join(f"{section.name} mastery.csv".split())
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     writer = csv.writer(response)
     writer.writerow(
         ["Student", "Email", "Mastered", "Behind pace by"]

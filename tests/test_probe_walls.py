@@ -941,3 +941,33 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_login_lockout(
     )
     assert response.status_code in (403, 429)
     assert "_auth_user_id" not in client.session
+
+
+# --- what the school's own data can do to a download ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Math\r\n7 Set-Cookie: x=1", 'attachment; filename="Math 7 Set-Cookie: x=1 mastery.csv"'),
+        ('Math "7"', 'attachment; filename="Math \\"7\\" mastery.csv"'),
+        (
+            "Matemáticas 7",
+            "attachment; filename*=utf-8''Matem%C3%A1ticas%207%20mastery.csv",
+        ),
+    ],
+    ids=["newline", "quotes", "accents"],
+)
+def test_the_grid_csv_is_downloadable_whatever_the_sections_name(
+    name: str, expected: str, world: World, client: Any
+) -> None:
+    """Found by the probe: a section named with a newline (the admin's form and a roster file
+    both allow one) made the teacher's CSV download a 500 (BadHeaderError)."""
+    from tests.mastery.conftest import build_maths
+
+    build_maths(world)
+    Section.objects.filter(pk=world.math.pk).update(name=name)
+    client.force_login(world.teacher)
+    response = client.get(reverse("section-grid-csv", kwargs={"pk": world.math.pk}))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == expected
