@@ -31,7 +31,8 @@ class Pagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # isdigit() alone also passes "²", which int() refuses: ASCII digits only.
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]}
             )
@@ -41,7 +42,7 @@ class Pagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if raw is None or raw in self.last_page_strings:
             return super().get_page_number(request, paginator)
-        if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 9:
             raise ValidationError({"page": ["Give the page as a whole number from 1."]})
         return raw
 

@@ -40,9 +40,15 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # A page for people: signed out, the login page (then back here), like every other page.
+    # HTML only: its renderer has no template for DRF's OPTIONS metadata (a 500), so it
+    # answers GET and HEAD and nothing else.
     path(
         "api/docs/",
-        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        login_required(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", http_method_names=["get", "head"]
+            )
+        ),
         name="api-docs",
     ),
     path("", include("profiles.urls")),

@@ -275,6 +275,11 @@ def _link_uri(value: Any) -> str:
     return _text(value) or ""
 
 
+def _is_ascii_digits(text: str) -> bool:
+    """0-9 only: ``str.isdigit`` also accepts "²" and "①", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _sequence(value: Any) -> int | str | None:
     """A sequenceNumber as an int; None when absent; the raw text when unusable."""
     if value is None or value == "":
@@ -285,7 +290,7 @@ def _sequence(value: Any) -> int | str | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and _is_ascii_digits(value.strip().lstrip("+-")):
         number = int(value.strip())
     else:
         return str(value)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.charts import growth_chart
@@ -63,7 +64,7 @@ from .statements import statement_text
 def _grid_params(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     domain = request.GET.get("domain", "")
     return {
-        "domain_id": int(domain) if domain.isdigit() else None,
+        "domain_id": int(domain) if domain.isascii() and domain.isdigit() else None,
         "sort": request.GET.get("sort", "name")[:16],
     }
 
@@ -89,7 +90,17 @@ def section_grid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _csv_cell(cell: Any) -> str:
     if cell is None or cell.score is None:
         return ""
-    return f"{cell.level.label} ({cell.score})" if cell.level else str(cell.score)
+    return _csv_text(f"{cell.level.label} ({cell.score})") if cell.level else str(cell.score)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"):
+# names from a roster, statements from a CASE package and a scale's labels are not ours to trust.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """Text for a CSV cell, with a leading apostrophe when a spreadsheet would run it."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 @login_required
@@ -99,16 +110,18 @@ def section_grid_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     section = section_get_for_teacher(viewer=request.user, section_id=pk)
     grid = class_grid(viewer=request.user, section=section, **_grid_params(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{section.name} mastery.csv".replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # One line (a section's name may hold a newline, which a header refuses), quoted and, for
+    # names beyond ASCII, also given as filename*.
+    filename = " ".join(f"{section.name} mastery.csv".split())
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     writer = csv.writer(response)
     writer.writerow(
         ["Student", "Email", "Mastered", "Behind pace by"]
-        + [f"{c.code} {statement_text(c.label)}".strip() for c in grid.competencies]
+        + [_csv_text(f"{c.code} {statement_text(c.label)}".strip()) for c in grid.competencies]
     )
     for row in grid.rows:
         writer.writerow(
-            [row.student.display_name, row.student.email, row.mastered]
+            [_csv_text(row.student.display_name), _csv_text(row.student.email), row.mastered]
             + [row.pacing.behind_by if row.pacing else ""]
             + [_csv_cell(cell) for cell in row.cells]
         )

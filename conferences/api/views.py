@@ -379,7 +379,7 @@ class ConferenceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 def _section_comments(body: dict[str, Any]) -> dict[int, str]:
     out: dict[int, str] = {}
     for key, text in (body.get("section_comments") or {}).items():
-        if not str(key).isdigit():
+        if not (str(key).isascii() and str(key).isdigit()):
             raise ValidationFailed("Section comments are keyed by section id.", field="section")
         out[int(key)] = text
     return out

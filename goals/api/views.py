@@ -24,6 +24,7 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -283,7 +284,8 @@ class GoalViewSet(
     def checkins(self, request: Request, pk: str | None = None) -> Response:
         """The goal's check-ins, oldest first; POST: the student checks in on their active goal."""
         goal = self.get_object()
-        if request.method == "GET":
+        # HEAD and OPTIONS read too: a safe method skips the CSRF check, so it never writes.
+        if request.method in SAFE_METHODS:
             rows = CheckIn.objects.filter(goal=goal).order_by("created_at", "id")
             return Response(CheckInSerializer(rows, many=True).data)
         serializer = CheckInCreateSerializer(data=request.data)
@@ -310,7 +312,7 @@ class GoalViewSet(
         """The goal's comments, oldest first; POST: the student, their teachers and family
         comment (a family member's comment is an encouragement)."""
         goal = self.get_object()
-        if request.method == "GET":
+        if request.method in SAFE_METHODS:
             rows = (
                 GoalComment.objects.filter(goal=goal)
                 .select_related("author")
