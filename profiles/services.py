@@ -113,6 +113,10 @@ def learner_profile_update(
         cleaned[name] = text
 
     profile = learner_profile_for(student)
+    if profile.version == expected_version and all(
+        getattr(profile, name) == text for name, text in cleaned.items()
+    ):
+        return profile  # nothing changes (a form saved as it was): no new version, no history
     updated = LearnerProfile.objects.filter(pk=profile.pk, version=expected_version).update(
         **cleaned, version=F("version") + 1, updated_by=actor
     )

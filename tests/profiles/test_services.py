@@ -145,3 +145,31 @@ def test_bulk_updates_are_kept_in_history_too(world):
     LearnerProfile.objects.filter(student=world.student).update(aspirations="Engineer")
     last = LearnerProfile.pgh_event_model.objects.order_by("-pgh_id").first()
     assert (last.pgh_label, last.aspirations) == ("update", "Engineer")
+
+
+def test_saving_without_a_change_writes_nothing(world):
+    """The admin's Save on an unchanged profile (or a form sent as it was) is no new version
+    and no history event."""
+    learner_profile_update(
+        actor=world.student,
+        student=world.student,
+        expected_version=1,
+        changes={"interests": "Chess"},
+    )
+    events = LearnerProfile.pgh_event_model.objects.filter(pgh_obj_id=_profile(world).pk)
+    before = events.count()
+    same = learner_profile_update(
+        actor=world.teacher,
+        student=world.student,
+        expected_version=2,
+        changes={"interests": " Chess ", "strengths": ""},
+    )
+    assert (same.version, same.updated_by) == (2, world.student)
+    assert events.count() == before
+    with pytest.raises(Conflict):  # an editor who started from an older version still hears
+        learner_profile_update(
+            actor=world.teacher,
+            student=world.student,
+            expected_version=1,
+            changes={"interests": "Robots"},
+        )
