@@ -88,7 +88,6 @@ def test_a_page_about_one_child_names_only_that_childs_advisor(world, maths, cli
     Tess, Olive's only Omar, and the family home both."""
     from goals.services import goal_create
     from profiles.models import Enrollment, GuardianLink, Section
-
     from tests import factories as f
 
     GuardianLink.objects.create(
