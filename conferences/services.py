@@ -351,7 +351,7 @@ def slot_create(
         local = window.school.local(clash.starts_at)
         what = "blocked time" if clash.is_blocked else "slot"
         raise Conflict(
-            f"{advisor.display_name} already has a {what} at {local:%a %b %-d, %H:%M}: "
+            f"{advisor.display_name} already has a {what} at {local:%a %b %-d, %-I:%M %p}: "
             "an advisor can't be in two places at once."
         )
     slot = ConferenceSlot(

@@ -194,3 +194,23 @@ def test_a_teacher_editing_a_students_about_me_has_no_student_nav_highlighted(wo
     page = client.get(reverse("about-me-edit", args=[world.student.pk])).content.decode()
     current = re.findall(r'aria-current="page">([^<]+)</a>', page)
     assert "About me" not in current
+
+
+def test_the_profile_history_tells_the_time_on_a_12_hour_clock(world, client):
+    import re
+
+    from profiles.services import learner_profile_update
+
+    learner_profile_update(
+        actor=world.student,
+        student=world.student,
+        expected_version=1,
+        changes={"interests": "Chess"},
+    )
+    client.force_login(world.teacher)
+    page = client.get(reverse("student-detail", args=[world.student.pk])).content.decode()
+    history = page.split('class="history"')[1].split("</ol>")[0]
+    shown = re.findall(r'<time datetime="[^"]+">([^<]+)</time>', history)
+    assert shown, history
+    for text in shown:
+        assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M", text), text
