@@ -15,7 +15,7 @@ from core.errors import NotFound
 from goals.models import CheckIn, Goal
 from goals.permissions import visible_goals_q
 from mastery.models import Evidence, MasteryRecord
-from profiles.models import GuardianLink, LearnerProfile, User
+from profiles.models import Enrollment, GuardianLink, LearnerProfile, Section, User
 
 from .models import (
     AgendaItem,
@@ -339,6 +339,10 @@ class Schedule:
     interpreters: list[Conference]
     status_counts: dict[str, int]
     unscheduled: list[Conference]
+    # The viewer's own advisees: how many, and how many have no conference in the window yet
+    # (what "Create conferences for my advisees" would create).
+    advisee_count: int = 0
+    advisees_without_conference: int = 0
 
 
 def _with_people(conferences: QuerySet[Conference]) -> QuerySet[Conference]:
@@ -401,6 +405,12 @@ def schedule_for_teacher(
     counts: dict[str, int] = defaultdict(int)
     for c in conferences:
         counts[c.status] += 1
+    advisees = [s for s, _ in advisee_pairs(school_id=window.school_id, advisor=viewer)]
+    have_one = set(
+        Conference.objects.filter(window=window, student_id__in=advisees).values_list(
+            "student_id", flat=True
+        )
+    )
     return Schedule(
         window=window,
         windows=windows,
@@ -410,7 +420,39 @@ def schedule_for_teacher(
         interpreters=[c for c in active if c.interpreter_language],
         status_counts=dict(counts),
         unscheduled=[c for c in active if c.slot_id is None and c.status != S.HELD],
+        advisee_count=len(advisees),
+        advisees_without_conference=len(set(advisees) - have_one),
     )
+
+
+def advisee_pairs(*, school_id: int, advisor: User | None) -> list[tuple[int, int]]:
+    """(student id, advisor id) for every active advisee at the school: each advisory's primary
+    (or first) teacher advises its students."""
+    teachers = (
+        Enrollment.objects.filter(
+            section__school_id=school_id,
+            section__kind=Section.Kind.ADVISORY,
+            section__is_active=True,
+            role=Enrollment.Role.TEACHER,
+            is_active=True,
+        )
+        .order_by("section_id", "-is_primary", "id")
+        .values_list("section_id", "user_id")
+    )
+    advisor_of: dict[int, int] = {}
+    for section_id, user_id in teachers:
+        advisor_of.setdefault(section_id, user_id)
+    students = Enrollment.objects.filter(
+        section_id__in=list(advisor_of),
+        role=Enrollment.Role.STUDENT,
+        is_active=True,
+        user__is_active=True,
+    ).values_list("section_id", "user_id")
+    pairs: dict[int, int] = {}
+    for section_id, student_id in students.order_by("section_id", "user_id"):
+        if advisor is None or advisor_of[section_id] == advisor.pk:
+            pairs.setdefault(student_id, advisor_of[section_id])
+    return sorted(pairs.items())
 
 
 def _admin_school_ids(viewer: User) -> set[int]:

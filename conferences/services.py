@@ -30,7 +30,7 @@ from core.tasks import enqueue_after_commit
 from goals.models import GoalCategory
 from goals.services import goal_create
 from mastery.models import Evidence
-from profiles.models import Enrollment, GuardianLink, School, Section, Term, User
+from profiles.models import GuardianLink, School, Term, User
 
 from .defaults import default_template_write
 from .models import (
@@ -53,6 +53,7 @@ from .permissions import (
     is_guardian_of,
     is_school_admin,
 )
+from .selectors import advisee_pairs
 
 S = Conference.Status
 MAX_WORK_SAMPLES = 6
@@ -250,36 +251,6 @@ def window_create(
     return window_save(actor=actor, window=window)
 
 
-def _advisories(school_id: int, advisor: User | None) -> list[tuple[int, int]]:
-    """(student id, advisor id) for every active advisee at the school: each advisory's primary
-    (or first) teacher advises its students."""
-    teachers = (
-        Enrollment.objects.filter(
-            section__school_id=school_id,
-            section__kind=Section.Kind.ADVISORY,
-            section__is_active=True,
-            role=Enrollment.Role.TEACHER,
-            is_active=True,
-        )
-        .order_by("section_id", "-is_primary", "id")
-        .values_list("section_id", "user_id")
-    )
-    advisor_of: dict[int, int] = {}
-    for section_id, user_id in teachers:
-        advisor_of.setdefault(section_id, user_id)
-    students = Enrollment.objects.filter(
-        section_id__in=list(advisor_of),
-        role=Enrollment.Role.STUDENT,
-        is_active=True,
-        user__is_active=True,
-    ).values_list("section_id", "user_id")
-    pairs: dict[int, int] = {}
-    for section_id, student_id in students.order_by("section_id", "user_id"):
-        if advisor is None or advisor_of[section_id] == advisor.pk:
-            pairs.setdefault(student_id, advisor_of[section_id])
-    return sorted(pairs.items())
-
-
 @service
 def conferences_create_for_window(
     *, actor: User, window: ConferenceWindow, advisor: User | None = None
@@ -289,7 +260,7 @@ def conferences_create_for_window(
     one in the window are left alone, so running it twice creates nothing twice."""
     if (advisor is None or advisor.pk != actor.pk) and not is_school_admin(actor, window.school_id):
         raise NotAllowed("Advisors create their advisees' conferences; admins everyone's.")
-    pairs = _advisories(window.school_id, advisor)
+    pairs = advisee_pairs(school_id=window.school_id, advisor=advisor)
     existing = set(Conference.objects.filter(window=window).values_list("student_id", flat=True))
     missing = [(s, a) for s, a in pairs if s not in existing]
     created = Conference.objects.bulk_create(
@@ -380,7 +351,7 @@ def slot_create(
         local = window.school.local(clash.starts_at)
         what = "blocked time" if clash.is_blocked else "slot"
         raise Conflict(
-            f"{advisor.display_name} already has a {what} at {local:%a %b %-d, %H:%M}: "
+            f"{advisor.display_name} already has a {what} at {local:%a %b %-d, %-I:%M %p}: "
             "an advisor can't be in two places at once."
         )
     slot = ConferenceSlot(

@@ -232,6 +232,7 @@ def _detail_context(request: AuthenticatedHttpRequest, goal: Goal) -> dict[str, 
     checkins = list(goal.checkins.all())
     return {
         "goal": goal,
+        "student": goal.student,  # the child a family's page is about (base.html)
         "is_student": viewer.pk == goal.student_id,
         "can_edit": can_edit_goal(viewer, goal),
         "can_review": can_review_goal(viewer, goal),

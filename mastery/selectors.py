@@ -610,7 +610,8 @@ def level_meaning(*, description: str, points: Decimal, mastery: tuple[Decimal, 
         return "beyond mastery of this learning target"
     if points == mastery_points:
         return "mastered: meets the standard for this learning target"
-    return f"working toward mastery (mastery is “{mastery_label}”)"
+    # Shown in brackets after the level's name: no brackets of its own.
+    return f"working toward mastery, which is “{mastery_label}”"
 
 
 def recent_evidence(

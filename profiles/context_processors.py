@@ -21,7 +21,14 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append({"label": "Advisory goals", "url": reverse("advisory-goals")})
         items.append({"label": "Conferences", "url": reverse("conference-schedule")})
     if Role.STUDENT in roles:
-        items.append({"label": "About me", "url": reverse("student-home")})
+        # Editing one's own About me (/students/<me>/about/edit/) is still "About me".
+        items.append(
+            {
+                "label": "About me",
+                "url": reverse("student-home"),
+                "also": reverse("about-me-edit", args=[user.pk]),
+            }
+        )
         items.append({"label": "My goals", "url": reverse("my-goals")})
         items.append({"label": "My mastery", "url": reverse("my-mastery")})
         items.append({"label": "My conference", "url": reverse("my-conference")})
@@ -36,9 +43,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append({"label": "API", "url": reverse("api-docs")})
     path = request.path
     # The longest matching prefix is the current page (/teach/evidence/ is not "My students").
-    best = max(
-        (i for i in items if path.startswith(i["url"])), key=lambda i: len(i["url"]), default=None
-    )
+    matches = [
+        (len(prefix), i)
+        for i in items
+        for prefix in (i["url"], i.get("also"))
+        if prefix and path.startswith(prefix)
+    ]
+    best = max(matches, key=lambda m: m[0], default=(0, None))[1]
     for item in items:
         item["current"] = "page" if item is best else ""
     context: dict[str, object] = {"nav_items": items, "user_roles": roles}

@@ -40,8 +40,12 @@ class QueuedPasswordResetForm(PasswordResetForm):
         enqueue_after_commit(email_send, subject, body, to_email, fallback_inline=True)
 
 
-def _text_field(model_field: str, label: str, rows: int = 3) -> forms.CharField:
-    help_text = getattr(LearnerProfile._meta.get_field(model_field), "help_text", "")
+def _text_field(
+    model_field: str, label: str, rows: int = 3, *, prompt: str | None = None
+) -> forms.CharField:
+    """A profile text field; ``prompt`` (what to write, in the student's words) replaces the
+    model's help text, which often only restates the label."""
+    help_text = prompt or getattr(LearnerProfile._meta.get_field(model_field), "help_text", "")
     return forms.CharField(
         label=label,
         required=False,
@@ -52,11 +56,23 @@ def _text_field(model_field: str, label: str, rows: int = 3) -> forms.CharField:
 
 
 class AboutMeForm(forms.Form):
-    strengths = _text_field("strengths", "My strengths")
-    needs = _text_field("needs", "What I'm working on")
-    interests = _text_field("interests", "My interests")
-    learning_preferences = _text_field("learning_preferences", "How I learn best")
-    aspirations = _text_field("aspirations", "My hopes and dreams")
+    strengths = _text_field(
+        "strengths", "My strengths", prompt="Things I'm good at, in school and out of it."
+    )
+    needs = _text_field(
+        "needs", "What I'm working on", prompt="Something that is hard for me now, and what helps."
+    )
+    interests = _text_field(
+        "interests", "My interests", prompt="What I love to do and learn about."
+    )
+    learning_preferences = _text_field(
+        "learning_preferences",
+        "How I learn best",
+        prompt="For example: seeing a worked example first, working with a partner, quiet time.",
+    )
+    aspirations = _text_field(
+        "aspirations", "My hopes and dreams", prompt="What I hope to do and become."
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 

@@ -285,6 +285,7 @@ def history_for_profile(*, student: User, limit: int = 10) -> list[ProfileChange
 
 @dataclass(frozen=True)
 class FamilyContact:
+    child_id: int
     child: str
     advisor: str
     email: str
@@ -310,6 +311,7 @@ def family_contacts_for(guardian: User) -> list[FamilyContact]:
             section__enrollments__user_id__in=children,
         )
         .values_list(
+            "section__enrollments__user_id",
             "section__enrollments__user__preferred_name",
             "section__enrollments__user__given_name",
             "user__preferred_name",
@@ -321,6 +323,6 @@ def family_contacts_for(guardian: User) -> list[FamilyContact]:
         .distinct()
     )
     return [
-        FamilyContact(child_preferred or child_given, f"{ap or ag} {af}".strip(), email)
-        for child_preferred, child_given, ap, ag, af, email in rows
+        FamilyContact(child_id, child_preferred or child_given, f"{ap or ag} {af}".strip(), email)
+        for child_id, child_preferred, child_given, ap, ag, af, email in rows
     ]

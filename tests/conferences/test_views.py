@@ -261,3 +261,21 @@ def test_the_review_page_offers_slots_in_the_schools_time_and_says_which_are_ful
     assert "3:00 PM · Room 12</option>" in page
     assert f'<option value="{second.pk}" disabled>' in page
     assert "3:30 PM · Room 12 (full)</option>" in page
+
+
+def test_the_create_button_counts_advisees_without_a_conference_and_goes_when_none_are_left(
+    world, client
+):
+    # Given Sam has a conference and classmate Quinn (same advisory) has none
+    conference_setup(world)
+    quinn = f.student(world.school, email="quinn@example.org", given_name="Quinn")
+    f.enroll(world.advisory, quinn)
+    page = _page(client, world.teacher, reverse("conference-schedule")).content.decode()
+    assert "Create conferences for my 1 advisee without one" in page
+    assert "have a conference in this window" not in page
+    # When Quinn's is created too, the page says so and offers no button
+    svc.conferences_create_for_window(actor=world.admin, window=Conference.objects.get().window)
+    page = _page(client, world.teacher, reverse("conference-schedule")).content.decode()
+    assert "All 2 of your advisees have a conference in this window." in page
+    assert "Create conferences for my" not in page
+    assert 'name="action" value="create"' not in page

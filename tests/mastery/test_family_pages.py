@@ -32,7 +32,11 @@ def test_a_parent_sees_the_level_name_and_what_it_means_not_points(world, maths,
     assert "<strong>Meets</strong>" in recent
     assert "mastered: meets the standard for this learning target" in recent
     assert "<strong>Approaching</strong>" in recent
-    assert "working toward mastery (mastery is “Meets”)" in recent
+    assert (
+        '<strong>Approaching</strong> <span class="muted">'
+        "(working toward mastery, which is “Meets”)</span>" in recent
+    )
+    assert "((" not in recent and "))" not in recent
 
 
 def test_a_levels_own_description_is_what_it_means(world, maths, client):
@@ -77,3 +81,36 @@ def test_staff_pages_do_not_show_the_family_contact(world, client):
     client.force_login(world.teacher)
     page = client.get(reverse("student-detail", args=[world.student.pk])).content.decode()
     assert "Contact the advisor" not in page
+
+
+def test_a_page_about_one_child_names_only_that_childs_advisor(world, maths, client):
+    """Given Gina is also Olive's guardian, and Olive's advisor is Omar: Sam's pages name only
+    Tess, Olive's only Omar, and the family home both."""
+    from goals.services import goal_create
+    from profiles.models import Enrollment, GuardianLink, Section
+    from tests import factories as f
+
+    GuardianLink.objects.create(
+        guardian=world.guardian, student=world.other_student, relationship="parent"
+    )
+    olives = f.SectionFactory(
+        school=world.school, name="Advisory Haddad", kind=Section.Kind.ADVISORY
+    )
+    f.enroll(olives, world.other_teacher, role=Enrollment.Role.TEACHER)
+    f.enroll(olives, world.other_student)
+    goal = goal_create(actor=world.student, student=world.student, title="Read 4", propose=True)
+    client.force_login(world.guardian)
+    tess = "Sam's advisor: <strong>Tess Nguyen</strong>"
+    omar = "Olive's advisor: <strong>Omar Haddad</strong>"
+    for url in [
+        reverse("student-detail", args=[world.student.pk]),
+        reverse("student-progress", args=[world.student.pk]),
+        reverse("student-goals", args=[world.student.pk]),
+        reverse("goal-detail", args=[goal.pk]),
+    ]:
+        page = client.get(url).content.decode()
+        assert tess in page and omar not in page, url
+    page = client.get(reverse("student-progress", args=[world.other_student.pk])).content.decode()
+    assert omar in page and tess not in page
+    page = client.get(reverse("family-home")).content.decode()
+    assert tess in page and omar in page

@@ -233,3 +233,12 @@ def test_an_advisory_grid_says_what_the_page_is_for_and_offers_no_scoring(world,
     assert "is an advisory" in page and "not for scores" in page
     assert "Record class scores" not in page and "Download CSV" not in page
     assert "Sort by" not in page
+
+
+def test_an_empty_cell_says_once_that_nothing_is_recorded(world, maths, client):
+    client.force_login(world.teacher)
+    url = reverse("grid-cell", args=[world.math.pk, world.student.pk, maths.t1.pk])
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert body.count("Nothing recorded yet.") == 1
+    assert "No evidence yet." not in body
+    assert "Now:" not in body

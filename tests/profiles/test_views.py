@@ -168,3 +168,49 @@ def test_pages_carry_a_content_security_policy_without_inline_scripts(world, cli
         and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     )
     assert "<script>" not in response.content.decode()
+
+
+def test_about_me_edit_prompts_say_more_than_their_labels_and_the_nav_says_about_me(world, client):
+    import re
+
+    from profiles.forms import AboutMeForm
+
+    client.force_login(world.student)
+    page = client.get(reverse("about-me-edit", args=[world.student.pk])).content.decode()
+    for field in AboutMeForm().visible_fields():
+        label = str(field.label).lower().replace("'", "").replace("’", "")
+        helptext = str(field.help_text).lower().rstrip(".").replace("'", "")
+        assert helptext and helptext != label, field.name
+        assert helptext.replace("i am", "im") != label, field.name
+    assert "How I learn best.</p>" not in page
+    current = re.findall(r'<a href="([^"]+)" aria-current="page">([^<]+)</a>', page)
+    assert current == [(reverse("student-home"), "About me")]
+
+
+def test_a_teacher_editing_a_students_about_me_has_no_student_nav_highlighted(world, client):
+    import re
+
+    client.force_login(world.teacher)
+    page = client.get(reverse("about-me-edit", args=[world.student.pk])).content.decode()
+    current = re.findall(r'aria-current="page">([^<]+)</a>', page)
+    assert "About me" not in current
+
+
+def test_the_profile_history_tells_the_time_on_a_12_hour_clock(world, client):
+    import re
+
+    from profiles.services import learner_profile_update
+
+    learner_profile_update(
+        actor=world.student,
+        student=world.student,
+        expected_version=1,
+        changes={"interests": "Chess"},
+    )
+    client.force_login(world.teacher)
+    page = client.get(reverse("student-detail", args=[world.student.pk])).content.decode()
+    history = page.split('class="history"')[1].split("</ol>")[0]
+    shown = re.findall(r'<time datetime="[^"]+">([^<]+)</time>', history)
+    assert shown, history
+    for text in shown:
+        assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M", text), text
