@@ -26,6 +26,7 @@ COPY . .
 # collectstatic never uses them or the database.
 RUN SECRET_KEY="collectstatic-at-build-time-placeholder-never-used-at-run-time-000000" \
     ALLOWED_HOSTS="build.invalid" \
+    LEARNHUB_SITE_URL="https://build.invalid" \
     DATABASE_URL="postgres://build.invalid/unused" \
     python manage.py collectstatic --noinput
 

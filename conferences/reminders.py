@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
+from core.links import absolute_url
 from profiles.models import GuardianLink
 
 from .models import Conference, ConferenceReminder
@@ -52,8 +52,8 @@ def _message(conference: Conference, event: str) -> tuple[str, str]:
         local = school.local(conference.slot.starts_at)
         room = f" in {conference.slot.room}" if conference.slot.room else ""
         when = f"{local:%A %B %-d at %-I:%M %p}{room}"
-    link = reverse("family-conferences")
     if event == E.INVITATION:
+        link = absolute_url("family-conferences")
         return (
             f"{name}'s conference: {when}",
             f"Hello,\n\n{name} will lead their conference with {conference.advisor.display_name} "
@@ -61,11 +61,17 @@ def _message(conference: Conference, event: str) -> tuple[str, str]:
             f"Please let us know if you can come, or ask for another time: {link}\n\n{school}",
         )
     if event == E.DAY_BEFORE:
+        # The agenda is the family's to read once the advisor approved it (S.READY).
+        if conference.status == S.READY:
+            link = absolute_url("conference-agenda", args=[conference.pk])
+            ahead = f"The agenda is ready to read ahead: {link}"
+        else:
+            ahead = f"The time and your reply are on LearnHub: {absolute_url('family-conferences')}"
         return (
             f"Tomorrow: {name}'s conference",
-            f"Hello,\n\nA reminder: {name}'s conference is tomorrow, {when}.\n"
-            f"The agenda is ready to read ahead: {link}\n\n{school}",
+            f"Hello,\n\nA reminder: {name}'s conference is tomorrow, {when}.\n{ahead}\n\n{school}",
         )
+    link = absolute_url("conference-summary", args=[conference.pk])
     return (
         f"{name}'s conference: the summary",
         f"Hello,\n\nThank you for coming to {name}'s conference. Here is what we talked about "

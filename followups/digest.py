@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
+from core.links import absolute_url
 from profiles.zones import time_zones_for
 
 from .describe import describe
@@ -68,7 +68,7 @@ def _body(teacher_name: str, flags: list[Flag]) -> str:
         f"Hi {teacher_name},\n\n"
         f"{count} new flag{'s' if count != 1 else ''} for your students:\n"
         + "\n".join(lines)
-        + f"\n\nYour follow-ups: {reverse('followup-queue')}\n\nLearnHub"
+        + f"\n\nYour follow-ups: {absolute_url('followup-queue')}\n\nLearnHub"
     )
 
 

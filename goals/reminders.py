@@ -15,9 +15,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Max, Q
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import reverse
 from django.utils import timezone
 
+from core.links import absolute_url
 from profiles.models import Enrollment, Role, Section, User
 from profiles.zones import time_zones_for
 
@@ -98,7 +98,7 @@ def checkin_nudges_send(now: dt.datetime | None = None) -> int:
             lambda student=student, titles=titles: send_mail(  # type: ignore[misc]
                 "Time to check in on your goals",
                 f"Hi {student.get_short_name()},\n\nIt's been a while since you checked in on:\n"
-                f"{titles}\n\nA check-in takes two clicks: {reverse('my-goals')}\n\nLearnHub",
+                f"{titles}\n\nA check-in takes two clicks: {absolute_url('my-goals')}\n\nLearnHub",
                 settings.DEFAULT_FROM_EMAIL,
                 [student.email],
             ),
@@ -176,7 +176,7 @@ def advisor_summaries_send(now: dt.datetime | None = None) -> int:
                 f"  • {summary.stale} active goal(s) with no recent check-in\n"
                 f"  • {summary.achieved} goal(s) achieved this week\n"
                 f"  • {summary.active} active goal(s) in all\n\n"
-                f"See them: {reverse('advisory-goals')}\n\nLearnHub",
+                f"See them: {absolute_url('advisory-goals')}\n\nLearnHub",
                 settings.DEFAULT_FROM_EMAIL,
                 [summary.advisor.email],
             ),

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from core.links import absolute_url
+
 from .models import LearnerProfile
 from .services import MAX_FIELD_LENGTH
 
@@ -35,6 +37,14 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
         from .tasks import email_send
 
+        # The link is built on LEARNHUB_SITE_URL like every email's, not on the request's Host.
+        context = {
+            **context,
+            "reset_url": absolute_url(
+                "password_reset_confirm",
+                kwargs={"uidb64": context["uid"], "token": context["token"]},
+            ),
+        }
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         enqueue_after_commit(email_send, subject, body, to_email, fallback_inline=True)

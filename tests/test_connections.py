@@ -14,6 +14,7 @@ def _conn_max_age(settings_module: str) -> str:
         DJANGO_SETTINGS_MODULE=settings_module,
         SECRET_KEY="x" * 50,
         ALLOWED_HOSTS="example.org",
+        LEARNHUB_SITE_URL="https://example.org",
     )
     code = (
         "import django; django.setup(); from django.conf import settings; "

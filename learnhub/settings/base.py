@@ -1,9 +1,11 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -14,6 +16,34 @@ SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def site_url_checked(value: str) -> str:
+    """The site's public address as a scheme and a host (a port allowed), without a trailing
+    slash; anything else is refused, so a typo stops the start rather than every email link."""
+    parts = urlsplit(value.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ImproperlyConfigured(
+            "LEARNHUB_SITE_URL must be the address people open LearnHub at, a scheme and a "
+            f"host only, e.g. https://learnhub.example.org (got {value!r})."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The address people open LearnHub at: every link in an email is built on it
+# (core.links.absolute_url), so an email sent by the Celery worker, which has no request,
+# still links to the right host. dev.py defaults it to bin/run's; production.py requires it
+# (docs/decisions/0031).
+LEARNHUB_SITE_URL = env("LEARNHUB_SITE_URL", default="")
+if LEARNHUB_SITE_URL:
+    LEARNHUB_SITE_URL = site_url_checked(LEARNHUB_SITE_URL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

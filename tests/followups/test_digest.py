@@ -26,7 +26,7 @@ def test_teacher_gets_one_digest_with_the_numbers(world):
     assert "Sam Rivera — Chronic absence: Attended 85 % of the last 20 school days" in email.body
     assert "3 targets behind the pacing plan: expected 9 by today, mastered 6" in email.body
     assert email.body.index("Chronic absence") < email.body.index("Behind pace")  # high first
-    assert "/teach/follow-ups/" in email.body
+    assert email.body.endswith("Your follow-ups: http://testserver/teach/follow-ups/\n\nLearnHub")
     assert list(DigestSent.objects.values_list("user", "flag_count")) == [(world.teacher.pk, 2)]
 
 

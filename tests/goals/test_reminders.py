@@ -83,7 +83,7 @@ def test_a_student_whose_active_goal_had_no_checkin_for_7_days_gets_one_email(wo
     assert email.body == (
         "Hi Sam,\n\nIt's been a while since you checked in on:\n"
         "  • Read 4 novels this term\n\n"
-        f"A check-in takes two clicks: {reverse('my-goals')}\n\nLearnHub"
+        f"A check-in takes two clicks: http://testserver{reverse('my-goals')}\n\nLearnHub"
     )
     assert list(ReminderSent.objects.values_list("kind", "user", "week", "goal_count")) == [
         ("checkin_nudge", world.student.pk, "2026-W47", 1)
@@ -351,7 +351,7 @@ def test_the_advisor_gets_the_summary_once_a_week(world, mailoutbox):
         "  • 1 active goal(s) with no recent check-in\n"
         "  • 1 goal(s) achieved this week\n"
         "  • 2 active goal(s) in all\n\n"
-        f"See them: {reverse('advisory-goals')}\n\nLearnHub"
+        f"See them: http://testserver{reverse('advisory-goals')}\n\nLearnHub"
     )
     assert list(ReminderSent.objects.values_list("kind", "user", "week", "goal_count")) == [
         ("advisor_summary", world.teacher.pk, "2026-W47", 2)
