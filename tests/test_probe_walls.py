@@ -79,7 +79,7 @@ def _foreign(world: World) -> dict[str, User]:
     f.enroll(section, x_teacher, role=Enrollment.Role.TEACHER)
     f.enroll(section, x_student)
     people = {"x_student": x_student, "x_guardian": x_guardian, "x_teacher": x_teacher}
-    world._foreign = people  # type: ignore[attr-defined]
+    world._foreign = people
     return people
 
 
@@ -498,13 +498,13 @@ def _far(world: World) -> dict[str, Any]:
         "slot": ConferenceSlot.objects.get(window__school=school).pk,
         "conference": Conference.objects.get(window__school=school).pk,
         "commitment": Commitment.objects.get(conference__window__school=school).pk,
-        "flag": Flag.objects.filter(school=school).first().pk,  # type: ignore[union-attr]
-        "evidence": Evidence.objects.filter(student=made["student"]).first().pk,  # type: ignore[union-attr]
+        "flag": Flag.objects.filter(school=school).first().pk,
+        "evidence": Evidence.objects.filter(student=made["student"]).first().pk,
         "agenda_section": Conference.objects.get(window__school=school)
         .window.template.sections.first()
         .pk,
     }
-    world._far = far  # type: ignore[attr-defined]
+    world._far = far
     return far
 
 
