@@ -79,7 +79,8 @@ def grid_row_html(
         ' class="grid__row--behind"' if behind else "",
         ' hx-swap-oob="true"' if oob else "",
         '><th scope="row" class="grid__student">',
-        f'<a href="{(student_url or _student_url()).format(student.pk)}">',
+        f'<a href="{(student_url or _student_url()).format(student.pk)}"',
+        f' title="{escape(student.display_name)}">',  # the whole name when it is cut short
         escape(student.display_name),
         "</a>",
         (
@@ -103,14 +104,15 @@ def grid_body_html(grid: ClassGrid) -> SafeString:
 
 def grid_head_html(grid: ClassGrid) -> SafeString:
     """The column headers: one per learning target, its code (or label) and due date; the
-    statement in ``title``. Built here for the same reason as the body (60 columns)."""
+    statement in ``title``; a long code breaks only after a dot. Built here for the same reason
+    as the body (60 columns)."""
     parts = []
     for c in grid.competencies:
         due = grid.expected_by.get(c.pk)
         title, text = statement_text(c.statement), truncate(c.code or statement_text(c.label), 18)
         parts.append(
             f'<th scope="col" class="grid__target" title="{escape(title)}" '
-            f'data-c="{c.pk}"><span>{escape(text)}</span>'
+            f'data-c="{c.pk}"><span>{escape(text).replace(".", ".<wbr>")}</span>'
             + (f"<small>by {due:%b} {due.day}</small>" if due else "")
             + "</th>"
         )

@@ -31,7 +31,7 @@ def test_grid_shows_levels_pacing_and_links_each_cell(world, maths, client):
     client.force_login(world.teacher)
     page = client.get(reverse("section-grid", args=[world.math.pk])).content.decode()
     assert "Math 7: mastery" in page
-    assert "7.RP.1" in page and "7.EE.2" in page
+    assert "7.<wbr>RP.<wbr>1" in page and "7.<wbr>EE.<wbr>2" in page
     exceeds = ProficiencyLevel.objects.get(label="Exceeds", scale__school=world.school)
     row = page.split(f'<tr id="row-{world.student.pk}" data-s="{world.student.pk}"')[1].split(
         "</tr>"
@@ -242,3 +242,13 @@ def test_an_empty_cell_says_once_that_nothing_is_recorded(world, maths, client):
     assert body.count("Nothing recorded yet.") == 1
     assert "No evidence yet." not in body
     assert "Now:" not in body
+
+
+def test_grid_headers_break_only_after_a_dot_and_names_keep_their_whole_text(world, maths, client):
+    """A walk found codes broken anywhere ("7.RP.2 / c") and long names cut with no way to read
+    them: codes may break after a dot only, and each name's link carries it whole."""
+    client.force_login(world.teacher)
+    page = client.get(reverse("section-grid", args=[world.math.pk])).content.decode()
+    assert "<span>7.<wbr>RP.<wbr>1</span>" in page
+    name = world.student.display_name
+    assert f'title="{name}">{name}</a>' in page
