@@ -119,6 +119,9 @@ def district_seed(
         cur.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
         _evidence_insert(cur, start=start, today=today)
         district.evidence = cur.rowcount
+    from mastery.services import score_tally_rebuild
+
+    score_tally_rebuild()  # the bulk insert skipped the evidence's triggers
     district.timings["evidence_s"] = time.perf_counter() - t0
     progress(f"  evidence: {district.evidence:,} rows")
 

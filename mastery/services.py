@@ -27,6 +27,7 @@ from profiles.models import Enrollment, Membership, Role, School, Section, User
 
 from . import calculation as calc
 from .models import (
+    SCORE_TALLY_REBUILD,
     Competency,
     Evidence,
     Framework,
@@ -290,6 +291,15 @@ def _records_write(rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
             [(*row, now) for row in rows],
             page_size=1000,
         )
+
+
+@service
+def score_tally_rebuild() -> int:
+    """Rebuild every student's running tally of scores from the evidence and return its rows.
+    The evidence's triggers keep it; only writes that skip triggers need this."""
+    with connection.cursor() as cursor:
+        cursor.execute(SCORE_TALLY_REBUILD)
+        return cursor.rowcount
 
 
 def mastery_rebuild(*, framework_id: int) -> int:
