@@ -309,37 +309,70 @@ def test_students_whose_records_cannot_say_are_rolled_up(world, maths, monkeypat
     assert rolled[-1] == [world.student.pk, world.other_student.pk]
 
 
-def test_parallel_reads_give_the_same_facts_and_end_with_the_defaults(
-    world, maths, monkeypatch
-) -> None:
-    """A school-sized read is planned with parallel workers inside the scan's transaction; the
-    facts are the same, the planner settings are the defaults again afterwards, and a read
-    below the size keeps the defaults (no SET at all)."""
+@pytest.mark.django_db(transaction=True)
+def test_reads_beside_the_records_give_the_same_facts(world, maths, monkeypatch) -> None:
+    """A school-sized scan reads the trend, pacing, goals and attendance on a second connection
+    with the transaction's snapshot while the records are read: the same facts as one connection
+    reading everything (committed data; a test's own transaction runs them inline)."""
+    import threading
+
+    from django.db import transaction
+
     from followups import facts as facts_module
 
     _varied_evidence(world, maths)
     ids = [world.student.pk, world.other_student.pk]
     thresholds = replace(T, slipping_recent_days=60, slipping_scores=3)
-
-    def settings() -> tuple[str, ...]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('parallel_setup_cost'), "
-                "current_setting('parallel_tuple_cost'), "
-                "current_setting('min_parallel_index_scan_size')"
-            )
-            return tuple(cursor.fetchone())
-
-    defaults = settings()
-    with CaptureQueriesContext(connection) as serial_queries:
-        serial = facts_for(world.school, ids, w.AS_OF, thresholds)
-    assert not any("parallel" in q["sql"] for q in serial_queries.captured_queries)
-    monkeypatch.setattr(facts_module, "PARALLEL_READS_MIN_STUDENTS", 1)
-    seen: list[tuple[str, ...]] = []
+    serial = facts_for(world.school, ids, w.AS_OF, thresholds)
+    monkeypatch.setattr(facts_module, "READS_BESIDE_MIN_STUDENTS", 1)
+    threads: list[str] = []
     real = facts_module._score_trend
     monkeypatch.setattr(
-        facts_module, "_score_trend", lambda *a: seen.append(settings()) or real(*a)
+        facts_module,
+        "_score_trend",
+        lambda *a: threads.append(threading.current_thread().name) or real(*a),
     )
-    assert facts_for(world.school, ids, w.AS_OF, thresholds) == serial
-    assert seen == [("10", "0.001", "0")]
-    assert settings() == defaults
+    with transaction.atomic():
+        beside = facts_for(world.school, ids, w.AS_OF, thresholds)
+    assert beside == serial
+    assert threads and threads[0].startswith("read-beside")
+    with transaction.atomic():  # a transaction that wrote something reads inline
+        SchoolClosure.objects.create(school=world.school, date=dt.date(2026, 12, 24))
+        assert facts_for(world.school, ids, w.AS_OF, thresholds) == serial
+    assert threads[1] == threading.current_thread().name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_read_beside_reads_the_snapshot_and_inline_after_a_write(world) -> None:
+    import threading
+
+    from django.db import transaction
+
+    from core.reads import read_beside
+    from profiles.models import Term
+
+    def look() -> tuple[str, str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            (isolation,) = cursor.fetchone()
+        return threading.current_thread().name, isolation, Term.objects.count()
+
+    main = threading.current_thread().name
+    before = Term.objects.count()
+    with transaction.atomic():
+        name, isolation, seen = read_beside(look)()
+        assert (isolation, seen) == ("repeatable read", before)
+        assert name.startswith("read-beside")
+        Term.objects.create(
+            school=world.school,
+            title="Spring",
+            start_date=dt.date(2027, 1, 4),
+            end_date=dt.date(2027, 6, 11),
+        )
+        # A second connection would not see the new term: the read runs here.
+        assert read_beside(look)() == (main, "read committed", before + 1)
+    assert read_beside(look)()[0] == main  # outside a transaction
+    with transaction.atomic():
+        assert read_beside(look, enabled=False)()[0] == main
+        with pytest.raises(ZeroDivisionError):
+            read_beside(lambda: 1 // 0)()

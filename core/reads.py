@@ -1,0 +1,56 @@
+"""Reads run beside a transaction, on a second connection that sees exactly its snapshot.
+
+A school's scan is one transaction; its reads are independent queries, each a single process
+in the database except where the planner chooses a parallel plan. :func:`read_beside` starts
+some of them on a second connection in a thread, which imports the transaction's snapshot
+(``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``, as ``pg_dump --jobs`` does), so both
+connections read the same rows as of the same moment while the machine's second core works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+T = TypeVar("T")
+
+
+def read_beside(fn: Callable[[], T], *, enabled: bool = True) -> Callable[[], T]:
+    """Start ``fn`` (reads only) on a second connection with this transaction's snapshot and
+    return a function that waits for its result (and raises its error).
+
+    It runs in the caller's connection instead, when the result is asked for, unless
+    ``enabled``, the caller is in a transaction, and that transaction has written nothing yet
+    (no transaction id assigned): another connection never sees a transaction's own writes, so
+    only then does it see exactly what the caller sees. A test's transaction, which holds its
+    fixtures, reads inline."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not enabled or not connection.in_atomic_block:
+        return fn
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+            "THEN pg_export_snapshot() END"
+        )
+        (snapshot,) = cursor.fetchone()
+    if snapshot is None:
+        return fn
+
+    def run() -> T:
+        beside = connections[DEFAULT_DB_ALIAS]  # this thread's own connection
+        try:
+            with transaction.atomic():
+                with beside.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                return fn()
+        finally:
+            beside.close()
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-beside")
+    future = executor.submit(run)
+    executor.shutdown(wait=False)
+    return future.result
