@@ -9,6 +9,8 @@ connections read the same rows as of the same moment while the machine's second 
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -16,6 +18,20 @@ from typing import TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 T = TypeVar("T")
+
+# One thread per process, kept: its connection stays open between a district's schools (within
+# CONN_MAX_AGE, like a request's), so a scan does not pay for a new backend and its cold caches.
+# A forked process (a Celery worker's pool) starts its own.
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+_executor_lock = threading.Lock()
+
+
+def _the_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None or _executor[0] != os.getpid():
+            _executor = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="read-beside"))
+        return _executor[1]
 
 
 def read_beside(fn: Callable[[], T], *, enabled: bool = True) -> Callable[[], T]:
@@ -40,17 +56,12 @@ def read_beside(fn: Callable[[], T], *, enabled: bool = True) -> Callable[[], T]
         return fn
 
     def run() -> T:
-        beside = connections[DEFAULT_DB_ALIAS]  # this thread's own connection
-        try:
-            with transaction.atomic():
-                with beside.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-                return fn()
-        finally:
-            beside.close()
+        beside = connections[DEFAULT_DB_ALIAS]  # the thread's own connection
+        beside.close_if_unusable_or_obsolete()
+        with transaction.atomic():
+            with beside.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return fn()
 
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-beside")
-    future = executor.submit(run)
-    executor.shutdown(wait=False)
-    return future.result
+    return _the_executor().submit(run).result
