@@ -1,13 +1,11 @@
 """The demo school's goals: templates, and a term of goals in every state with their steps,
 check-ins and comments.
 
-The content is ``goals.json``: templates, goal ideas and suggestions, phrases, reflections, the
-comment rules, the login student's own goals and the simulation's shares. :func:`goal_inputs`
-reads the students, their people, the terms and the linked framework's pacing and evidence back
-from the database; :func:`plan_goals` is pure and decides everything with one seeded
-:class:`random.Random`, the same on every run and in every process; :func:`demo_goals_seed`
-writes it with bulk inserts under the seed's history context (a revised goal in its first
-version, then updated), or does nothing (one query) when the school has goal templates or goals.
+The content is ``goals.json`` (templates, goal ideas, phrases, reflections, comment rules, the
+login student's own goals, the simulation's shares). :func:`goal_inputs` reads the school back
+from the database; :func:`plan_goals` is pure and seeded, the same on every run and in every
+process; :func:`demo_goals_seed` writes it in bulk (a revised goal in its first version, then
+updated), or does nothing (one query) when the school has goal templates or goals.
 """
 
 from __future__ import annotations
@@ -46,27 +44,13 @@ Check = namedtuple(
 Comment = namedtuple("Comment", "at author kind body")
 
 
-@dataclass(frozen=True)
-class Student:
-    sid: str  # sourced id
-    name: str
-    advisor: str  # the advisory teacher's sourced id, "" without one
-    teachers: tuple[tuple[str, str], ...]  # (subject, teacher's sourced id)
-    guardians: tuple[tuple[str, str], ...]  # (sourced id, relationship)
-    targets: tuple[tuple[str, str], ...]  # the linked framework's pacing: (identifier, short)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    students: tuple[Student, ...]  # by sourced id
-    semesters: tuple[tuple[date, date, str], ...]  # (start, end, sourced id), in order
-    # Accepted, scored evidence on the linked framework, (student, target, observed on, score),
-    # by student and target, then oldest first as the mastery rollup reads it.
-    evidence: tuple[tuple[str, str, date, Decimal], ...]
-    method: str
-    parameter: int | None
-    levels: tuple[calc.Level, ...]
-    logins: dict[str, str]  # the demo logins' sourced ids by role
+# Sourced ids; advisor "" without one; teachers (subject, teacher), guardians (id, relationship),
+# targets the linked framework's pacing (identifier, short statement).
+Student = namedtuple("Student", "sid name advisor teachers guardians targets")
+# students by sourced id; semesters (start, end, sourced id) in order; evidence: accepted, scored
+# on the linked framework, (student, target, observed on, score) by student and target, then
+# oldest first as the rollup reads it; logins: the demo logins' sourced ids by role.
+Inputs = namedtuple("Inputs", "students semesters evidence method parameter levels logins")
 
 
 @dataclass
@@ -473,22 +457,17 @@ def plan_goals(inputs: Inputs, *, today: date) -> list[Plan]:
     return _Term(inputs, today).build()
 
 
-def _rows(queryset: Any, *fields: str) -> list[Any]:
-    return sorted(queryset.values_list(*fields))
+def _rows(queryset: Any, fields: str) -> list[Any]:
+    """The queryset's values of these (space-separated) fields, sorted."""
+    return sorted(queryset.values_list(*fields.split()))
 
 
 def goal_inputs(school: School) -> Inputs:
     """The plan's inputs, read from the school the earlier seeds wrote."""
     fw = Framework.objects.filter(school=school, identifier=DATA["linked"]["framework"]).first()
     enrollments = Enrollment.objects.filter(section__school=school, is_active=True)
-    members = _rows(
-        enrollments,
-        "section__sourced_id",
-        "section__kind",
-        "section__subject",
-        "role",
-        "user__sourced_id",
-    )
+    at = "section__sourced_id section__kind section__subject role user__sourced_id"
+    members = _rows(enrollments, at)
     taught = {m[0]: m[4] for m in reversed(members) if m[3] == Enrollment.Role.TEACHER}
     advisor: dict[str, str] = {}
     teachers: dict[str, dict[str, str]] = defaultdict(dict)
@@ -500,36 +479,31 @@ def goal_inputs(school: School) -> Inputs:
                 teachers[sid].setdefault(subject, taught[section])
     links = GuardianLink.objects.filter(is_active=True, student__memberships__school=school)
     guardians: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for sid, *guardian in _rows(
-        links, "student__sourced_id", "guardian__sourced_id", "relationship"
-    ):
+    for sid, *guardian in _rows(links, "student__sourced_id guardian__sourced_id relationship"):
         guardians[sid].append((guardian[0], guardian[1]))
     at = "plan__section__enrollments__"
     pacing = PacingTarget.objects.filter(competency__framework=fw, **{f"{at}role": "student"})
     targets: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)  # in teaching order
-    fields = "expected_by", "competency__identifier", "competency__short_statement"
-    for sid, _, *target in _rows(pacing, f"{at}user__sourced_id", *fields):
+    fields = "expected_by competency__identifier competency__short_statement"
+    for sid, _, *target in _rows(pacing, f"{at}user__sourced_id {fields}"):
         targets[sid][(target[0], target[1])] = None
     names = Membership.objects.filter(school=school, role=Role.STUDENT)
-    students = []
-    for sid, given, preferred in _rows(
-        names, "user__sourced_id", "user__given_name", "user__preferred_name"
-    ):
+    students, fields = [], "user__sourced_id user__given_name user__preferred_name"
+    for sid, given, preferred in _rows(names, fields):
         people = advisor.get(sid, ""), tuple(sorted(teachers[sid].items())), tuple(guardians[sid])
         students.append(Student(sid, preferred or given, *people, tuple(targets[sid])))
-    scored = Evidence.objects.filter(
-        status="accepted", score__isnull=False, competency__framework=fw
+    scored = Evidence.objects.filter(status="accepted", score__isnull=False).filter(
+        competency__framework=fw
     )
-    evidence: Any = scored.order_by("observed_on", "id").values_list(
-        "student__sourced_id", "competency__identifier", "observed_on", "score"
-    )
+    fields = "student__sourced_id competency__identifier observed_on score"
+    evidence: Any = scored.order_by("observed_on", "id").values_list(*fields.split())
     emails = {x.email: x.role for x in demo_logins()}
-    logins = _rows(User.objects.filter(email__in=emails), "email", "sourced_id")
+    logins = _rows(User.objects.filter(email__in=emails), "email sourced_id")
     semesters = Term.objects.filter(school=school, kind=Term.Kind.SEMESTER)
     levels = levels_of(scale=scale_for(framework=fw)) if fw else []
     return Inputs(
         tuple(students),
-        tuple(_rows(semesters, "start_date", "end_date", "sourced_id")),
+        tuple(_rows(semesters, "start_date end_date sourced_id")),
         tuple(sorted(evidence, key=lambda e: e[:3])),  # stable: same-day scores stay in order
         fw.calculation_method if fw else calc.Method.DECAYING_AVERAGE,
         fw.calculation_parameter if fw else None,
@@ -554,11 +528,7 @@ def _already_seeded() -> bool:
 def demo_goals_seed(*, today: date | None = None) -> DemoStep:
     """Add goal templates, settings and a term of goals to the demo school, or do nothing when
     it has goal templates or goals already."""
-    return demo_step_seed(
-        _already_seeded,
-        lambda school: _write(school, today or timezone.localdate()),
-        DATA["created"],
-    )
+    return demo_step_seed(_already_seeded, lambda school: _write(school, today), DATA["created"])
 
 
 def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> None:
@@ -569,7 +539,7 @@ def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> Non
     model.objects.bulk_update(rows, list(times[0]) if times else [], batch_size=500)
 
 
-def _write(school: School, today: date) -> dict[str, int]:
+def _write(school: School, today: date | None) -> dict[str, int]:
     categories = {c.name: c for c in goal_categories_for(school_id=school.pk)}
     templates = GoalTemplate.objects.bulk_create(
         GoalTemplate(school=school, **{**t, "category": categories.get(t["category"])})
@@ -577,7 +547,7 @@ def _write(school: School, today: date) -> dict[str, int]:
     )
     nudge = {"checkin_nudge_days": DATA["checkin_nudge_days"]}
     GoalSettings.objects.get_or_create(school=school, defaults=nudge)
-    plans = plan_goals(goal_inputs(school), today=today)
+    plans = plan_goals(goal_inputs(school), today=today or timezone.localdate())
     people = User.objects.filter(memberships__school=school, sourced_id__isnull=False)
     ids: dict[str | None, int] = dict(people.values_list("sourced_id", "pk"))
     terms = dict(Term.objects.filter(school=school).values_list("sourced_id", "pk"))
@@ -592,21 +562,17 @@ def _write(school: School, today: date) -> dict[str, int]:
             title=(p.first or (p.title, p.criteria))[0],  # a revised goal: its first version
             success_criteria=(p.first or (p.title, p.criteria))[1],
             student_id=ids[p.student],
-            why=p.why,
             category=categories.get(p.category),
-            horizon=p.horizon,
             target_date=p.target,
             term_id=terms.get(p.term),
-            status=p.status,
-            origin=p.origin,
             suggested_by_id=ids.get(p.suggested_by),
             approved_by_id=ids.get(p.approved_by),
             approved_at=aware(p.approved),
-            return_comment=p.return_comment,
-            reflection=p.reflection,
             closed_at=aware(p.closed),
             version=p.version - bool(p.first),
             updated_by_id=ids[p.updated_by],
+            **{f: getattr(p, f) for f in ("why", "horizon", "status", "origin", "reflection")},
+            return_comment=p.return_comment,
         )
         for p in plans
     )
