@@ -278,10 +278,8 @@ class _Term:
         if any(self.evidence.get((st.sid, t)) for t, _ in st.targets):
             for target, short in st.targets:
                 scores = [s for d, s in self.evidence[(st.sid, target)] if d <= day]
-                if (
-                    not scores
-                    or not calc.rollup(method, scores, levels, parameter=parameter).mastered
-                ):
+                rollup = scores and calc.rollup(method, scores, levels, parameter=parameter)
+                if not rollup or not rollup.mastered:
                     targets.append((target, short))
         if not targets:
             idea = next(i for i in DATA["ideas"] if i.get("key") == DATA["linked"]["fallback"])
@@ -289,9 +287,8 @@ class _Term:
             g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].format(n=n)
             return
         g.title = DATA["linked"]["title"].format(n=len(targets[:count]))
-        g.criteria = DATA["linked"]["criteria"].format(
-            targets="; ".join(s for _, s in targets[:count])
-        )
+        shorts = "; ".join(s for _, s in targets[:count])
+        g.criteria = DATA["linked"]["criteria"].format(targets=shorts)
         g.competencies = tuple(t for t, _ in targets[:count])
 
     def under_way(
@@ -367,9 +364,8 @@ class _Term:
         previous, after = start, g.approved
         for i, day in enumerate(days):
             if g.competencies:
-                histories = [
-                    [s for d, s in self.evidence[(st.sid, t)] if d <= day] for t in g.competencies
-                ]
+                evidence = [self.evidence[(st.sid, t)] for t in g.competencies]
+                histories = [[s for d, s in scores if d <= day] for scores in evidence]
                 progress = derived_progress(self.inputs, histories)
             else:
                 fraction = (i + 1) / n
@@ -379,22 +375,18 @@ class _Term:
                     progress = previous
                 progress = 100 if i == n - 1 and final == 100 else max(0, min(100, progress))
             moved = progress > previous or (i == 0 and progress > 0)
-            confidence = (
-                3 + (progress - previous >= 10) + (progress >= 60) - (stalled and i >= n / 2)
-            )
+            confidence = 3 + (progress - previous >= 10) + (progress >= 60)
+            confidence -= stalled and i >= n / 2
             confidence += rng.choice((-1, 0, 0, 0, 1)) - (progress <= previous and progress < 60)
             fixed = idea.get("checkins", [])  # the login student's own words
-            texts = (
-                fixed[i]
-                if i < len(fixed)
-                else [
-                    self.maybe(phrases["helped"][voice], 1 if moved else 0.4),
-                    self.maybe(phrases["stalled"], 0.6)
-                    if stalled and not moved
-                    else self.maybe(phrases["in_the_way"][voice], 0.5 if moved else 0.9),
-                    self.maybe(phrases["next_step"][voice], 0.85),
-                ]
-            )
+            if i < len(fixed):
+                texts = fixed[i]
+            else:
+                texts = [self.maybe(phrases["helped"][voice], 1 if moved else 0.4)]
+                stuck = stalled and not moved
+                pool = phrases["stalled"] if stuck else phrases["in_the_way"][voice]
+                texts.append(self.maybe(pool, 0.6 if stuck else 0.5 if moved else 0.9))
+                texts.append(self.maybe(phrases["next_step"][voice], 0.85))
             after, confidence = self.at(day, "student", after), max(1, min(5, confidence))
             g.checkins.append(Check(after, progress, bool(g.competencies), confidence, *texts))
             previous = progress
@@ -440,9 +432,8 @@ class _Term:
     def author(self, g: Plan, st: Student, by: str) -> tuple[str, str]:
         """Who writes, and the key their texts are picked by (a relationship or a category)."""
         if by == "parent":  # the login parent
-            return next(
-                (x for x in st.guardians if x[0] == self.inputs.logins.get("parent")), ("", "")
-            )
+            parent = self.inputs.logins.get("parent")
+            return next((x for x in st.guardians if x[0] == parent), ("", ""))
         if by == "guardian":
             return self.rng.choice(st.guardians) if st.guardians else ("", "")
         if by in ("advisor", "approver"):

@@ -1,16 +1,11 @@
 """The demo school: a believable, deterministic middle school for trying LearnHub out.
 
-The school is data, in this folder: ``roster/`` is a OneRoster 1.1 CSV export for the 2025-2026
-school year (preferred names and family relationships as ``metadata.*`` columns, which OneRoster
-allows), ``learner_profiles.json`` what the students wrote about themselves and staff notes, and
-``logins.json`` the accounts the README points people to.
-
-:func:`demo_school_seed` moves the export to the school year containing ``today``, feeds it
-through the real roster import, gives everyone the demo password, writes preferred names and
-relationships, and the profiles through :func:`profiles.services.learner_profile_update` (as the
-school admin); it does nothing when the demo school exists. The later apps' steps
-(:func:`demo_step_seed`) find these people and classes in the database by their ``demo-...``
-sourced ids.
+The school is data, in this folder: ``roster/`` is a OneRoster 1.1 CSV export for 2025-2026
+(preferred names and family relationships as ``metadata.*`` columns), ``learner_profiles.json``
+what the students wrote about themselves and staff notes, ``logins.json`` the README's accounts.
+:func:`demo_school_seed` moves the export to the school year containing ``today`` and feeds it
+through the real roster import and profile service; the later apps' steps
+(:func:`demo_step_seed`) find its people and classes by their ``demo-...`` sourced ids.
 """
 
 from __future__ import annotations
@@ -19,7 +14,7 @@ import csv
 import io
 import re
 import zipfile
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,12 +47,8 @@ EXPORT_START_YEAR = 2025  # roster/ is the 2025-2026 school year's export
 YEAR_FILES = ("academicSessions.csv", "courses.csv", "classes.csv")  # the files naming years
 
 
-@dataclass(frozen=True)
-class DemoLogin:
-    role: str  # as the logins block prints it
-    membership: str  # the Role it must hold at the demo school to work
-    email: str
-    note: str
+# role: as the logins block prints it; membership: the Role it must hold at the demo school.
+DemoLogin = namedtuple("DemoLogin", "role membership email note")
 
 
 @dataclass(frozen=True)
@@ -114,13 +105,11 @@ def demo_export(today: date) -> dict[str, str]:
 
 
 def export_rows(files: dict[str, str], name: str) -> list[dict[str, str]]:
-    """The rows of the export's file ``name``, as dicts by column."""
     return list(csv.DictReader(io.StringIO(files[name])))
 
 
 def demo_school_year(today: date) -> tuple[date, date]:
-    """The first and last days of the school year containing ``today`` (its Fall semester's
-    first, its Spring semester's last)."""
+    """The first and last days of the school year containing ``today``."""
     rows = export_rows(demo_export(today), "academicSessions.csv")
     year = next(r for r in rows if r["type"] == "schoolYear")
     return date.fromisoformat(year["startDate"]), date.fromisoformat(year["endDate"])
@@ -271,12 +260,10 @@ def _existing_demo(school: School, logins: tuple[DemoLogin, ...]) -> DemoSummary
     """The demo school is there: which of its logins still work, and why the others do not
     (a roster import may have deactivated or re-roled them)."""
     active = Membership.objects.filter(school=school, is_active=True)
-    accounts = {
-        u.email.lower(): u
-        for u in User.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=[login.email for login in logins])
-        .prefetch_related(Prefetch("memberships", queryset=active, to_attr="demo_memberships"))
-    }
+    users = User.objects.annotate(email_lower=Lower("email"))
+    users = users.filter(email_lower__in=[login.email for login in logins])
+    memberships = Prefetch("memberships", queryset=active, to_attr="demo_memberships")
+    accounts = {u.email.lower(): u for u in users.prefetch_related(memberships)}
     working: list[DemoLogin] = []
     unavailable: list[str] = []
     for login in logins:

@@ -1,8 +1,5 @@
-"""``manage.py seed_demo``: the demo school the README's run command starts with.
-
-A project-level command because it spans apps: each app seeds its own demo rows, in dependency
-order, and each step on its own does nothing when its rows exist.
-"""
+"""``manage.py seed_demo``: the demo school the README's run command starts with. It spans
+apps: each seeds its own demo rows, in dependency order, and does nothing when they exist."""
 
 from __future__ import annotations
 
