@@ -149,11 +149,8 @@ class _Seeder:
         used = Conference.objects.filter(student=student).exclude(pk=c.pk)
         used_ids = [u for u in used.values_list("work_samples__evidence_id", flat=True) if u]
         picked: dict[int, Evidence] = {}
-        for evidence in (
-            Evidence.objects.filter(student=student, status=Evidence.Status.ACCEPTED)
-            .exclude(pk__in=used_ids)
-            .order_by("-observed_on", "-id")[:30]
-        ):
+        accepted = Evidence.objects.filter(student=student, status=Evidence.Status.ACCEPTED)
+        for evidence in accepted.exclude(pk__in=used_ids).order_by("-observed_on", "-id")[:30]:
             picked.setdefault(evidence.competency_id, evidence)
             if len(picked) == 2:
                 break

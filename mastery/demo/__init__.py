@@ -18,6 +18,7 @@ from collections import defaultdict, namedtuple
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -387,14 +388,11 @@ def demo_mastery_seed(*, today: date | None = None) -> DemoStep:
     frameworks = Framework.objects.filter(
         school__sourced_id=SCHOOL_SOURCED_ID, identifier__in=[f.identifier for f in FRAMEWORKS]
     )
-    return demo_step_seed(
-        frameworks.exists,
-        lambda school: _write(school, frameworks, today or timezone.localdate()),
-        E["created"],
-    )
+    write = partial(_write, frameworks=frameworks, today=today or timezone.localdate())
+    return demo_step_seed(frameworks.exists, write, E["created"])
 
 
-def _write(school: School, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
+def _write(school: School, *, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
     """The frameworks through the real CASE import (as the operator), then the plan for the
     demo's classes (as the database holds them), in bulk."""
     scale_default_create(school=school)
@@ -435,20 +433,12 @@ def _write(school: School, frameworks: QuerySet[Framework], today: date) -> dict
         PacingTarget.objects.bulk_create(
             PacingTarget(plan_id=plans[s], competency_id=c, expected_by=by) for s, c, by in pace
         )
-        same = ("score", "observed_on", "kind", "title", "note", "link", "status")
-        Evidence.objects.bulk_create(
-            (
-                Evidence(
-                    student_id=people[e.student],
-                    competency_id=competency[e.competency],
-                    section_id=e.section and sections[e.section],
-                    author_id=people[e.author],
-                    **{name: getattr(e, name) for name in same},
-                )
-                for e in plan.evidence
-            ),
-            batch_size=2000,
-        )
+        ids: dict[str, dict[Any, int]] = {"student": people, "competency": competency}
+        ids |= {"section": sections, "author": people}
+        rows = [e._asdict() for e in plan.evidence]
+        for row in rows:  # sourced ids and identifiers to keys
+            row.update({f"{name}_id": ids[name].get(row.pop(name)) for name in ids})
+        Evidence.objects.bulk_create((Evidence(**row) for row in rows), batch_size=2000)
         # Every record from all of its evidence, class by class.
         by_section: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for e in plan.evidence:
@@ -456,12 +446,8 @@ def _write(school: School, frameworks: QuerySet[Framework], today: date) -> dict
                 by_section[e.section].add((people[e.student], competency[e.competency]))
         for section_sid in sorted(by_section):
             mastery_recompute(pairs=by_section[section_sid])
-    records = MasteryRecord.objects.filter(competency__framework__in=frameworks)
-    return {
-        "frameworks": len(FRAMEWORKS),
-        "targets": sum(len(f.targets) for f in FRAMEWORKS),
-        "pacing_plans": len(rosters),
-        "evidence": len(plan.evidence),
-        "submitted": sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence),
-        "mastery_records": records.count(),
-    }
+    records = MasteryRecord.objects.filter(competency__framework__in=frameworks).count()
+    submitted = sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence)
+    counts = {"frameworks": len(FRAMEWORKS), "targets": sum(len(f.targets) for f in FRAMEWORKS)}
+    counts |= {"pacing_plans": len(rosters), "evidence": len(plan.evidence), "submitted": submitted}
+    return counts | {"mastery_records": records}

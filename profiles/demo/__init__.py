@@ -2,10 +2,11 @@
 
 The school is data, in this folder: ``roster/`` is a OneRoster 1.1 CSV export for 2025-2026
 (preferred names and family relationships as ``metadata.*`` columns), ``learner_profiles.json``
-what the students wrote about themselves and staff notes, ``logins.json`` the README's accounts.
-:func:`demo_school_seed` moves the export to the school year containing ``today`` and feeds it
-through the real roster import and profile service; the later apps' steps
-(:func:`demo_step_seed`) find its people and classes by their ``demo-...`` sourced ids.
+what the students wrote about themselves and staff notes, ``logins.json`` the README's accounts
+and ``messages.json`` what the run command says. :func:`demo_school_seed` moves the export to
+the school year containing ``today`` and feeds it through the real roster import and profile
+service; the later apps' steps (:func:`demo_step_seed`) find its people and classes by their
+``demo-...`` sourced ids.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -45,6 +47,7 @@ FOLDER = Path(__file__).resolve().parent
 SCHOOL_SOURCED_ID = "demo-school"
 EXPORT_START_YEAR = 2025  # roster/ is the 2025-2026 school year's export
 YEAR_FILES = ("academicSessions.csv", "courses.csv", "classes.csv")  # the files naming years
+MESSAGES: dict[str, Any] = demo_json(__file__, "messages.json")
 
 
 # role: as the logins block prints it; membership: the Role it must hold at the demo school.
@@ -117,15 +120,13 @@ def demo_school_year(today: date) -> tuple[date, date]:
 
 def format_demo_created(summary: DemoSummary) -> str:
     """The line the run command prints when it has just created the demo school."""
-    c = summary.counts
-    return (
-        f"Created the demo school: {c['teachers']} teachers, {c['students']} students, "
-        f"{c['guardians']} parents and guardians, {c['sections']} sections, {c['terms']} terms."
-    )
+    return str(MESSAGES["created"].format(**summary.counts))
 
 
 def format_demo_logins(logins: Sequence[DemoLogin], password: str) -> str:
-    """The block the run command prints: role, email, who it is."""
+    """The block the run command prints: role, email, who it is (or that none works)."""
+    if not logins:
+        return str(MESSAGES["no_logins"])
     width = max(len(login.email) for login in logins)
     lines = [f"Demo logins (password: {password})"]
     lines += [f"  {login.role:<8} {login.email:<{width}}  ({login.note})" for login in logins]
@@ -148,22 +149,16 @@ def demo_school_seed(*, today: date | None = None) -> DemoSummary:
     if taken := demo_conflicts(files):
         first, more = taken[:3], f" and {len(taken) - 3} more" if len(taken) > 3 else ""
         listed = f"{', '.join(first[:-1])} and {first[-1]}" if len(first) > 1 else first[0]
-        return _skipped(
-            f"this database already has {listed}{more} that the demo would create (a roster "
-            "import may have brought them). The demo is only added to a database without them, "
-            "so nothing was changed."
-        )
+        return _skipped("taken", listed=listed + more)
     try:
         with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
             counts = _write(files)
     except _Refused as exc:
         if (existing := School.objects.filter(sourced_id=SCHOOL_SOURCED_ID).first()) is not None:
             return _existing_demo(existing, logins)  # another run made it meanwhile
-        return _skipped(f"the roster import refused it ({exc}). Nothing was changed.")
+        return _skipped("import_refused", error=exc)
     except IntegrityError as exc:  # a conflicting row appeared between the check and the write
-        return _skipped(
-            f"the database refused it ({' '.join(str(exc).split())}). Nothing was changed."
-        )
+        return _skipped("database_refused", error=" ".join(str(exc).split()))
     school = School.objects.get(sourced_id=SCHOOL_SOURCED_ID)
     return DemoSummary(created=True, school_id=school.pk, logins=logins, counts=counts)
 
@@ -172,10 +167,9 @@ class _Refused(Exception):
     pass
 
 
-def _skipped(reason: str) -> DemoSummary:
-    return DemoSummary(
-        created=False, school_id=None, logins=(), skipped=f"Skipped the demo school: {reason}"
-    )
+def _skipped(reason: str, **values: Any) -> DemoSummary:
+    skipped = MESSAGES["skipped"].format(reason=MESSAGES[reason].format(**values))
+    return DemoSummary(created=False, school_id=None, logins=(), skipped=skipped)
 
 
 def _write(files: dict[str, str]) -> dict[str, int]:
@@ -222,20 +216,15 @@ def _write(files: dict[str, str]) -> dict[str, int]:
         for u in rows:
             if u["role"] == "student" and (changes := written.get(u["sourcedId"])):
                 account = users[u["sourcedId"]]
+                version = versions[account.pk]
                 learner_profile_update(
-                    actor=admin,
-                    student=account,
-                    expected_version=versions[account.pk],
-                    changes=changes,
+                    actor=admin, student=account, expected_version=version, changes=changes
                 )
     roles = Counter(u["role"] for u in rows)
-    return {
-        "teachers": roles["teacher"],
-        "students": roles["student"],
-        "guardians": sum(bool(u["metadata.relationship"]) for u in rows),
-        "sections": len(export_rows(files, "classes.csv")),
-        "terms": len(export_rows(files, "academicSessions.csv")),
-    }
+    guardians = sum(bool(u["metadata.relationship"]) for u in rows)
+    counts = {"teachers": roles["teacher"], "students": roles["student"], "guardians": guardians}
+    sections, terms = export_rows(files, "classes.csv"), export_rows(files, "academicSessions.csv")
+    return counts | {"sections": len(sections), "terms": len(terms)}
 
 
 def demo_conflicts(files: dict[str, str]) -> list[str]:
@@ -286,10 +275,6 @@ def _existing_demo(school: School, logins: tuple[DemoLogin, ...]) -> DemoSummary
 
 def format_demo_unavailable(summary: DemoSummary) -> str:
     """Why the demo is not (all) there, for the run command."""
-    if summary.skipped:
-        return summary.skipped
-    return (
-        "The demo school has changed since it was seeded (a roster import may have changed "
-        "it): " + "; ".join(summary.unavailable) + ". Its frameworks, evidence and goals are "
-        "only added to an unchanged demo school, so they were left as they are."
+    return summary.skipped or str(
+        MESSAGES["changed"].format(reasons="; ".join(summary.unavailable))
     )
