@@ -134,14 +134,10 @@ def format_demo_logins(logins: Sequence[DemoLogin], password: str) -> str:
 
 
 def demo_school_seed(*, today: date | None = None) -> DemoSummary:
-    """Create the demo school, or do nothing when it exists (a few queries).
-
-    It is created only where that is safe: when no person or class in the database already
-    uses one of the demo's sourcedIds or email addresses (a real roster imported first may);
-    otherwise nothing is written and ``skipped`` says why. Everything is written in one
-    transaction, so the school exists only together with all of its people; a second run
-    racing the first is refused by the database and then finds the school.
-    """
+    """Create the demo school, or do nothing when it exists (a few queries). Only where it is
+    safe: when no person or class in the database uses a demo sourcedId or email (a real roster
+    imported first may), otherwise ``skipped`` says why. One transaction: the school exists only
+    with all of its people; a second run racing the first is refused, then finds the school."""
     logins = demo_logins()
     if (existing := School.objects.filter(sourced_id=SCHOOL_SOURCED_ID).first()) is not None:
         return _existing_demo(existing, logins)
@@ -190,9 +186,7 @@ def _write(files: dict[str, str]) -> dict[str, int]:
         accounts = User.objects.filter(sourced_id__in=[u["sourcedId"] for u in rows])
         users = {u.sourced_id or "": u for u in accounts}
         # One hash for everyone: hashing 190 passwords one by one would take most of a minute.
-        User.objects.filter(pk__in=[u.pk for u in users.values()]).update(
-            password=make_password(settings.LEARNHUB_DEMO_PASSWORD)
-        )
+        accounts.update(password=make_password(settings.LEARNHUB_DEMO_PASSWORD))
         named = [u for u in rows if u["metadata.preferredName"]]
         for u in named:
             users[u["sourcedId"]].preferred_name = u["metadata.preferredName"]
@@ -208,9 +202,8 @@ def _write(files: dict[str, str]) -> dict[str, int]:
         for link in links:
             link.relationship = relationship[(sid[link.guardian_id], sid[link.student_id])]
         GuardianLink.objects.bulk_update(links, ["relationship"])
-        versions = dict(
-            LearnerProfile.objects.filter(student_id__in=sid).values_list("student_id", "version")
-        )
+        profiles = LearnerProfile.objects.filter(student_id__in=sid)
+        versions = dict(profiles.values_list("student_id", "version"))
         admin = next(users[u["sourcedId"]] for u in rows if u["role"] == "administrator")
         written: dict[str, dict[str, str]] = demo_json(__file__, "learner_profiles.json")
         for u in rows:
