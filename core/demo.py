@@ -13,15 +13,13 @@ from typing import Any
 @dataclass(frozen=True)
 class DemoStep:
     """What a demo step did: ``created`` is False when its rows were already there (or there
-    is no demo school to add them to); ``counts`` are what it wrote, ``text`` its data file's
-    ``created`` line for them."""
+    is no demo school); ``counts`` are what it wrote, ``text`` its data file's line for them."""
 
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
     text: str = ""
 
     def described(self) -> str:
-        """The step's line for ``seed_demo``: its ``text``, with the counts."""
         return self.text.format(**self.counts)
 
 

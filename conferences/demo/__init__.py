@@ -1,20 +1,19 @@
 """The demo school's conferences: a past window with held conferences (notes, commitments,
 summaries, next-term goals turned into drafts) and an upcoming one with booking open and
-conferences in preparation, Sofia Martinez's among them, her mother having booked Sofia and
-her brother Mateo side by side.
+conferences in preparation, Sofia Martinez's among them (her mother booked Sofia and her brother
+Mateo side by side).
 
-Everything comes from ``conferences.json`` beside this file and is written through the real
-services (the admin opens the windows, advisors add slots and block times, families book and
-answer, students prepare and submit, advisors review, hold and summarise). Only time is
-simulated: the services that check the clock are given the moment the demo pretends it is, and
-the past window's emails and reviews are dated before its conferences. Deterministic (choices
-cycle through the data by position) and idempotent (one query when the demo windows exist).
+The content is ``conferences.json``, written through the real services (admin, advisors,
+families and students each doing their part); only time is simulated (the services that check
+the clock are given the demo's moment). Deterministic (choices cycle through the data by
+position) and idempotent (one query when the demo windows exist).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from core.demo import DemoStep, demo_json, weekdays
@@ -47,7 +46,7 @@ def _first_that_fits(slots: list[ConferenceSlot], start: int, book: Callable[...
     """Book the slot at ``start`` or the next one with room (wrapping round); None if none."""
     for slot in slots[start:] + slots[:start]:
         try:
-            book(slot)
+            book(slot=slot)
         except Conflict:
             continue
         return slot
@@ -64,16 +63,9 @@ class _Seeder:
         self.users = {u.email: u for u in User.objects.filter(email__in=emails)}
         self.admin = self.users[DATA["admin"]]
         self.advisors: dict[str, User] = {}
-        for e in (
-            Enrollment.objects.filter(
-                section__school=school,
-                section__kind=Section.Kind.ADVISORY,
-                role=Enrollment.Role.TEACHER,
-                is_active=True,
-            )
-            .select_related("user", "section")
-            .order_by("-is_primary", "id")
-        ):
+        taught = Enrollment.objects.filter(section__school=school, role=Enrollment.Role.TEACHER)
+        advisories = taught.filter(section__kind=Section.Kind.ADVISORY, is_active=True)
+        for e in advisories.select_related("user", "section").order_by("-is_primary", "id"):
             self.advisors.setdefault(e.section.code, e.user)
         categories = GoalCategory.objects.filter(school=school, is_active=True)
         self.categories = {c.name: c for c in categories}
@@ -92,55 +84,41 @@ class _Seeder:
         term = term or term_current_for(school=self.school, today=days[0])
         if term is None or (past and days[-1] >= self.today):
             return None
-        opens = closes = None
+        when: dict[str, Any] = {"name": spec["name"], "mode": spec["mode"]}
+        when |= {"starts_on": days[0], "ends_on": days[-1]}
         if spec["mode"] == ConferenceWindow.Mode.BOOKING:
-            opens = self.noon - dt.timedelta(days=spec["booking_opened_days_ago"])
-            closes = self.noon + dt.timedelta(days=spec["booking_closes_days_after_today"])
-        window = svc.window_create(
-            actor=self.admin,
-            school=self.school,
-            term=term,
-            name=spec["name"],
-            starts_on=days[0],
-            ends_on=days[-1],
-            mode=spec["mode"],
-            booking_opens_at=opens,
-            booking_closes_at=closes,
-        )
+            opened, closes = (
+                spec["booking_opened_days_ago"],
+                spec["booking_closes_days_after_today"],
+            )
+            when["booking_opens_at"] = self.noon - dt.timedelta(days=opened)
+            when["booking_closes_at"] = self.noon + dt.timedelta(days=closes)
+        window = svc.window_create(actor=self.admin, school=self.school, term=term, **when)
         self.counts["windows"] += 1
         advisors = {c: self.advisors[c] for c in spec["advisories"] if c in self.advisors}
         days = _window_days(window)
         before_booking = (window.booking_opens_at or self.noon) - dt.timedelta(days=1)
         by_email = {a.email: a for a in advisors.values()}
+
+        def create(advisor: User, starts: dt.datetime, ends: dt.datetime, **extra: Any) -> None:
+            mine: dict[str, Any] = {"actor": advisor, "window": window, "advisor": advisor}
+            svc.slot_create(**mine, starts_at=starts, ends_at=ends, **extra)
+
         for block in self.data["blocks"]:
             if (advisor := by_email.get(block["advisor"])) and block["day"] <= len(days):
                 day = days[block["day"] - 1]
-                svc.slot_create(
-                    actor=advisor,
-                    window=window,
-                    advisor=advisor,
-                    starts_at=self.at(day, block["start"]),
-                    ends_at=self.at(day, block["end"]),
-                    is_blocked=True,
-                    block_reason=block["reason"],
-                    now=before_booking,
-                )
+                times = self.at(day, block["start"]), self.at(day, block["end"])
+                extra = {"is_blocked": True, "block_reason": block["reason"], "now": before_booking}
+                create(advisor, *times, **extra)
         spec, step = self.data["slots"], dt.timedelta(minutes=self.data["slots"]["minutes"])
         for code, advisor in advisors.items():
             blocked = list(window.slots.filter(advisor=advisor, is_blocked=True))
+            extra = {"room": self.data["rooms"].get(code, ""), "capacity": spec["capacity"]}
             for day in days:
                 cursor, end = self.at(day, spec["start"]), self.at(day, spec["end"])
                 while cursor + step <= end:
                     if not any(b.starts_at < cursor + step and cursor < b.ends_at for b in blocked):
-                        svc.slot_create(
-                            actor=advisor,
-                            window=window,
-                            advisor=advisor,
-                            starts_at=cursor,
-                            ends_at=cursor + step,
-                            room=self.data["rooms"].get(code, ""),
-                            capacity=spec["capacity"],
-                        )
+                        create(advisor, cursor, cursor + step, **extra)
                         self.counts["slots"] += 1
                     cursor += step
         for advisor in advisors.values():
@@ -171,29 +149,18 @@ class _Seeder:
         used = Conference.objects.filter(student=student).exclude(pk=c.pk)
         used_ids = [u for u in used.values_list("work_samples__evidence_id", flat=True) if u]
         picked: dict[int, Evidence] = {}
-        for evidence in (
-            Evidence.objects.filter(student=student, status=Evidence.Status.ACCEPTED)
-            .exclude(pk__in=used_ids)
-            .order_by("-observed_on", "-id")[:30]
-        ):
+        accepted = Evidence.objects.filter(student=student, status=Evidence.Status.ACCEPTED)
+        for evidence in accepted.exclude(pk__in=used_ids).order_by("-observed_on", "-id")[:30]:
             picked.setdefault(evidence.competency_id, evidence)
             if len(picked) == 2:
                 break
         for k, evidence in enumerate(picked.values()):
             text = data["samples"][(i + k) % len(data["samples"])]
-            svc.work_sample_add(
-                actor=student,
-                conference=c,
-                evidence=evidence,
-                proud_of=text["proud_of"],
-                do_differently=text["do_differently"],
-            )
+            svc.work_sample_add(actor=student, conference=c, evidence=evidence, **text)
         for k in range(goals):
             goal = data["next_goals"][(i + k) % len(data["next_goals"])]
-            category = self.categories.get(goal["category"])
-            svc.next_goal_add(
-                actor=student, conference=c, title=goal["title"], why=goal["why"], category=category
-            )
+            goal = {**goal, "category": self.categories.get(goal["category"])}
+            svc.next_goal_add(actor=student, conference=c, **goal)
 
     def review(self, c: Conference, *, approve: bool) -> None:
         svc.checklist_set(actor=c.student, conference=c, items=c.window.template.checklist)
@@ -208,9 +175,8 @@ class _Seeder:
         svc.conference_hold(actor=advisor, conference=c, now=slot.ends_at)
         notes = data["notes"][i % len(data["notes"])].format(**names)
         svc.conference_notes_save(actor=advisor, conference=c, notes=notes)
-        due_on = self.school.local(slot.starts_at).date() + dt.timedelta(
-            days=data["commitments_due_days"]
-        )
+        due = dt.timedelta(days=data["commitments_due_days"])
+        due_on = self.school.local(slot.starts_at).date() + due
         for who, texts in data["commitments"].items():
             text = texts[i % len(texts)]
             svc.commitment_add(actor=advisor, conference=c, who=who, text=text, due_on=due_on)
@@ -218,13 +184,9 @@ class _Seeder:
         svc.conference_summary_save(actor=advisor, conference=c, summary=summary)
         svc.next_goals_to_drafts(actor=advisor, conference=c)
         # What the demo pretends happened at the time: emails sent, reviews and answers before.
-        ConferenceReminder.objects.bulk_create(
-            [
-                ConferenceReminder(conference=c, event=event, recipients=[])
-                for event in ConferenceReminder.Event.values
-            ],
-            ignore_conflicts=True,
-        )
+        events = ConferenceReminder.Event.values
+        reminders = [ConferenceReminder(conference=c, event=e, recipients=[]) for e in events]
+        ConferenceReminder.objects.bulk_create(reminders, ignore_conflicts=True)
         Conference.objects.filter(pk=c.pk).update(
             submitted_at=slot.starts_at - dt.timedelta(days=4),
             approved_at=slot.starts_at - dt.timedelta(days=2),
@@ -238,10 +200,9 @@ class _Seeder:
         if (window := self.open_window(spec)) is None:
             return
         for i, c in enumerate(self.conferences(window)):
+            schedule = partial(svc.conference_schedule, actor=c.advisor, conference=c)
             slot = _first_that_fits(
-                self.open_slots(c),
-                i // self.data["slots"]["capacity"],
-                lambda slot, c=c: svc.conference_schedule(actor=c.advisor, conference=c, slot=slot),
+                self.open_slots(c), i // self.data["slots"]["capacity"], schedule
             )
             if slot is not None:
                 self.prepare(c, i, goals=1)
@@ -263,13 +224,13 @@ class _Seeder:
                 slot = window.slots.filter(advisor=c.advisor, starts_at=starts_at).first()
                 if slot is not None:
                     choices[c.student_id] = slot
+        book = partial(svc.family_book, window=window, now=self.noon)
         if choices:
-            svc.family_book(
+            language = featured["interpreter_language"]
+            book(
                 actor=self.users[featured["guardian"]],
-                window=window,
                 choices=choices,
-                interpreter_language=featured["interpreter_language"],
-                now=self.noon,
+                interpreter_language=language,
             )
             self.counts["booked"] += len(choices)
         for i, c in enumerate(conferences):  # every other family books a slot of its own
@@ -282,9 +243,7 @@ class _Seeder:
             booked = _first_that_fits(
                 slots,
                 (i // 2) % max(1, len(slots)),
-                lambda slot, c=c, g=guardian: svc.family_book(
-                    actor=g, window=window, choices={c.student_id: slot}, now=self.noon
-                ),
+                lambda slot, c=c, g=guardian: book(actor=g, choices={c.student_id: slot}),
             )
             self.counts["booked"] += int(booked is not None)
         advisor, states = self.users[featured["advisor"]], self.data["upcoming_states"]
@@ -305,20 +264,17 @@ class _Seeder:
             if state in ("submitted", "ready"):
                 self.review(c, approve=state == "ready")
         # Most families who booked say they're coming; every fifth asks for another time.
-        for k, attendee in enumerate(
-            Attendee.objects.filter(
-                conference__window=window, conference__slot__isnull=False, role="guardian"
-            )
-            .select_related("conference", "user")
-            .order_by("conference__student__family_name", "id")
-        ):
-            if attendee.user is not None:
-                asks = k % 5 == 4
+        attending = Attendee.objects.filter(
+            conference__window=window, conference__slot__isnull=False
+        )
+        guardians = attending.filter(role="guardian").select_related("conference", "user")
+        for k, a in enumerate(guardians.order_by("conference__student__family_name", "id")):
+            if a.user is not None:
+                asks, rsvp = k % 5 == 4, Attendee.Rsvp
+                note = self.data["another_time_note"] if asks else ""
+                response = rsvp.ANOTHER_TIME if asks else rsvp.ACCEPTED
                 svc.rsvp_respond(
-                    actor=attendee.user,
-                    conference=attendee.conference,
-                    response=Attendee.Rsvp.ANOTHER_TIME if asks else Attendee.Rsvp.ACCEPTED,
-                    note=self.data["another_time_note"] if asks else "",
+                    actor=a.user, conference=a.conference, response=response, note=note
                 )
 
 

@@ -1,12 +1,9 @@
 """The demo school's follow-ups: a term of attendance, the nightly scans of the last school days
-and today's, and teachers' work on the flags they raised, so the follow-up queue is real on
-first run.
+and today's, and teachers' work on the flags they raised, so the follow-up queue is real.
 
-The attendance is simulated (most students attend nearly every day, a few miss about one day
-in eight; the shares, the teachers' plan and their notes are ``followups.json``) and goes in as
-the information system's CSV export, through the real importer; the flags come from the real
-scan, run as of each of those days; the teachers' work through the real services. Idempotent:
-one query when the demo's scan run is recorded.
+The attendance is simulated (shares, the teachers' plan and notes in ``followups.json``) and
+goes in as a CSV export through the real importer; the flags come from the real scan, run as of
+each of those days; the teachers' work through the real services. Idempotent (one query).
 """
 
 from __future__ import annotations

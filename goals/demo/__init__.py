@@ -1,13 +1,11 @@
 """The demo school's goals: templates, and a term of goals in every state with their steps,
 check-ins and comments.
 
-The content is ``goals.json``: templates, goal ideas and suggestions, phrases, reflections, the
-comment rules, the login student's own goals and the simulation's shares. :func:`goal_inputs`
-reads the students, their people, the terms and the linked framework's pacing and evidence back
-from the database; :func:`plan_goals` is pure and decides everything with one seeded
-:class:`random.Random`, the same on every run and in every process; :func:`demo_goals_seed`
-writes it with bulk inserts under the seed's history context (a revised goal in its first
-version, then updated), or does nothing (one query) when the school has goal templates or goals.
+The content is ``goals.json`` (templates, goal ideas, phrases, reflections, comment rules, the
+login student's own goals, the simulation's shares). :func:`goal_inputs` reads the school back
+from the database; :func:`plan_goals` is pure and seeded, the same on every run and in every
+process; :func:`demo_goals_seed` writes it in bulk (a revised goal in its first version, then
+updated), or does nothing (one query) when the school has goal templates or goals.
 """
 
 from __future__ import annotations
@@ -46,27 +44,13 @@ Check = namedtuple(
 Comment = namedtuple("Comment", "at author kind body")
 
 
-@dataclass(frozen=True)
-class Student:
-    sid: str  # sourced id
-    name: str
-    advisor: str  # the advisory teacher's sourced id, "" without one
-    teachers: tuple[tuple[str, str], ...]  # (subject, teacher's sourced id)
-    guardians: tuple[tuple[str, str], ...]  # (sourced id, relationship)
-    targets: tuple[tuple[str, str], ...]  # the linked framework's pacing: (identifier, short)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    students: tuple[Student, ...]  # by sourced id
-    semesters: tuple[tuple[date, date, str], ...]  # (start, end, sourced id), in order
-    # Accepted, scored evidence on the linked framework, (student, target, observed on, score),
-    # by student and target, then oldest first as the mastery rollup reads it.
-    evidence: tuple[tuple[str, str, date, Decimal], ...]
-    method: str
-    parameter: int | None
-    levels: tuple[calc.Level, ...]
-    logins: dict[str, str]  # the demo logins' sourced ids by role
+# Sourced ids; advisor "" without one; teachers (subject, teacher), guardians (id, relationship),
+# targets the linked framework's pacing (identifier, short statement).
+Student = namedtuple("Student", "sid name advisor teachers guardians targets")
+# students by sourced id; semesters (start, end, sourced id) in order; evidence: accepted, scored
+# on the linked framework, (student, target, observed on, score) by student and target, then
+# oldest first as the rollup reads it; logins: the demo logins' sourced ids by role.
+Inputs = namedtuple("Inputs", "students semesters evidence method parameter levels logins")
 
 
 @dataclass
@@ -294,10 +278,8 @@ class _Term:
         if any(self.evidence.get((st.sid, t)) for t, _ in st.targets):
             for target, short in st.targets:
                 scores = [s for d, s in self.evidence[(st.sid, target)] if d <= day]
-                if (
-                    not scores
-                    or not calc.rollup(method, scores, levels, parameter=parameter).mastered
-                ):
+                rollup = scores and calc.rollup(method, scores, levels, parameter=parameter)
+                if not rollup or not rollup.mastered:
                     targets.append((target, short))
         if not targets:
             idea = next(i for i in DATA["ideas"] if i.get("key") == DATA["linked"]["fallback"])
@@ -305,9 +287,8 @@ class _Term:
             g.title, g.criteria = idea["title"].format(n=n), idea["criteria"].format(n=n)
             return
         g.title = DATA["linked"]["title"].format(n=len(targets[:count]))
-        g.criteria = DATA["linked"]["criteria"].format(
-            targets="; ".join(s for _, s in targets[:count])
-        )
+        shorts = "; ".join(s for _, s in targets[:count])
+        g.criteria = DATA["linked"]["criteria"].format(targets=shorts)
         g.competencies = tuple(t for t, _ in targets[:count])
 
     def under_way(
@@ -383,9 +364,8 @@ class _Term:
         previous, after = start, g.approved
         for i, day in enumerate(days):
             if g.competencies:
-                histories = [
-                    [s for d, s in self.evidence[(st.sid, t)] if d <= day] for t in g.competencies
-                ]
+                evidence = [self.evidence[(st.sid, t)] for t in g.competencies]
+                histories = [[s for d, s in scores if d <= day] for scores in evidence]
                 progress = derived_progress(self.inputs, histories)
             else:
                 fraction = (i + 1) / n
@@ -395,22 +375,18 @@ class _Term:
                     progress = previous
                 progress = 100 if i == n - 1 and final == 100 else max(0, min(100, progress))
             moved = progress > previous or (i == 0 and progress > 0)
-            confidence = (
-                3 + (progress - previous >= 10) + (progress >= 60) - (stalled and i >= n / 2)
-            )
+            confidence = 3 + (progress - previous >= 10) + (progress >= 60)
+            confidence -= stalled and i >= n / 2
             confidence += rng.choice((-1, 0, 0, 0, 1)) - (progress <= previous and progress < 60)
             fixed = idea.get("checkins", [])  # the login student's own words
-            texts = (
-                fixed[i]
-                if i < len(fixed)
-                else [
-                    self.maybe(phrases["helped"][voice], 1 if moved else 0.4),
-                    self.maybe(phrases["stalled"], 0.6)
-                    if stalled and not moved
-                    else self.maybe(phrases["in_the_way"][voice], 0.5 if moved else 0.9),
-                    self.maybe(phrases["next_step"][voice], 0.85),
-                ]
-            )
+            if i < len(fixed):
+                texts = fixed[i]
+            else:
+                texts = [self.maybe(phrases["helped"][voice], 1 if moved else 0.4)]
+                stuck = stalled and not moved
+                pool = phrases["stalled"] if stuck else phrases["in_the_way"][voice]
+                texts.append(self.maybe(pool, 0.6 if stuck else 0.5 if moved else 0.9))
+                texts.append(self.maybe(phrases["next_step"][voice], 0.85))
             after, confidence = self.at(day, "student", after), max(1, min(5, confidence))
             g.checkins.append(Check(after, progress, bool(g.competencies), confidence, *texts))
             previous = progress
@@ -456,9 +432,8 @@ class _Term:
     def author(self, g: Plan, st: Student, by: str) -> tuple[str, str]:
         """Who writes, and the key their texts are picked by (a relationship or a category)."""
         if by == "parent":  # the login parent
-            return next(
-                (x for x in st.guardians if x[0] == self.inputs.logins.get("parent")), ("", "")
-            )
+            parent = self.inputs.logins.get("parent")
+            return next((x for x in st.guardians if x[0] == parent), ("", ""))
         if by == "guardian":
             return self.rng.choice(st.guardians) if st.guardians else ("", "")
         if by in ("advisor", "approver"):
@@ -473,22 +448,17 @@ def plan_goals(inputs: Inputs, *, today: date) -> list[Plan]:
     return _Term(inputs, today).build()
 
 
-def _rows(queryset: Any, *fields: str) -> list[Any]:
-    return sorted(queryset.values_list(*fields))
+def _rows(queryset: Any, fields: str) -> list[Any]:
+    """The queryset's values of these (space-separated) fields, sorted."""
+    return sorted(queryset.values_list(*fields.split()))
 
 
 def goal_inputs(school: School) -> Inputs:
     """The plan's inputs, read from the school the earlier seeds wrote."""
     fw = Framework.objects.filter(school=school, identifier=DATA["linked"]["framework"]).first()
     enrollments = Enrollment.objects.filter(section__school=school, is_active=True)
-    members = _rows(
-        enrollments,
-        "section__sourced_id",
-        "section__kind",
-        "section__subject",
-        "role",
-        "user__sourced_id",
-    )
+    at = "section__sourced_id section__kind section__subject role user__sourced_id"
+    members = _rows(enrollments, at)
     taught = {m[0]: m[4] for m in reversed(members) if m[3] == Enrollment.Role.TEACHER}
     advisor: dict[str, str] = {}
     teachers: dict[str, dict[str, str]] = defaultdict(dict)
@@ -500,36 +470,31 @@ def goal_inputs(school: School) -> Inputs:
                 teachers[sid].setdefault(subject, taught[section])
     links = GuardianLink.objects.filter(is_active=True, student__memberships__school=school)
     guardians: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for sid, *guardian in _rows(
-        links, "student__sourced_id", "guardian__sourced_id", "relationship"
-    ):
+    for sid, *guardian in _rows(links, "student__sourced_id guardian__sourced_id relationship"):
         guardians[sid].append((guardian[0], guardian[1]))
     at = "plan__section__enrollments__"
     pacing = PacingTarget.objects.filter(competency__framework=fw, **{f"{at}role": "student"})
     targets: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)  # in teaching order
-    fields = "expected_by", "competency__identifier", "competency__short_statement"
-    for sid, _, *target in _rows(pacing, f"{at}user__sourced_id", *fields):
+    fields = "expected_by competency__identifier competency__short_statement"
+    for sid, _, *target in _rows(pacing, f"{at}user__sourced_id {fields}"):
         targets[sid][(target[0], target[1])] = None
     names = Membership.objects.filter(school=school, role=Role.STUDENT)
-    students = []
-    for sid, given, preferred in _rows(
-        names, "user__sourced_id", "user__given_name", "user__preferred_name"
-    ):
+    students, fields = [], "user__sourced_id user__given_name user__preferred_name"
+    for sid, given, preferred in _rows(names, fields):
         people = advisor.get(sid, ""), tuple(sorted(teachers[sid].items())), tuple(guardians[sid])
         students.append(Student(sid, preferred or given, *people, tuple(targets[sid])))
-    scored = Evidence.objects.filter(
-        status="accepted", score__isnull=False, competency__framework=fw
+    scored = Evidence.objects.filter(status="accepted", score__isnull=False).filter(
+        competency__framework=fw
     )
-    evidence: Any = scored.order_by("observed_on", "id").values_list(
-        "student__sourced_id", "competency__identifier", "observed_on", "score"
-    )
+    fields = "student__sourced_id competency__identifier observed_on score"
+    evidence: Any = scored.order_by("observed_on", "id").values_list(*fields.split())
     emails = {x.email: x.role for x in demo_logins()}
-    logins = _rows(User.objects.filter(email__in=emails), "email", "sourced_id")
+    logins = _rows(User.objects.filter(email__in=emails), "email sourced_id")
     semesters = Term.objects.filter(school=school, kind=Term.Kind.SEMESTER)
     levels = levels_of(scale=scale_for(framework=fw)) if fw else []
     return Inputs(
         tuple(students),
-        tuple(_rows(semesters, "start_date", "end_date", "sourced_id")),
+        tuple(_rows(semesters, "start_date end_date sourced_id")),
         tuple(sorted(evidence, key=lambda e: e[:3])),  # stable: same-day scores stay in order
         fw.calculation_method if fw else calc.Method.DECAYING_AVERAGE,
         fw.calculation_parameter if fw else None,
@@ -554,11 +519,7 @@ def _already_seeded() -> bool:
 def demo_goals_seed(*, today: date | None = None) -> DemoStep:
     """Add goal templates, settings and a term of goals to the demo school, or do nothing when
     it has goal templates or goals already."""
-    return demo_step_seed(
-        _already_seeded,
-        lambda school: _write(school, today or timezone.localdate()),
-        DATA["created"],
-    )
+    return demo_step_seed(_already_seeded, lambda school: _write(school, today), DATA["created"])
 
 
 def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> None:
@@ -569,7 +530,7 @@ def _stamp(model: Any, rows: list[Any], times: list[dict[str, datetime]]) -> Non
     model.objects.bulk_update(rows, list(times[0]) if times else [], batch_size=500)
 
 
-def _write(school: School, today: date) -> dict[str, int]:
+def _write(school: School, today: date | None) -> dict[str, int]:
     categories = {c.name: c for c in goal_categories_for(school_id=school.pk)}
     templates = GoalTemplate.objects.bulk_create(
         GoalTemplate(school=school, **{**t, "category": categories.get(t["category"])})
@@ -577,7 +538,7 @@ def _write(school: School, today: date) -> dict[str, int]:
     )
     nudge = {"checkin_nudge_days": DATA["checkin_nudge_days"]}
     GoalSettings.objects.get_or_create(school=school, defaults=nudge)
-    plans = plan_goals(goal_inputs(school), today=today)
+    plans = plan_goals(goal_inputs(school), today=today or timezone.localdate())
     people = User.objects.filter(memberships__school=school, sourced_id__isnull=False)
     ids: dict[str | None, int] = dict(people.values_list("sourced_id", "pk"))
     terms = dict(Term.objects.filter(school=school).values_list("sourced_id", "pk"))
@@ -592,21 +553,17 @@ def _write(school: School, today: date) -> dict[str, int]:
             title=(p.first or (p.title, p.criteria))[0],  # a revised goal: its first version
             success_criteria=(p.first or (p.title, p.criteria))[1],
             student_id=ids[p.student],
-            why=p.why,
             category=categories.get(p.category),
-            horizon=p.horizon,
             target_date=p.target,
             term_id=terms.get(p.term),
-            status=p.status,
-            origin=p.origin,
             suggested_by_id=ids.get(p.suggested_by),
             approved_by_id=ids.get(p.approved_by),
             approved_at=aware(p.approved),
-            return_comment=p.return_comment,
-            reflection=p.reflection,
             closed_at=aware(p.closed),
             version=p.version - bool(p.first),
             updated_by_id=ids[p.updated_by],
+            **{f: getattr(p, f) for f in ("why", "horizon", "status", "origin", "reflection")},
+            return_comment=p.return_comment,
         )
         for p in plans
     )

@@ -1,13 +1,12 @@
 """The demo school's mastery data: frameworks, pacing plans and a term of varied evidence.
 
-The frameworks are the CASE packages in ``case/``, imported with the real
-:func:`mastery.case_import.case_import`; the rest of the material is JSON (:mod:`.data`).
-:func:`demo_rosters` reads the classes back from the database the roster import wrote;
-:func:`build_mastery_plan` is the simulation of a term, and pure: from that material, the class
-rosters and ``today`` it decides, with one seeded :class:`random.Random`, every pacing date and
-every piece of evidence, the same on every run and in every process. :func:`demo_mastery_seed`
-imports the frameworks, writes the plan with bulk inserts and computes every mastery record from
-the evidence, in one transaction; it does nothing (one query) when the demo frameworks exist.
+The material is files: ``case/<key>.json`` (each framework as a CASE 1.1 package, imported with
+the real :func:`mastery.case_import.case_import`), ``frameworks.json`` (what CASE does not hold:
+calculation method and parameter, each grade's pacing order, ``""`` for a 6–8 band, how often a
+target gets 1–4 pieces), ``abilities.json`` (how students do, and the follow-up scan's cases)
+and ``evidence.json`` (the phrases and shares). :func:`build_mastery_plan` is the simulation of
+a term, pure and seeded: the same on every run and in every process. :func:`demo_mastery_seed`
+writes it in bulk and computes every mastery record, or does nothing (one query).
 """
 
 from __future__ import annotations
@@ -15,18 +14,19 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pghistory
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.demo import DemoStep, school_days
+from core.demo import DemoStep, demo_json, school_days
 from profiles.demo import (
     HISTORY_SOURCE,
     SCHOOL_SOURCED_ID,
@@ -48,103 +48,60 @@ from ..models import (
     SectionCompetency,
 )
 from ..services import DEFAULT_LEVELS, mastery_recompute, scale_default_create
-from . import data
 
 CLASS_PREFIX = "demo-class-"
-A, E = data.ABILITIES, data.EVIDENCE
+E: dict[str, Any] = demo_json(__file__, "evidence.json")
+A: dict[str, Any] = demo_json(__file__, "abilities.json")
 # The school's default scale, for deciding whether a reassessment is still needed.
 LEVELS = tuple(calc.Level(points=p, label=lb, is_mastery=m) for p, lb, _, m in DEFAULT_LEVELS)
+StudentRef = namedtuple("StudentRef", "sourced_id first_name slug")  # slug: email's local part
+# One class that works on a demo framework: sourced ids, students ordered by sourced id.
+Roster = namedtuple("Roster", "section subject grade teacher students")
+PacingSpec = namedtuple("PacingSpec", "section competency expected_by")
+EvidenceSpec = namedtuple(
+    "EvidenceSpec",
+    "student competency section author score observed_on kind title note link status",
+    defaults=("", "", "", Evidence.Status.ACCEPTED),
+)
+MasteryPlan = namedtuple("MasteryPlan", "pacing evidence")  # pacing: also the classes' targets
+# A framework: its CFDocument's identifier and subject (its classes' Section.subject), targets
+# by code (short statement, codes of the targets that precede it), and frameworks.json's values.
+FrameworkData = namedtuple(
+    "FrameworkData", "key identifier subject targets method parameter pacing n_evidence_weights"
+)
+TargetData = namedtuple("TargetData", "code short after")
+# When a class works on a target (indexes into the year's school days), its quiz and project.
+_Target = namedtuple(
+    "_Target",
+    "code identifier short domain after quiz project starts expected check retake project_day "
+    "difficulty",
+)
+# One piece of a student's evidence before it is scored (``attempt`` 0 for the first).
+_Work = namedtuple("_Work", "day kind title target attempt ahead", defaults=(False,))
+_Class = namedtuple("_Class", "roster fw targets current work")  # work: by student
 
 
-@dataclass(frozen=True)
-class StudentRef:
-    sourced_id: str
-    first_name: str  # what a teacher's note calls them
-    slug: str  # for portfolio links: the local part of their email
+def _framework(key: str, settings: dict[str, Any]) -> FrameworkData:
+    package = demo_json(__file__, f"case/{key}.json")
+    items = {item["identifier"]: item for item in package["CFItems"]}
+    after: dict[str, list[str]] = defaultdict(list)
+    for a in package["CFAssociations"]:
+        if a["associationType"] == "precedes":
+            origin = items[a["originNodeURI"]["identifier"]]
+            after[a["destinationNodeURI"]["identifier"]].append(origin["humanCodingScheme"])
+    targets = {
+        t["humanCodingScheme"]: TargetData(
+            t["humanCodingScheme"], t["abbreviatedStatement"], tuple(after[t["identifier"]])
+        )
+        for t in items.values()
+        if t["CFItemType"] == "Learning Target"
+    }
+    doc = package["CFDocument"]
+    return FrameworkData(key, doc["identifier"], doc["subject"][0], targets, **settings)
 
 
-@dataclass(frozen=True)
-class Roster:
-    """One class that works on a demo framework."""
-
-    section: str  # sourced id
-    subject: str
-    grade: str
-    teacher: str  # sourced id
-    students: tuple[StudentRef, ...]  # ordered by sourced id
-
-
-@dataclass(frozen=True)
-class PacingSpec:
-    section: str
-    competency: str  # identifier
-    expected_by: date
-
-
-@dataclass(frozen=True)
-class EvidenceSpec:
-    student: str
-    competency: str  # identifier
-    section: str | None
-    author: str
-    score: Decimal | None
-    observed_on: date
-    kind: str
-    title: str = ""
-    note: str = ""
-    link: str = ""
-    status: str = Evidence.Status.ACCEPTED
-
-
-@dataclass(frozen=True)
-class MasteryPlan:
-    pacing: tuple[PacingSpec, ...]  # also the classes' links to their targets
-    evidence: tuple[EvidenceSpec, ...]
-
-
-def target_identifier(framework: data.FrameworkData, code: str) -> str:
-    """``demo-fw-math`` and ``7.RP.1`` → ``demo-fw-math-7.RP.1``."""
-    return f"{framework.identifier}-{code}"
-
-
-@dataclass
-class _Target:
-    """When a class works on one target: indexes into the school days of the year."""
-
-    code: str
-    identifier: str
-    short: str
-    domain: str  # "RP" for 7.RP.1, "RL" for RL.2
-    after: tuple[str, ...]  # identifiers of its prerequisites
-    quiz: str  # the class's quiz title
-    project: str  # the class's project title
-    starts: int
-    expected: int
-    check: int  # the class quiz
-    retake: int
-    project_day: int
-    difficulty: float
-
-
-@dataclass
-class _Work:
-    """One piece of a student's evidence before it is scored."""
-
-    day: int
-    kind: str
-    title: str
-    target: int  # index into the class's targets
-    attempt: int  # 0 for the first piece on the target
-    ahead: bool = False
-
-
-@dataclass
-class _Class:
-    roster: Roster
-    fw: data.FrameworkData
-    targets: list[_Target]
-    current: int  # the first target not yet expected
-    work: dict[str, list[_Work]] = field(default_factory=dict)  # by student
+FRAMEWORKS = tuple(_framework(key, s) for key, s in demo_json(__file__, "frameworks.json").items())
+BY_SUBJECT = {f.subject: f for f in FRAMEWORKS}
 
 
 class _Term:
@@ -166,41 +123,27 @@ class _Term:
         last = min(last, self.now)
         return self.rng.randint(max(0, min(first, last)), last)
 
-    def current(self, targets: list[_Target]) -> int:
-        return next((i for i, t in enumerate(targets) if t.expected > self.now), len(targets))
-
-    def targets(self, framework: data.FrameworkData, grade: str) -> list[_Target]:
+    def targets(self, fw: FrameworkData, grade: str) -> list[_Target]:
         """Expected-by dates spread over the year from a month in to a fortnight before its end
         (so on any school day some are expected and some not), a class quiz just before each, a
         retake about two weeks later and a class project."""
-        rng, titles = self.rng, E["titles"][framework.subject]
-        codes = framework.pacing.get(grade) or framework.pacing.get("", ())  # in teaching order
+        rng, titles = self.rng, E["titles"][fw.subject]
+        codes = fw.pacing.get(grade) or fw.pacing.get("", ())  # in teaching order
         first, last = 25, len(self.days) - 8
         span, shift = (last - first) / max(1, len(codes) - 1), rng.randint(-2, 2)
         result: list[_Target] = []
         for i, code in enumerate(codes):
             expected = max(0, min(len(self.days) - 1, round(first + i * span) + shift))
             starts = 0 if i == 0 else max(0, result[-1].expected - rng.randint(2, 5))
-            check, target = max(starts, expected - rng.randint(0, 2)), framework.targets[code]
+            check, target = max(starts, expected - rng.randint(0, 2)), fw.targets[code]
             parts = code.split(".")
             domain = parts[1] if parts[0].isdigit() else parts[0]
-            result.append(
-                _Target(
-                    code=code,
-                    identifier=target_identifier(framework, code),
-                    short=target.short,
-                    domain=domain,
-                    after=tuple(target_identifier(framework, a) for a in target.after),
-                    quiz=rng.choice(titles["assessment"]).format(short=target.short),
-                    project=rng.choice(E["projects"][domain]),
-                    starts=starts,
-                    expected=expected,
-                    check=check,
-                    retake=check + rng.randint(6, 12),
-                    project_day=max(starts, expected - rng.randint(1, 4)),
-                    difficulty=max(-0.35, min(0.35, rng.gauss(0, 0.2))),
-                )
-            )
+            after = tuple(f"{fw.identifier}-{a}" for a in target.after)
+            quiz = rng.choice(titles["assessment"]).format(short=target.short)
+            values: tuple[Any, ...] = (code, f"{fw.identifier}-{code}", target.short, domain)
+            values += (after, quiz, rng.choice(E["projects"][domain]), starts, expected, check)
+            values += (check + rng.randint(6, 12), max(starts, expected - rng.randint(1, 4)))
+            result.append(_Target._make((*values, max(-0.35, min(0.35, rng.gauss(0, 0.2))))))
         return result
 
     def build(self) -> MasteryPlan:
@@ -212,10 +155,14 @@ class _Term:
         self.quiet = {sid: rng.randint(*A["quiet_school_days"]) for sid in quiet}
         self.classes: dict[str, _Class] = {}
         for roster in self.rosters:
-            framework = data.BY_SUBJECT[roster.subject]
-            targets = self.targets(framework, roster.grade)
-            c = _Class(roster, framework, targets, self.current(targets))
-            self.classes[roster.section.removeprefix(CLASS_PREFIX)] = c
+            fw = BY_SUBJECT[roster.subject]
+            targets = self.targets(fw, roster.grade)
+            current = next(
+                (i for i, t in enumerate(targets) if t.expected > self.now), len(targets)
+            )
+            c = self.classes[roster.section.removeprefix(CLASS_PREFIX)] = _Class(
+                roster, fw, targets, current, {}
+            )
             pacing += [
                 PacingSpec(roster.section, t.identifier, self.days[t.expected]) for t in targets
             ]
@@ -234,9 +181,9 @@ class _Term:
         rng, today, is_login = self.rng, self.now, student.sourced_id == self.login
         if today < 0:
             return []  # school hasn't started
-        fw, targets, current = c.fw, c.targets, c.current
+        targets, current = c.targets, c.current
         ahead = 0 if is_login else rng.choice(ability["ahead"])
-        kinds, titles = E["kind_weights"][fw.subject], E["titles"][fw.subject]
+        kinds, titles = E["kind_weights"][c.fw.subject], E["titles"][c.fw.subject]
         work: list[_Work] = []
         for i, t in enumerate(targets):
             if t.starts > today and i >= current + ahead:
@@ -251,7 +198,7 @@ class _Term:
                 continue
             ahead_of_class, assessed = t.starts > today, 0
             pieces: list[tuple[int, str, str]] = []
-            for _ in range(rng.choices((1, 2, 3, 4), weights=fw.n_evidence_weights)[0]):
+            for _ in range(rng.choices((1, 2, 3, 4), weights=c.fw.n_evidence_weights)[0]):
                 if ahead_of_class:  # working ahead with the teacher
                     kind = self.weighted((("conversation", 3), ("project", 2), ("assessment", 2)))
                     day = self.day_between(today - 15, today)
@@ -267,32 +214,21 @@ class _Term:
                 elif kind == "project":
                     day, title = t.project_day, t.project
                 else:
-                    day, title = (
-                        self.day_between(t.starts, t.expected + 5),
-                        rng.choice(titles[kind]),
-                    )
+                    day = self.day_between(t.starts, t.expected + 5)
+                    title = rng.choice(titles[kind])
                 if day <= today:
                     pieces.append((day, kind, title.format(short=t.short)))
             pieces.sort(key=lambda p: p[0])
             work += [_Work(*p, i, n, ahead_of_class) for n, p in enumerate(pieces)]
         if ability["key"] == "slipping":
             # Recent reassessments, scored low, on the targets they worked on most recently.
-            last = {
-                w.target: w
-                for w in sorted(work, key=lambda w: w.day)
-                if w.day < today - A["slipping_recent_days"]
-            }
+            recent_days, early = A["slipping_recent_days"], sorted(work, key=lambda w: w.day)
+            last = {w.target: w for w in early if w.day < today - recent_days}
             recent = sorted(last.values(), key=lambda w: (-w.day, w.target))
-            work += [
-                _Work(
-                    self.day_between(today - A["slipping_recent_days"] + 1, today),
-                    "assessment",
-                    rng.choice(titles["retake"]).format(short=targets[w.target].short),
-                    w.target,
-                    w.attempt + 1,
-                )
-                for w in recent[: A["slipping_recent_targets"]]
-            ]
+            for w in recent[: A["slipping_recent_targets"]]:
+                day = self.day_between(today - recent_days + 1, today)
+                title = rng.choice(titles["retake"]).format(short=targets[w.target].short)
+                work.append(_Work(day, "assessment", title, w.target, w.attempt + 1))
         if (quiet := self.quiet.get(student.sourced_id)) is not None:
             work = [w for w in work if w.day <= today - quiet]
         return work
@@ -300,23 +236,16 @@ class _Term:
     def scored(
         self, c: _Class, student: StudentRef, ability: dict[str, Any], work: list[_Work]
     ) -> list[EvidenceSpec]:
-        rng, is_login, targets, current = (
-            self.rng,
+        rng, targets, current = self.rng, c.targets, c.current
+        is_login, elapsed = (
             student.sourced_id == self.login,
-            c.targets,
-            c.current,
+            max(1, (self.today - self.term_start).days),
         )
-        elapsed = max(1, (self.today - self.term_start).days)
         scores: list[int] = []
         for w in work:
             frac = min(1.0, (self.days[w.day] - self.term_start).days / elapsed)
-            mean = (
-                ability["start"]
-                + ability["change"] * frac
-                + targets[w.target].difficulty
-                + ability["growth"] * w.attempt
-                + (0.3 if w.ahead else 0.0)
-            )
+            mean = ability["start"] + ability["change"] * frac + targets[w.target].difficulty
+            mean += ability["growth"] * w.attempt + (0.3 if w.ahead else 0.0)
             scores.append(max(1, min(4, math.floor(mean + rng.gauss(0, 0.55) + 0.5))))
         if is_login:  # partway through the current target: approaching, not yet mastered
             scores = [2 if w.target == current else s for w, s in zip(work, scores, strict=True)]
@@ -340,19 +269,9 @@ class _Term:
                 band = "high" if score >= 3 else "mid" if score == 2 else "low"
                 specific = E["domain_notes"].get(targets[w.target].domain, {}).get(band, ())
                 note = rng.choice(notes[band] + specific).format(name=student.first_name)
-            result.append(
-                EvidenceSpec(
-                    student=student.sourced_id,
-                    competency=targets[w.target].identifier,
-                    section=c.roster.section,
-                    author=c.roster.teacher,
-                    score=Decimal(score),
-                    observed_on=self.days[w.day],
-                    kind=w.kind,
-                    title=w.title,
-                    note=note,
-                )
-            )
+            who = (student.sourced_id, targets[w.target].identifier, c.roster.section)
+            when = (Decimal(score), self.days[w.day], w.kind, w.title, note)
+            result.append(EvidenceSpec(*who, c.roster.teacher, *when))
         return sorted(result, key=lambda e: (e.observed_on, e.competency))
 
     def reassessed_until_met(
@@ -364,21 +283,20 @@ class _Term:
         for w, score in sorted(zip(work, scores, strict=True), key=lambda p: p[0].day):
             pieces[w.target].append((w, score))
         extra: list[tuple[_Work, int]] = []
-        fw = c.fw
         for target, done in sorted(pieces.items()):
             t = c.targets[target]
             if t.expected + A["reassess_after_days"] > self.now:
                 continue
             got, day = [Decimal(s) for _, s in done], max(done[-1][0].day, t.expected)
             for attempt in range(len(done), len(done) + A["reassessments"]):
-                if calc.rollup(fw.method, got, LEVELS, parameter=fw.parameter).mastered:
+                if calc.rollup(c.fw.method, got, LEVELS, parameter=c.fw.parameter).mastered:
                     break
                 day += self.rng.randint(1, 4)
                 if day > self.now:
                     break
                 score = self.rng.choice((3, 4))
                 got.append(Decimal(score))
-                title = self.rng.choice(E["titles"][fw.subject]["retake"]).format(short=t.short)
+                title = self.rng.choice(E["titles"][c.fw.subject]["retake"]).format(short=t.short)
                 extra.append((_Work(day, "assessment", title, target, attempt), score))
         return extra
 
@@ -400,33 +318,21 @@ class _Term:
                 wanted.append((c, student, self.rng.choice(E["submission_notes"][c.fw.subject])))
         result = []
         for c, student, note in wanted:
-            targets, current, done = (
-                c.targets,
-                c.current,
-                {w.target for w in c.work[student.sourced_id]},
-            )
+            targets, done = c.targets, {w.target for w in c.work[student.sourced_id]}
             started = {targets[i].identifier for i in done}
             # The next target they haven't started but could: what they feel ready to show.
             options = [
                 i
                 for i, t in enumerate(targets)
-                if i not in done and i >= current and set(t.after) <= started
+                if i not in done and i >= c.current and set(t.after) <= started
             ] or [i for i in range(len(targets)) if i not in done]
             t = targets[options[0] if options else -1]  # at the year's end: more for the last
             day = self.days[self.day_between(self.now - 8, self.now)]
             link = f"https://example.org/portfolio/{student.slug}/{t.code.lower()}"
+            who = (student.sourced_id, t.identifier, None, student.sourced_id, None, day)
             result.append(
                 EvidenceSpec(
-                    student=student.sourced_id,
-                    competency=t.identifier,
-                    section=None,
-                    author=student.sourced_id,
-                    score=None,
-                    observed_on=day,
-                    kind=Evidence.Kind.PRIOR_LEARNING,
-                    note=note,
-                    link=link,
-                    status=Evidence.Status.SUBMITTED,
+                    *who, Evidence.Kind.PRIOR_LEARNING, "", note, link, Evidence.Status.SUBMITTED
                 )
             )
         return result
@@ -442,20 +348,19 @@ def demo_rosters(school: School) -> list[Roster]:
         section__school=school,
         section__kind=Section.Kind.CLASS,
         section__sourced_id__startswith=CLASS_PREFIX,
-        section__subject__in=list(data.BY_SUBJECT),
+        section__subject__in=list(BY_SUBJECT),
     ).order_by("section__sourced_id", "user__sourced_id")
     classes: dict[tuple[str, str, str], list[StudentRef]] = {}
     teachers: dict[str, str] = {}
-    rows: Any = enrollments.values_list(  # sourced ids all set (str, not str | None)
-        "section__sourced_id",
-        "section__subject",
-        "section__grade_levels",
+    fields: tuple[str, ...] = ("section__sourced_id", "section__subject", "section__grade_levels")
+    fields += (
         "role",
         "user__sourced_id",
         "user__email",
         "user__given_name",
         "user__preferred_name",
     )
+    rows: Any = enrollments.values_list(*fields)  # sourced ids all set (str, not str | None)
     for section, subject, grade, role, sid, email, given, preferred in rows:
         students = classes.setdefault((section, subject, grade), [])
         if role == Enrollment.Role.TEACHER:
@@ -477,28 +382,23 @@ def build_mastery_plan(
     return _Term(rosters, today, login_student).build()
 
 
-# --- Writing it --------------------------------------------------------------------------------
-
-
 def demo_mastery_seed(*, today: date | None = None) -> DemoStep:
     """Add frameworks, pacing plans, evidence and mastery records to the demo school, or do
     nothing when its demo frameworks exist (one query)."""
     frameworks = Framework.objects.filter(
-        school__sourced_id=SCHOOL_SOURCED_ID, identifier__in=[f.identifier for f in data.FRAMEWORKS]
+        school__sourced_id=SCHOOL_SOURCED_ID, identifier__in=[f.identifier for f in FRAMEWORKS]
     )
-    return demo_step_seed(
-        frameworks.exists,
-        lambda school: _write(school, frameworks, today or timezone.localdate()),
-        data.EVIDENCE["created"],
-    )
+    write = partial(_write, frameworks=frameworks, today=today or timezone.localdate())
+    return demo_step_seed(frameworks.exists, write, E["created"])
 
 
-def _write(school: School, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
-    """The frameworks through the real CASE import, then the plan for the demo's classes, in
-    bulk."""
+def _write(school: School, *, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
+    """The frameworks through the real CASE import (as the operator), then the plan for the
+    demo's classes (as the database holds them), in bulk."""
     scale_default_create(school=school)
-    for fw in data.FRAMEWORKS:  # through the real import, as the operator
-        result = case_import(source=fw.package, school=school, actor=None, source_name=fw.key)
+    for fw in FRAMEWORKS:
+        package = Path(__file__).resolve().parent / "case" / f"{fw.key}.json"
+        result = case_import(source=package, school=school, actor=None, source_name=fw.key)
         if not result.applied or result.framework is None:
             raise ValueError(f"The demo's CASE package {fw.key} was refused: {result.errors}")
         # A setting CASE does not carry; set before any evidence, so nothing to rebuild.
@@ -506,71 +406,48 @@ def _write(school: School, frameworks: QuerySet[Framework], today: date) -> dict
             calculation_method=fw.method, calculation_parameter=fw.parameter
         )
     with pghistory.context(source=HISTORY_SOURCE):  # the CASE import named itself the source
-        return _term_write(school, frameworks, today)
-
-
-def _term_write(school: School, frameworks: QuerySet[Framework], today: date) -> dict[str, int]:
-    """The plan for the demo's classes (as the database holds them), in bulk."""
-    rosters = demo_rosters(school)
-    email = next(login.email for login in demo_logins() if login.role == "student")
-    login = User.objects.filter(email=email).values_list("sourced_id", flat=True).first()
-    sids = {r.teacher for r in rosters} | {s.sourced_id for r in rosters for s in r.students}
-    people = dict(User.objects.filter(sourced_id__in=sids).values_list("sourced_id", "pk"))
-    classes = Section.objects.filter(school=school, sourced_id__in=[r.section for r in rosters])
-    sections = {
-        sid: (pk, name) for sid, pk, name in classes.values_list("sourced_id", "pk", "name")
-    }
-    plan = build_mastery_plan(rosters, today=today, login_student=login)
-    competency = dict(
-        Competency.objects.filter(framework__in=frameworks).values_list("identifier", "pk")
-    )
-    SectionCompetency.objects.bulk_create(
-        SectionCompetency(section_id=sections[p.section][0], competency_id=competency[p.competency])
-        for p in plan.pacing
-    )
-    PacingPlan.objects.bulk_create(
-        (
-            PacingPlan(section_id=sections[r.section][0], name=f"{sections[r.section][1]} pacing")
-            for r in rosters
-        ),
-        ignore_conflicts=True,  # a class may have one already
-    )
-    plans = dict(PacingPlan.objects.filter(section__school=school).values_list("section_id", "pk"))
-    PacingTarget.objects.bulk_create(
-        PacingTarget(
-            plan_id=plans[sections[p.section][0]],
-            competency_id=competency[p.competency],
-            expected_by=p.expected_by,
+        rosters = demo_rosters(school)
+        email = next(login.email for login in demo_logins() if login.role == "student")
+        login = User.objects.filter(email=email).values_list("sourced_id", flat=True).first()
+        sids = {r.teacher for r in rosters} | {s.sourced_id for r in rosters for s in r.students}
+        people = dict(User.objects.filter(sourced_id__in=sids).values_list("sourced_id", "pk"))
+        classes = Section.objects.filter(school=school, sourced_id__in=[r.section for r in rosters])
+        sections = dict(classes.values_list("sourced_id", "pk"))
+        plan = build_mastery_plan(rosters, today=today, login_student=login)
+        competencies = Competency.objects.filter(framework__in=frameworks)
+        competency = dict(competencies.values_list("identifier", "pk"))
+        pace = [(sections[p.section], competency[p.competency], p.expected_by) for p in plan.pacing]
+        SectionCompetency.objects.bulk_create(
+            SectionCompetency(section_id=s, competency_id=c) for s, c, _ in pace
         )
-        for p in plan.pacing
-    )
-    same = ("score", "observed_on", "kind", "title", "note", "link", "status")
-    Evidence.objects.bulk_create(
-        (
-            Evidence(
-                student_id=people[e.student],
-                competency_id=competency[e.competency],
-                section_id=e.section and sections[e.section][0],
-                author_id=people[e.author],
-                **{name: getattr(e, name) for name in same},
-            )
-            for e in plan.evidence
-        ),
-        batch_size=2000,
-    )
-    # Every record from all of its evidence, class by class.
-    by_section: dict[str, set[tuple[int, int]]] = defaultdict(set)
-    for e in plan.evidence:
-        if e.status == Evidence.Status.ACCEPTED and e.section is not None:
-            by_section[e.section].add((people[e.student], competency[e.competency]))
-    for section_sid in sorted(by_section):
-        mastery_recompute(pairs=by_section[section_sid])
-    records = MasteryRecord.objects.filter(competency__framework__in=frameworks)
-    return {
-        "frameworks": len(data.FRAMEWORKS),
-        "targets": sum(len(f.targets) for f in data.FRAMEWORKS),
-        "pacing_plans": len(rosters),
-        "evidence": len(plan.evidence),
-        "submitted": sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence),
-        "mastery_records": records.count(),
-    }
+        PacingPlan.objects.bulk_create(  # a class may have one already
+            (
+                PacingPlan(section_id=pk, name=f"{name} pacing")
+                for pk, name in classes.order_by("sourced_id").values_list("pk", "name")
+            ),
+            ignore_conflicts=True,
+        )
+        plans = dict(
+            PacingPlan.objects.filter(section__school=school).values_list("section_id", "pk")
+        )
+        PacingTarget.objects.bulk_create(
+            PacingTarget(plan_id=plans[s], competency_id=c, expected_by=by) for s, c, by in pace
+        )
+        ids: dict[str, dict[Any, int]] = {"student": people, "competency": competency}
+        ids |= {"section": sections, "author": people}
+        rows = [e._asdict() for e in plan.evidence]
+        for row in rows:  # sourced ids and identifiers to keys
+            row.update({f"{name}_id": ids[name].get(row.pop(name)) for name in ids})
+        Evidence.objects.bulk_create((Evidence(**row) for row in rows), batch_size=2000)
+        # Every record from all of its evidence, class by class.
+        by_section: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        for e in plan.evidence:
+            if e.status == Evidence.Status.ACCEPTED and e.section is not None:
+                by_section[e.section].add((people[e.student], competency[e.competency]))
+        for section_sid in sorted(by_section):
+            mastery_recompute(pairs=by_section[section_sid])
+    records = MasteryRecord.objects.filter(competency__framework__in=frameworks).count()
+    submitted = sum(e.status == Evidence.Status.SUBMITTED for e in plan.evidence)
+    counts = {"frameworks": len(FRAMEWORKS), "targets": sum(len(f.targets) for f in FRAMEWORKS)}
+    counts |= {"pacing_plans": len(rosters), "evidence": len(plan.evidence), "submitted": submitted}
+    return counts | {"mastery_records": records}

@@ -1,16 +1,12 @@
 """The demo school: a believable, deterministic middle school for trying LearnHub out.
 
-The school is data, in this folder: ``roster/`` is a OneRoster 1.1 CSV export for the 2025-2026
-school year (preferred names and family relationships as ``metadata.*`` columns, which OneRoster
-allows), ``learner_profiles.json`` what the students wrote about themselves and staff notes, and
-``logins.json`` the accounts the README points people to.
-
-:func:`demo_school_seed` moves the export to the school year containing ``today``, feeds it
-through the real roster import, gives everyone the demo password, writes preferred names and
-relationships, and the profiles through :func:`profiles.services.learner_profile_update` (as the
-school admin); it does nothing when the demo school exists. The later apps' steps
-(:func:`demo_step_seed`) find these people and classes in the database by their ``demo-...``
-sourced ids.
+The school is data, in this folder: ``roster/`` is a OneRoster 1.1 CSV export for 2025-2026
+(preferred names and family relationships as ``metadata.*`` columns), ``learner_profiles.json``
+what the students wrote about themselves and staff notes, ``logins.json`` the README's accounts
+and ``messages.json`` what the run command says. :func:`demo_school_seed` moves the export to
+the school year containing ``today`` and feeds it through the real roster import and profile
+service; the later apps' steps (:func:`demo_step_seed`) find its people and classes by their
+``demo-...`` sourced ids.
 """
 
 from __future__ import annotations
@@ -19,11 +15,12 @@ import csv
 import io
 import re
 import zipfile
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -50,14 +47,11 @@ FOLDER = Path(__file__).resolve().parent
 SCHOOL_SOURCED_ID = "demo-school"
 EXPORT_START_YEAR = 2025  # roster/ is the 2025-2026 school year's export
 YEAR_FILES = ("academicSessions.csv", "courses.csv", "classes.csv")  # the files naming years
+MESSAGES: dict[str, Any] = demo_json(__file__, "messages.json")
 
 
-@dataclass(frozen=True)
-class DemoLogin:
-    role: str  # as the logins block prints it
-    membership: str  # the Role it must hold at the demo school to work
-    email: str
-    note: str
+# role: as the logins block prints it; membership: the Role it must hold at the demo school.
+DemoLogin = namedtuple("DemoLogin", "role membership email note")
 
 
 @dataclass(frozen=True)
@@ -114,13 +108,11 @@ def demo_export(today: date) -> dict[str, str]:
 
 
 def export_rows(files: dict[str, str], name: str) -> list[dict[str, str]]:
-    """The rows of the export's file ``name``, as dicts by column."""
     return list(csv.DictReader(io.StringIO(files[name])))
 
 
 def demo_school_year(today: date) -> tuple[date, date]:
-    """The first and last days of the school year containing ``today`` (its Fall semester's
-    first, its Spring semester's last)."""
+    """The first and last days of the school year containing ``today``."""
     rows = export_rows(demo_export(today), "academicSessions.csv")
     year = next(r for r in rows if r["type"] == "schoolYear")
     return date.fromisoformat(year["startDate"]), date.fromisoformat(year["endDate"])
@@ -128,15 +120,13 @@ def demo_school_year(today: date) -> tuple[date, date]:
 
 def format_demo_created(summary: DemoSummary) -> str:
     """The line the run command prints when it has just created the demo school."""
-    c = summary.counts
-    return (
-        f"Created the demo school: {c['teachers']} teachers, {c['students']} students, "
-        f"{c['guardians']} parents and guardians, {c['sections']} sections, {c['terms']} terms."
-    )
+    return str(MESSAGES["created"].format(**summary.counts))
 
 
 def format_demo_logins(logins: Sequence[DemoLogin], password: str) -> str:
-    """The block the run command prints: role, email, who it is."""
+    """The block the run command prints: role, email, who it is (or that none works)."""
+    if not logins:
+        return str(MESSAGES["no_logins"])
     width = max(len(login.email) for login in logins)
     lines = [f"Demo logins (password: {password})"]
     lines += [f"  {login.role:<8} {login.email:<{width}}  ({login.note})" for login in logins]
@@ -144,14 +134,10 @@ def format_demo_logins(logins: Sequence[DemoLogin], password: str) -> str:
 
 
 def demo_school_seed(*, today: date | None = None) -> DemoSummary:
-    """Create the demo school, or do nothing when it exists (a few queries).
-
-    It is created only where that is safe: when no person or class in the database already
-    uses one of the demo's sourcedIds or email addresses (a real roster imported first may);
-    otherwise nothing is written and ``skipped`` says why. Everything is written in one
-    transaction, so the school exists only together with all of its people; a second run
-    racing the first is refused by the database and then finds the school.
-    """
+    """Create the demo school, or do nothing when it exists (a few queries). Only where it is
+    safe: when no person or class in the database uses a demo sourcedId or email (a real roster
+    imported first may), otherwise ``skipped`` says why. One transaction: the school exists only
+    with all of its people; a second run racing the first is refused, then finds the school."""
     logins = demo_logins()
     if (existing := School.objects.filter(sourced_id=SCHOOL_SOURCED_ID).first()) is not None:
         return _existing_demo(existing, logins)
@@ -159,22 +145,16 @@ def demo_school_seed(*, today: date | None = None) -> DemoSummary:
     if taken := demo_conflicts(files):
         first, more = taken[:3], f" and {len(taken) - 3} more" if len(taken) > 3 else ""
         listed = f"{', '.join(first[:-1])} and {first[-1]}" if len(first) > 1 else first[0]
-        return _skipped(
-            f"this database already has {listed}{more} that the demo would create (a roster "
-            "import may have brought them). The demo is only added to a database without them, "
-            "so nothing was changed."
-        )
+        return _skipped("taken", listed=listed + more)
     try:
         with transaction.atomic(), pghistory.context(source=HISTORY_SOURCE):
             counts = _write(files)
     except _Refused as exc:
         if (existing := School.objects.filter(sourced_id=SCHOOL_SOURCED_ID).first()) is not None:
             return _existing_demo(existing, logins)  # another run made it meanwhile
-        return _skipped(f"the roster import refused it ({exc}). Nothing was changed.")
+        return _skipped("import_refused", error=exc)
     except IntegrityError as exc:  # a conflicting row appeared between the check and the write
-        return _skipped(
-            f"the database refused it ({' '.join(str(exc).split())}). Nothing was changed."
-        )
+        return _skipped("database_refused", error=" ".join(str(exc).split()))
     school = School.objects.get(sourced_id=SCHOOL_SOURCED_ID)
     return DemoSummary(created=True, school_id=school.pk, logins=logins, counts=counts)
 
@@ -183,10 +163,9 @@ class _Refused(Exception):
     pass
 
 
-def _skipped(reason: str) -> DemoSummary:
-    return DemoSummary(
-        created=False, school_id=None, logins=(), skipped=f"Skipped the demo school: {reason}"
-    )
+def _skipped(reason: str, **values: Any) -> DemoSummary:
+    skipped = MESSAGES["skipped"].format(reason=MESSAGES[reason].format(**values))
+    return DemoSummary(created=False, school_id=None, logins=(), skipped=skipped)
 
 
 def _write(files: dict[str, str]) -> dict[str, int]:
@@ -207,9 +186,7 @@ def _write(files: dict[str, str]) -> dict[str, int]:
         accounts = User.objects.filter(sourced_id__in=[u["sourcedId"] for u in rows])
         users = {u.sourced_id or "": u for u in accounts}
         # One hash for everyone: hashing 190 passwords one by one would take most of a minute.
-        User.objects.filter(pk__in=[u.pk for u in users.values()]).update(
-            password=make_password(settings.LEARNHUB_DEMO_PASSWORD)
-        )
+        accounts.update(password=make_password(settings.LEARNHUB_DEMO_PASSWORD))
         named = [u for u in rows if u["metadata.preferredName"]]
         for u in named:
             users[u["sourcedId"]].preferred_name = u["metadata.preferredName"]
@@ -225,28 +202,22 @@ def _write(files: dict[str, str]) -> dict[str, int]:
         for link in links:
             link.relationship = relationship[(sid[link.guardian_id], sid[link.student_id])]
         GuardianLink.objects.bulk_update(links, ["relationship"])
-        versions = dict(
-            LearnerProfile.objects.filter(student_id__in=sid).values_list("student_id", "version")
-        )
+        profiles = LearnerProfile.objects.filter(student_id__in=sid)
+        versions = dict(profiles.values_list("student_id", "version"))
         admin = next(users[u["sourcedId"]] for u in rows if u["role"] == "administrator")
         written: dict[str, dict[str, str]] = demo_json(__file__, "learner_profiles.json")
         for u in rows:
             if u["role"] == "student" and (changes := written.get(u["sourcedId"])):
                 account = users[u["sourcedId"]]
+                version = versions[account.pk]
                 learner_profile_update(
-                    actor=admin,
-                    student=account,
-                    expected_version=versions[account.pk],
-                    changes=changes,
+                    actor=admin, student=account, expected_version=version, changes=changes
                 )
     roles = Counter(u["role"] for u in rows)
-    return {
-        "teachers": roles["teacher"],
-        "students": roles["student"],
-        "guardians": sum(bool(u["metadata.relationship"]) for u in rows),
-        "sections": len(export_rows(files, "classes.csv")),
-        "terms": len(export_rows(files, "academicSessions.csv")),
-    }
+    guardians = sum(bool(u["metadata.relationship"]) for u in rows)
+    counts = {"teachers": roles["teacher"], "students": roles["student"], "guardians": guardians}
+    sections, terms = export_rows(files, "classes.csv"), export_rows(files, "academicSessions.csv")
+    return counts | {"sections": len(sections), "terms": len(terms)}
 
 
 def demo_conflicts(files: dict[str, str]) -> list[str]:
@@ -271,12 +242,10 @@ def _existing_demo(school: School, logins: tuple[DemoLogin, ...]) -> DemoSummary
     """The demo school is there: which of its logins still work, and why the others do not
     (a roster import may have deactivated or re-roled them)."""
     active = Membership.objects.filter(school=school, is_active=True)
-    accounts = {
-        u.email.lower(): u
-        for u in User.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=[login.email for login in logins])
-        .prefetch_related(Prefetch("memberships", queryset=active, to_attr="demo_memberships"))
-    }
+    users = User.objects.annotate(email_lower=Lower("email"))
+    users = users.filter(email_lower__in=[login.email for login in logins])
+    memberships = Prefetch("memberships", queryset=active, to_attr="demo_memberships")
+    accounts = {u.email.lower(): u for u in users.prefetch_related(memberships)}
     working: list[DemoLogin] = []
     unavailable: list[str] = []
     for login in logins:
@@ -299,10 +268,6 @@ def _existing_demo(school: School, logins: tuple[DemoLogin, ...]) -> DemoSummary
 
 def format_demo_unavailable(summary: DemoSummary) -> str:
     """Why the demo is not (all) there, for the run command."""
-    if summary.skipped:
-        return summary.skipped
-    return (
-        "The demo school has changed since it was seeded (a roster import may have changed "
-        "it): " + "; ".join(summary.unavailable) + ". Its frameworks, evidence and goals are "
-        "only added to an unchanged demo school, so they were left as they are."
+    return summary.skipped or str(
+        MESSAGES["changed"].format(reasons="; ".join(summary.unavailable))
     )

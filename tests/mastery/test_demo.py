@@ -26,8 +26,8 @@ from pghistory.models import Context
 
 from core.demo import DemoStep, school_days
 from mastery import calculation as calc
+from mastery.demo import A as DEMO_ABILITIES
 from mastery.demo import Roster, build_mastery_plan, demo_mastery_seed, demo_rosters
-from mastery.demo import data as demo_data
 from mastery.models import (
     Competency,
     Evidence,
@@ -231,7 +231,7 @@ def test_evidence_is_varied_and_written_by_the_class_teacher(demo):
     per_pair = Counter(accepted.values_list("student_id", "competency_id"))
     # One to four pieces a target, plus reassessments: until met (strong and steady students),
     # and a slipping student's recent one.
-    most = 4 + demo_data.ABILITIES["reassessments"] + 1
+    most = 4 + DEMO_ABILITIES["reassessments"] + 1
     assert {1, 2, 3, 4} <= set(per_pair.values()) <= set(range(1, most + 1))
     teacher = dict(
         Enrollment.objects.filter(role=Enrollment.Role.TEACHER).values_list("section_id", "user_id")
