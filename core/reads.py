@@ -58,10 +58,27 @@ def read_beside(fn: Callable[[], T], *, enabled: bool = True) -> Callable[[], T]
     def run() -> T:
         beside = connections[DEFAULT_DB_ALIAS]  # the thread's own connection
         beside.close_if_unusable_or_obsolete()
-        with transaction.atomic():
-            with beside.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-            return fn()
+        try:
+            with transaction.atomic():
+                with beside.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                return fn()
+        finally:
+            beside.close_if_unusable_or_obsolete()  # as at the end of a request
 
     return _the_executor().submit(run).result
+
+
+def read_beside_stop() -> None:
+    """Close the thread's connection and stop the thread (the test suite calls this before it
+    drops its database, which an open connection would hold)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            return
+        pid, executor = _executor
+        _executor = None
+    if pid == os.getpid():
+        executor.submit(lambda: connections[DEFAULT_DB_ALIAS].close()).result()
+        executor.shutdown(wait=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -22,6 +23,16 @@ def _broker_memory_reset() -> None:
     from core.tasks import broker_reset
 
     broker_reset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _read_beside_stopped(django_db_setup: None) -> Iterator[None]:
+    """The scan's second connection (core.reads) is kept between uses: close it before the test
+    database is dropped (this fixture's teardown runs before django_db_setup's)."""
+    yield
+    from core.reads import read_beside_stop
+
+    read_beside_stop()
 
 
 @dataclass
