@@ -205,6 +205,18 @@ def floor_pass() -> float:
     return time.perf_counter() - t0
 
 
+SCAN_RUNS = 3
+
+
+def _flags_delete(district: Any) -> None:
+    """The district's flags and runs gone, as before its first scan."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM followups_flag WHERE school_id = ANY(%s)", [district.schools])
+        cur.execute("DELETE FROM followups_scanrun WHERE school_id = ANY(%s)", [district.schools])
+
+
 def full_scan(district: Any, days_later: int = 0) -> tuple[float, dict[str, int]]:
     from followups.scan import school_scan
     from profiles.models import School
@@ -366,14 +378,25 @@ def main() -> int:
             results["evidence"] = district.evidence
             results["schools"] = len(district.schools)
             results["seed_timings_s"] = {k: round(v, 1) for k, v in district.timings.items()}
+            # The floor is the best of four passes; the first scan (every flag opened) is timed
+            # the same way, best of three, the district's flags deleted before each (the first
+            # run, on caches the floor did not warm, is kept as ``scan_first_s``).
             floors = [floor_pass() for _ in range(3)]
-            scan_s, totals = full_scan(district)
-            floors.append(floor_pass())
+            scans: list[float] = []
+            for _ in range(SCAN_RUNS):
+                _flags_delete(district)
+                scan_s, totals = full_scan(district)
+                scans.append(scan_s)
+                floors.append(floor_pass())
+            scan_s = min(scans)
             results["floor_s"] = round(min(floors), 2)
             results["scan_s"] = round(scan_s, 2)
+            results["scan_runs_s"] = [round(x, 2) for x in scans]
+            results["scan_first_s"] = round(scans[0], 2)
             results["ratio"] = round(scan_s / min(floors), 2)
+            results["ratio_first"] = round(scans[0] / min(floors), 2)
             results["scan_totals"] = totals
-            log(f"scale: scan {scan_s:.1f} s, floor {min(floors):.2f} s, {totals}")
+            log(f"scale: scans {results['scan_runs_s']} s, floor {min(floors):.2f} s, {totals}")
             scan_again_s, again = full_scan(district)
             results["scan_again_s"] = round(scan_again_s, 2)
             results["scan_again_opened"] = again.get("flags_opened", 0)
