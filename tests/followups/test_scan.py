@@ -274,8 +274,13 @@ def test_a_run_waiting_for_the_lock_is_not_closed_as_abandoned(world) -> None:
         thread = threading.Thread(target=wait_for_the_lock)
         thread.start()
         for _ in range(100):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            with connection.cursor() as cursor:  # this school's lock only: not another
+                cursor.execute(  # test's lock waiting in a parallel worker's database
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' "
+                    "AND objid = %s AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())",
+                    [world.school.pk],
+                )
                 if cursor.fetchone()[0]:
                     break
             time.sleep(0.05)
