@@ -41,8 +41,9 @@ def read_beside(fn: Callable[[], T], *, enabled: bool = True) -> Callable[[], T]
     It runs in the caller's connection instead, when the result is asked for, unless
     ``enabled``, the caller is in a transaction, and that transaction has written nothing yet
     (no transaction id assigned): another connection never sees a transaction's own writes, so
-    only then does it see exactly what the caller sees. A test's transaction, which holds its
-    fixtures, reads inline."""
+    only then does it see what the caller sees at the call (under READ COMMITTED each of the
+    caller's later statements takes a newer snapshot, as any two of its statements always did).
+    A test's transaction, which holds its fixtures, reads inline."""
     connection = connections[DEFAULT_DB_ALIAS]
     if not enabled or not connection.in_atomic_block:
         return fn
