@@ -636,7 +636,7 @@ def _expected(
             continue
         # A target in two of the student's sections is recent only if it is recent in both.
         # Students of a cohort share their sections: the sets are built once per combination
-        # (2,000 students: 48 → 12 ms).
+        # (2,000 students: 48 → 34 ms with the query).
         key = tuple(sorted(ids))
         if key not in combined:
             targets = frozenset().union(*(sections[section][0] for section in key))
