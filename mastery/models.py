@@ -230,11 +230,13 @@ class SectionCompetency(models.Model):
 
 # The (student, framework) pairs a statement touched, from its transition tables: an accepted row
 # inserted or deleted, or an update that changed what the tally counts (before or after it).
+_ACCEPTED_PAIRS = (
+    "SELECT x.student_id, c.framework_id FROM {rows} x "
+    "JOIN mastery_competency c ON c.id = x.competency_id WHERE x.status = 'accepted'"
+)
 _TALLY_PAIRS = {
-    "insert": "SELECT x.student_id, c.framework_id FROM new_values x "
-    "JOIN mastery_competency c ON c.id = x.competency_id WHERE x.status = 'accepted'",
-    "delete": "SELECT x.student_id, c.framework_id FROM old_values x "
-    "JOIN mastery_competency c ON c.id = x.competency_id WHERE x.status = 'accepted'",
+    "insert": _ACCEPTED_PAIRS.format(rows="new_values"),
+    "delete": _ACCEPTED_PAIRS.format(rows="old_values"),
     "update": "SELECT v.student_id, c.framework_id FROM old_values o "
     "JOIN new_values n ON n.id = o.id CROSS JOIN LATERAL (VALUES "
     "(o.student_id, o.competency_id, o.status), (n.student_id, n.competency_id, n.status)"
@@ -249,6 +251,16 @@ _TALLY_PAIRS = {
 # series from the first's committed rows instead of colliding with them on the unique key.
 TALLY_LOCK_CLASS = 7_000_702
 
+# The series of accepted scores as running sums per (student, framework), from the evidence
+# (``{join}`` limits it to some pairs).
+_TALLY_INSERT = """INSERT INTO mastery_scoretally (student_id, framework_id, day, scores, score_sum)
+SELECT student_id, framework_id, day, sum(n) OVER w, sum(s) OVER w
+FROM (SELECT e.student_id, c.framework_id, e.observed_on AS day, count(*) AS n, sum(e.score) AS s
+      FROM mastery_evidence e JOIN mastery_competency c ON c.id = e.competency_id{join}
+      WHERE e.status = 'accepted' AND e.score IS NOT NULL
+      GROUP BY 1, 2, 3) d
+WINDOW w AS (PARTITION BY student_id, framework_id ORDER BY day);"""
+
 # Rebuild the series of the touched pairs from their accepted evidence (a student's series in a
 # framework is a row per day with evidence: a few dozen rows to rewrite for one teacher's score).
 _TALLY_FUNC = """
@@ -256,31 +268,16 @@ PERFORM pg_advisory_xact_lock({lock}, p.student_id::int)
 FROM (SELECT DISTINCT student_id FROM ({pairs}) q ORDER BY 1) p;
 DELETE FROM mastery_scoretally t USING ({pairs}) p
 WHERE t.student_id = p.student_id AND t.framework_id = p.framework_id;
-INSERT INTO mastery_scoretally (student_id, framework_id, day, scores, score_sum)
-SELECT student_id, framework_id, day, sum(n) OVER w, sum(s) OVER w
-FROM (SELECT e.student_id, c.framework_id, e.observed_on AS day, count(*) AS n, sum(e.score) AS s
-      FROM mastery_evidence e JOIN mastery_competency c ON c.id = e.competency_id
-      JOIN (SELECT DISTINCT * FROM ({pairs}) q) p
-        ON p.student_id = e.student_id AND p.framework_id = c.framework_id
-      WHERE e.status = 'accepted' AND e.score IS NOT NULL
-      GROUP BY 1, 2, 3) d
-WINDOW w AS (PARTITION BY student_id, framework_id ORDER BY day);
+{insert}
 RETURN NULL;
 """
-
+_PAIRS_JOIN = """
+      JOIN (SELECT DISTINCT * FROM ({pairs}) q) p
+        ON p.student_id = e.student_id AND p.framework_id = c.framework_id"""
 
 # The whole tally from the evidence, for writes that skip the triggers (a district seed's bulk
 # insert with ``session_replication_role = replica``).
-SCORE_TALLY_REBUILD = """
-DELETE FROM mastery_scoretally;
-INSERT INTO mastery_scoretally (student_id, framework_id, day, scores, score_sum)
-SELECT student_id, framework_id, day, sum(n) OVER w, sum(s) OVER w
-FROM (SELECT e.student_id, c.framework_id, e.observed_on AS day, count(*) AS n, sum(e.score) AS s
-      FROM mastery_evidence e JOIN mastery_competency c ON c.id = e.competency_id
-      WHERE e.status = 'accepted' AND e.score IS NOT NULL
-      GROUP BY 1, 2, 3) d
-WINDOW w AS (PARTITION BY student_id, framework_id ORDER BY day);
-"""
+SCORE_TALLY_REBUILD = "\nDELETE FROM mastery_scoretally;\n" + _TALLY_INSERT.format(join="") + "\n"
 
 
 def score_tally_triggers() -> list[pgtrigger.Trigger]:
@@ -302,7 +299,11 @@ def score_tally_triggers() -> list[pgtrigger.Trigger]:
             when=pgtrigger.After,
             operation=operations[op],
             referencing=referencing[op],
-            func=_TALLY_FUNC.format(lock=TALLY_LOCK_CLASS, pairs=_TALLY_PAIRS[op]),
+            func=_TALLY_FUNC.format(
+                lock=TALLY_LOCK_CLASS,
+                pairs=_TALLY_PAIRS[op],
+                insert=_TALLY_INSERT.format(join=_PAIRS_JOIN.format(pairs=_TALLY_PAIRS[op])),
+            ),
         )
         for op in ("insert", "update", "delete")
     ]
